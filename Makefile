@@ -1,0 +1,60 @@
+# Mend: the README's commands. Everything installs itself into .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+DEMO_COUPLES ?= 40
+PG_TEST_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup run test lint format e2e bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	@MEND_DEMO=$${MEND_DEMO:-1} $(BIN)/python -m core.cli init-db --demo-if-empty --couples $(DEMO_COUPLES)
+	@echo ""
+	@echo "  Mend is starting at http://localhost:$(PORT)"
+	@echo "  Demo logins (synthetic data): counsellor1 / counsel-demo-1, counsellor2 / counsel-demo-2,"
+	@echo "  supervisor / supervise-demo, admin / admin-demo-pass"
+	@echo ""
+	MEND_DEMO=$${MEND_DEMO:-1} $(BIN)/streamlit run app.py --server.headless true \
+		--server.port $(PORT) --browser.gatherUsageStats false
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# PostgreSQL runs the same suite when it answers; pytest's "no tests" (exit 5) fails the run.
+test: setup
+	$(BIN)/ruff check .
+	@if ! $(BIN)/python -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/test', connect_timeout=3).close()" 2>/dev/null \
+		&& command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then \
+		echo "Starting the local PostgreSQL for the database tests"; \
+		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start || true; sleep 2; fi
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/test', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "Database tests run on SQLite and PostgreSQL"; export MEND_TEST_POSTGRES_URL=$(PG_TEST_URL); \
+	else echo "PostgreSQL does not answer: database tests run on SQLite only"; fi; \
+	$(BIN)/pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure"; fi; exit $$rc
+
+e2e: setup
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	$(BIN)/pytest tests/e2e -p no:cacheprovider; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "no end-to-end tests collected: that is a failure"; fi; exit $$rc
+
+bench: setup
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

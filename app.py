@@ -1,0 +1,67 @@
+"""Mend: router and login gate. Logged out, only the login page exists."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.domain import ROLE_LABELS, Role
+from core.services import accounts
+from pages import ui
+
+st.set_page_config(page_title="Mend", page_icon=":material/spa:", layout="wide")
+
+login = st.Page("pages/login.py", title="Log in", icon=":material/login:", default=True)
+caseload = st.Page("pages/caseload.py", title="Caseload", icon=":material/list_alt:", default=True)
+intake = st.Page("pages/intake.py", title="New couple", icon=":material/person_add:")
+couple = st.Page(
+    "pages/couple.py",
+    title="Couple",
+    icon=":material/diversity_3:",
+    url_path="couple",
+    visibility="hidden",
+)
+account = st.Page("pages/account.py", title="My account", icon=":material/account_circle:")
+admin = st.Page("pages/admin.py", title="Admin", icon=":material/admin_panel_settings:")
+
+
+def pages_for(role: Role) -> list[st.Page]:
+    pages = [caseload]
+    if role is Role.COUNSELLOR:
+        pages.append(intake)
+    pages.append(couple)
+    if role is Role.ADMIN:
+        pages.append(admin)
+    pages.append(account)
+    return pages
+
+
+def sidebar(user: ui.Actor) -> None:
+    with st.sidebar:
+        st.markdown(f"**{user.display_name}**  \n{ROLE_LABELS[user.role]}")
+        if st.button("Log out", icon=":material/logout:", width="stretch", key="logout"):
+            accounts.log_out(ui.database(), user)
+            for key in list(st.session_state):
+                del st.session_state[key]
+            st.rerun()
+
+
+user = st.session_state.get(ui.USER_KEY)
+if user is None:
+    navigation = st.navigation([login])
+elif accounts.must_change_password(ui.database(), user):
+    # A reset password is temporary: nothing else opens until it is changed.
+    navigation = st.navigation(
+        [
+            st.Page(
+                "pages/account.py",
+                title="Choose a new password",
+                icon=":material/login:",
+                default=True,
+            )
+        ]
+    )
+    sidebar(user)
+else:
+    navigation = st.navigation(pages_for(user.role))
+    sidebar(user)
+navigation.run()

@@ -1,0 +1,1 @@
+"""Mend core: domain, services and database access. Never imports Streamlit."""

@@ -1,0 +1,101 @@
+"""Command line for operators.
+
+    python -m core.cli init-db [--demo-if-empty] [--couples N]
+    python -m core.cli create-user --username NAME --display-name "Full Name" --role admin
+
+`create-user` asks for the password twice (or reads MEND_NEW_PASSWORD for
+scripted installs) and refuses demo passwords unless MEND_DEMO is on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+from core.config import load_settings
+from core.db import Database, upgrade_schema
+from core.demo import is_empty, load_demo
+from core.domain import Role
+from core.errors import MendError
+from core.services.accounts import SYSTEM, create_account
+
+
+def _database() -> Database:
+    db = Database.from_url(load_settings().database_url)
+    upgrade_schema(db.engine)
+    return db
+
+
+def init_db(args: argparse.Namespace) -> int:
+    db = _database()
+    settings = load_settings()
+    print(f"Database schema is current ({db.engine.url.render_as_string(hide_password=True)}).")
+    if args.demo_if_empty and is_empty(db):
+        if not settings.demo_mode:
+            print("Refusing to load demo data: set MEND_DEMO=1 for a demo installation.")
+            return 1
+        summary = load_demo(db, couples=args.couples, seed=args.seed)
+        print(f"First start: loaded a synthetic demo caseload of {summary.couples} couples.")
+    elif is_empty(db):
+        print(
+            "No accounts yet. Create the first administrator with:\n"
+            "  python -m core.cli create-user --username admin "
+            "--display-name 'Clinic Admin' --role admin"
+        )
+    return 0
+
+
+def _read_password() -> str:
+    if password := os.environ.get("MEND_NEW_PASSWORD"):
+        return password
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Repeat password: "):
+        raise MendError("The two passwords differ; nothing was created.")
+    return first
+
+
+def create_user(args: argparse.Namespace) -> int:
+    db = _database()
+    account = create_account(
+        db,
+        SYSTEM,
+        {
+            "username": args.username,
+            "display_name": args.display_name,
+            "role": args.role,
+            "password": _read_password(),
+        },
+    )
+    print(f"Created {account.role.value} account '{account.username}'.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m core.cli",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    init = commands.add_parser("init-db", help="create or upgrade the schema")
+    init.add_argument("--demo-if-empty", action="store_true")
+    init.add_argument("--couples", type=int, default=40)
+    init.add_argument("--seed", type=int, default=1)
+    init.set_defaults(run=init_db)
+    user = commands.add_parser("create-user", help="create an account (the first admin)")
+    user.add_argument("--username", required=True)
+    user.add_argument("--display-name", required=True)
+    user.add_argument("--role", choices=[role.value for role in Role], required=True)
+    user.set_defaults(run=create_user)
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except MendError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

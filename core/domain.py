@@ -1,0 +1,143 @@
+"""Domain vocabulary shared by models, schemas, services and pages."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    COUNSELLOR = "counsellor"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class CoupleStatus(StrEnum):
+    INTAKE = "intake"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class PartnerRole(StrEnum):
+    HURT = "hurt"
+    BROKE_TRUST = "broke_trust"
+    BOTH = "both"
+
+
+class BreachPattern(StrEnum):
+    ONE_TIME = "one_time"
+    REPEATED = "repeated"
+
+
+class BreachType(StrEnum):
+    INFIDELITY_SEXUAL = "infidelity_sexual"
+    INFIDELITY_EMOTIONAL = "infidelity_emotional"
+    LYING_MONEY = "lying_money"
+    LYING_WHEREABOUTS = "lying_whereabouts"
+    LYING_PERSONAL = "lying_personal"
+    EMOTIONAL_DISTANCE = "emotional_distance"
+    BROKEN_PROMISES = "broken_promises"
+    DISRESPECT = "disrespect"
+    COALITIONS = "coalitions"
+    SOCIAL_MEDIA = "social_media"
+    UNSTATED_EXPECTATIONS = "unstated_expectations"
+    LACK_OF_COMMUNICATION = "lack_of_communication"
+    EMOTIONAL_ABUSE = "emotional_abuse"
+
+
+class Modality(StrEnum):
+    IN_PERSON = "in_person"
+    VIDEO = "video"
+    PHONE = "phone"
+
+
+class Attendees(StrEnum):
+    JOINT = "joint"
+    A_ONLY = "a_only"
+    B_ONLY = "b_only"
+
+
+class NoteStatus(StrEnum):
+    DRAFT = "draft"
+    SIGNED = "signed"
+
+
+class AssignmentTarget(StrEnum):
+    A = "A"
+    B = "B"
+    BOTH = "both"
+
+
+class AssignmentStatus(StrEnum):
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    SKIPPED = "skipped"
+
+
+class ScreenStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.COUNSELLOR: "Counsellor",
+    Role.SUPERVISOR: "Supervisor",
+    Role.ADMIN: "Administrator",
+}
+
+STATUS_LABELS: dict[CoupleStatus, str] = {
+    CoupleStatus.INTAKE: "Intake",
+    CoupleStatus.ACTIVE: "Active",
+    CoupleStatus.PAUSED: "Paused",
+    CoupleStatus.CLOSED: "Closed",
+}
+
+PARTNER_ROLE_LABELS: dict[PartnerRole, str] = {
+    PartnerRole.HURT: "Hurt partner",
+    PartnerRole.BROKE_TRUST: "Broke trust",
+    PartnerRole.BOTH: "Both (mutual breaches)",
+}
+
+PATTERN_LABELS: dict[BreachPattern, str] = {
+    BreachPattern.ONE_TIME: "One-time event",
+    BreachPattern.REPEATED: "Repeated pattern",
+}
+
+BREACH_LABELS: dict[BreachType, str] = {
+    BreachType.INFIDELITY_SEXUAL: "Infidelity (sexual)",
+    BreachType.INFIDELITY_EMOTIONAL: "Infidelity (emotional)",
+    BreachType.LYING_MONEY: "Lying or deception about money",
+    BreachType.LYING_WHEREABOUTS: "Lying or deception about whereabouts",
+    BreachType.LYING_PERSONAL: "Lying or deception about personal matters",
+    BreachType.EMOTIONAL_DISTANCE: "Emotional coldness or distance",
+    BreachType.BROKEN_PROMISES: "Broken promises",
+    BreachType.DISRESPECT: "Disrespect (speaking badly of, not standing up for the partner)",
+    BreachType.COALITIONS: "Coalitions against the partner (e.g. with family)",
+    BreachType.SOCIAL_MEDIA: "Social-media conduct",
+    BreachType.UNSTATED_EXPECTATIONS: "Unmet expectations that were never stated",
+    BreachType.LACK_OF_COMMUNICATION: "Lack of communication",
+    BreachType.EMOTIONAL_ABUSE: "Emotional abuse / coercive control",
+}
+
+# Allowed status changes; every one is confirmed in the UI and audited.
+STATUS_TRANSITIONS: dict[CoupleStatus, frozenset[CoupleStatus]] = {
+    CoupleStatus.INTAKE: frozenset({CoupleStatus.ACTIVE, CoupleStatus.CLOSED}),
+    CoupleStatus.ACTIVE: frozenset({CoupleStatus.PAUSED, CoupleStatus.CLOSED}),
+    CoupleStatus.PAUSED: frozenset({CoupleStatus.ACTIVE, CoupleStatus.CLOSED}),
+    CoupleStatus.CLOSED: frozenset({CoupleStatus.ACTIVE}),
+}
+
+TRANSITION_VERBS: dict[CoupleStatus, str] = {
+    CoupleStatus.ACTIVE: "Mark active",
+    CoupleStatus.PAUSED: "Pause",
+    CoupleStatus.CLOSED: "Close case",
+}
+
+
+def transition_verb(current: CoupleStatus, target: CoupleStatus) -> str:
+    if current is CoupleStatus.CLOSED and target is CoupleStatus.ACTIVE:
+        return "Reopen"
+    if current is CoupleStatus.PAUSED and target is CoupleStatus.ACTIVE:
+        return "Resume"
+    return TRANSITION_VERBS[target]

@@ -1,0 +1,31 @@
+"""Errors that services raise with a message a counsellor can read."""
+
+from __future__ import annotations
+
+
+class MendError(Exception):
+    """Base class: `str(error)` is shown to the user as it is."""
+
+
+class ValidationError(MendError):
+    """Input was refused; nothing was written."""
+
+    def __init__(self, message: str, *, field_errors: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.field_errors = field_errors or {}
+
+
+class PermissionDenied(MendError):
+    """The acting user may not do this."""
+
+
+class NotFound(MendError):
+    """The record does not exist (or the user may not know it exists)."""
+
+
+class ConflictError(MendError):
+    """Someone else saved a newer version first; nothing was overwritten."""
+
+
+class AuthenticationError(MendError):
+    """Login refused (wrong password, locked or inactive account)."""

@@ -1,0 +1,360 @@
+"""SQLAlchemy 2.x typed ORM: the whole Mend data model.
+
+Schema changes go through Alembic (migrations/); nothing here creates tables
+in production paths.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from core.domain import (
+    AssignmentStatus,
+    AssignmentTarget,
+    Attendees,
+    BreachPattern,
+    BreachType,
+    CoupleStatus,
+    Modality,
+    NoteStatus,
+    PartnerRole,
+    Role,
+    ScreenStatus,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every engine (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def enum_column(enum: type[StrEnum], length: int = 24) -> SAEnum:
+    """Store an enum as its value in a VARCHAR with a CHECK constraint (portable)."""
+    return SAEnum(
+        enum,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+        name=f"{enum.__name__.lower()}_enum",
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Counsellor(Base):
+    """A user account: counsellor, supervisor or admin."""
+
+    __tablename__ = "counsellors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    couples: Mapped[list[Couple]] = relationship(back_populates="counsellor")
+
+
+class Couple(Base):
+    __tablename__ = "couples"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_code: Mapped[str] = mapped_column(String(16), unique=True)
+    counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), index=True)
+    intake_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[CoupleStatus] = mapped_column(
+        enum_column(CoupleStatus), default=CoupleStatus.INTAKE, index=True
+    )
+    pattern: Mapped[BreachPattern] = mapped_column(enum_column(BreachPattern))
+    goals: Mapped[str] = mapped_column(Text, default="")
+    closing_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    counsellor: Mapped[Counsellor] = relationship(back_populates="couples")
+    partners: Mapped[list[Partner]] = relationship(
+        back_populates="couple", order_by="Partner.label", cascade="all, delete-orphan"
+    )
+    breaches: Mapped[list[CoupleBreach]] = relationship(
+        back_populates="couple", cascade="all, delete-orphan"
+    )
+
+    # SQLAlchemy adds "WHERE version = :loaded" to every UPDATE, so a write
+    # racing another one fails instead of silently overwriting it.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CoupleBreach(Base):
+    """What broke trust: one row per breach type of a couple."""
+
+    __tablename__ = "couple_breaches"
+    __table_args__ = (UniqueConstraint("couple_id", "breach_type", name="couple_breach"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
+    breach_type: Mapped[BreachType] = mapped_column(enum_column(BreachType, 32))
+
+    couple: Mapped[Couple] = relationship(back_populates="breaches")
+
+
+class Partner(Base):
+    __tablename__ = "partners"
+    __table_args__ = (
+        UniqueConstraint("couple_id", "label", name="couple_label"),
+        CheckConstraint("label in ('A', 'B')", name="label_a_or_b"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(1))
+    name: Mapped[str] = mapped_column(String(80))
+    pronouns: Mapped[str] = mapped_column(String(30), default="")
+    role: Mapped[PartnerRole] = mapped_column(enum_column(PartnerRole))
+    contact: Mapped[str] = mapped_column(String(120), default="")
+
+    couple: Mapped[Couple] = relationship(back_populates="partners")
+
+
+class SafetyScreen(Base):
+    """An individual safety screen of one partner; an open one gates joint work."""
+
+    __tablename__ = "safety_screens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    screened_on: Mapped[date] = mapped_column(Date)
+    screener_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
+    violence: Mapped[bool] = mapped_column(Boolean, default=False)
+    coercive_control: Mapped[bool] = mapped_column(Boolean, default=False)
+    emotional_abuse: Mapped[bool] = mapped_column(Boolean, default=False)
+    self_harm_risk: Mapped[bool] = mapped_column(Boolean, default=False)
+    ptsd_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    plan: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ScreenStatus] = mapped_column(
+        enum_column(ScreenStatus), default=ScreenStatus.OPEN
+    )
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), nullable=True)
+    resolution_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Exercise(Base):
+    """A repair exercise's identity; its text lives in versions."""
+
+    __tablename__ = "exercises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    built_in: Mapped[bool] = mapped_column(Boolean, default=True)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    versions: Mapped[list[ExerciseVersion]] = relationship(
+        back_populates="exercise", order_by="ExerciseVersion.version"
+    )
+
+
+class ExerciseVersion(Base):
+    """Immutable text of one version; assignments point here, so edits never
+    change what a couple was given."""
+
+    __tablename__ = "exercise_versions"
+    __table_args__ = (UniqueConstraint("exercise_id", "version", name="exercise_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(120))
+    repair_step: Mapped[str] = mapped_column(String(10))  # "1".."5" or "together"
+    intended_role: Mapped[str] = mapped_column(String(16))  # hurt, broke_trust, both, either
+    joint: Mapped[bool] = mapped_column(Boolean)
+    asks_vulnerability: Mapped[bool] = mapped_column(Boolean, default=False)
+    frequency: Mapped[str] = mapped_column(String(10))  # once, daily, weekly
+    minutes: Mapped[int] = mapped_column(Integer)
+    purpose: Mapped[str] = mapped_column(Text)
+    instructions: Mapped[list[str]] = mapped_column(JSON)
+    prompts: Mapped[list[str]] = mapped_column(JSON)
+    review_guidance: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    exercise: Mapped[Exercise] = relationship(back_populates="versions")
+
+
+class Assignment(Base):
+    """Homework: one exercise version given to partner A, B or both."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id"), index=True)
+    exercise_version_id: Mapped[int] = mapped_column(ForeignKey("exercise_versions.id"))
+    target: Mapped[AssignmentTarget] = mapped_column(enum_column(AssignmentTarget))
+    assigned_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[AssignmentStatus] = mapped_column(
+        enum_column(AssignmentStatus), default=AssignmentStatus.ASSIGNED
+    )
+    skip_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    personal_note: Mapped[str] = mapped_column(Text, default="")
+    counsellor_comment: Mapped[str] = mapped_column(Text, default="")
+    safety_override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    assigned_by_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AssignmentCompletion(Base):
+    """One completion of an assignment by one partner, with reflection answers;
+    recurring exercises get one row per time done, so adherence is countable."""
+
+    __tablename__ = "assignment_completions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    completed_on: Mapped[date] = mapped_column(Date)
+    answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Session(Base):
+    """A counselling session and its DAP note. Signed notes are never updated."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_couple_date", "couple_id", "session_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id"))
+    counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
+    session_date: Mapped[date] = mapped_column(Date)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    modality: Mapped[Modality] = mapped_column(enum_column(Modality))
+    attendees: Mapped[Attendees] = mapped_column(enum_column(Attendees))
+    note_data: Mapped[str] = mapped_column(Text, default="")
+    note_assessment: Mapped[str] = mapped_column(Text, default="")
+    note_plan: Mapped[str] = mapped_column(Text, default="")
+    risk_raised: Mapped[bool] = mapped_column(Boolean, default=False)
+    risk_text: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[NoteStatus] = mapped_column(enum_column(NoteStatus), default=NoteStatus.DRAFT)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), nullable=True)
+    cosigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cosigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    addenda: Mapped[list[Addendum]] = relationship(order_by="Addendum.created_at")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Addendum(Base):
+    """A dated addition to a signed note; the original text stays as it was."""
+
+    __tablename__ = "addenda"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Measurement(Base):
+    """One rating of one partner on one instrument (long format for pandas)."""
+
+    __tablename__ = "measurements"
+    __table_args__ = (Index("ix_measurements_couple_instrument", "couple_id", "instrument"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"), nullable=True)
+    instrument: Mapped[str] = mapped_column(String(32))
+    measured_on: Mapped[date] = mapped_column(Date)
+    items: Mapped[dict[str, float]] = mapped_column(JSON)
+    total: Mapped[float] = mapped_column(Float)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEvent(Base):
+    """Append-only log: database triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), nullable=True)
+    actor_username: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    detail: Mapped[str] = mapped_column(Text, default="")

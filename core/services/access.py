@@ -1,0 +1,67 @@
+"""Who may do what. Every service calls these; the UI only hides what they refuse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from core.domain import Role
+from core.errors import PermissionDenied
+from core.models import Counsellor, Couple
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The logged-in user as services see it."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+
+    @classmethod
+    def of(cls, user: Counsellor) -> Actor:
+        return cls(user.id, user.username, user.display_name, Role(user.role))
+
+    @property
+    def is_counsellor(self) -> bool:
+        return self.role is Role.COUNSELLOR
+
+    @property
+    def sees_every_caseload(self) -> bool:
+        return self.role in (Role.SUPERVISOR, Role.ADMIN)
+
+
+def require_role(actor: Actor, *roles: Role, doing: str) -> None:
+    if actor.role not in roles:
+        allowed = " or ".join(role.value for role in roles)
+        raise PermissionDenied(f"Only a {allowed} may {doing}.")
+
+
+def require_active(session: Session, actor: Actor) -> Counsellor:
+    """Refuse a user whose account was deactivated after they logged in."""
+    user = session.get(Counsellor, actor.id)
+    if user is None or not user.active:
+        raise PermissionDenied("Your account is no longer active. Ask an administrator.")
+    return user
+
+
+def can_view_couple(actor: Actor, couple: Couple) -> bool:
+    return actor.sees_every_caseload or couple.counsellor_id == actor.id
+
+
+def require_view(actor: Actor, couple: Couple) -> None:
+    if not can_view_couple(actor, couple):
+        raise PermissionDenied(
+            f"{couple.case_code} is on another counsellor's caseload; you cannot open it."
+        )
+
+
+def require_edit(actor: Actor, couple: Couple) -> None:
+    """Only the couple's own counsellor edits it; supervisors and admins read."""
+    require_view(actor, couple)
+    if couple.counsellor_id != actor.id:
+        raise PermissionDenied(
+            f"{couple.case_code} is read-only for you: only its counsellor can change it."
+        )

@@ -1,0 +1,302 @@
+"""Accounts and login: argon2 hashes, lock-out after repeated failures, admin tools."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.config import load_settings
+from core.db import Database
+from core.domain import Role
+from core.errors import AuthenticationError, NotFound, ValidationError
+from core.models import Counsellor, utcnow
+from core.schemas import AccountIn, PasswordIn, parse
+from core.services import audit
+from core.services.access import Actor, require_active, require_role
+
+_hasher = PasswordHasher()
+
+# Passwords shipped in the demo data and the most common guesses: refused for
+# real accounts so a deployment never runs on a published password.
+DEMO_PASSWORDS = frozenset(
+    {"counsel-demo-1", "counsel-demo-2", "supervise-demo", "admin-demo-pass"}
+)
+COMMON_PASSWORDS = frozenset(
+    {"password123", "password12", "1234567890", "qwertyuiop", "letmein123", "changeme12"}
+)
+
+# What the command line acts as when it creates the first admin.
+SYSTEM = Actor(id=0, username="system", display_name="System", role=Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+    locked_until: datetime | None
+    last_login_at: datetime | None
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _password_matches(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _check_password_policy(password: str) -> None:
+    parse(PasswordIn, {"password": password})
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS:
+        raise ValidationError("Password is too common; choose a longer, unusual one.")
+    if lowered in DEMO_PASSWORDS and not load_settings().demo_mode:
+        raise ValidationError(
+            "That is a published demo password; real accounts need their own password."
+        )
+
+
+def authenticate(
+    db: Database, username: str, password: str, *, now: datetime | None = None
+) -> Actor:
+    """Return the actor, or raise AuthenticationError with a message for the login form."""
+    now = now or utcnow()
+    settings = load_settings()
+    wrong = AuthenticationError("Wrong username or password.")
+    with db.transaction() as session:
+        user = session.scalar(
+            select(Counsellor).where(Counsellor.username == username.strip().lower())
+        )
+        if user is None:
+            audit.record(
+                session,
+                None,
+                "login_failed",
+                "account",
+                None,
+                {"reason": "unknown username"},
+                username=username.strip()[:40],
+            )
+            outcome: Actor | AuthenticationError = wrong
+        else:
+            outcome = _check_login(
+                session,
+                user,
+                password,
+                now,
+                settings.max_failed_logins,
+                timedelta(minutes=settings.lockout_minutes),
+                wrong,
+            )
+    if isinstance(outcome, AuthenticationError):
+        raise outcome
+    return outcome
+
+
+def _check_login(
+    session: Session,
+    user: Counsellor,
+    password: str,
+    now: datetime,
+    max_failures: int,
+    lockout: timedelta,
+    wrong: AuthenticationError,
+) -> Actor | AuthenticationError:
+    """Apply the login rules; failures are committed (count, audit) before being raised."""
+    actor = Actor.of(user)
+    if not user.active:
+        audit.record(session, actor, "login_failed", "account", user.id, {"reason": "inactive"})
+        return AuthenticationError("This account is deactivated. Ask an administrator.")
+    if user.locked_until and user.locked_until > now:
+        audit.record(session, actor, "login_failed", "account", user.id, {"reason": "locked"})
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        return AuthenticationError(
+            f"Too many wrong passwords: this account is locked for about {minutes} more "
+            "minute(s). An administrator can unlock it."
+        )
+    if not _password_matches(user.password_hash, password):
+        user.failed_logins += 1
+        detail = {"reason": "wrong password", "failures": user.failed_logins}
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + lockout
+            user.failed_logins = 0
+            detail["locked_until"] = user.locked_until.isoformat()
+            audit.record(session, actor, "account_locked", "account", user.id, detail)
+            return AuthenticationError(
+                f"Too many wrong passwords: this account is now locked for "
+                f"{int(lockout.total_seconds() // 60)} minutes."
+            )
+        audit.record(session, actor, "login_failed", "account", user.id, detail)
+        return wrong
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    audit.record(session, actor, "login", "account", user.id)
+    return actor
+
+
+def create_account(db: Database, actor: Actor, data: AccountIn | dict[str, object]) -> Account:
+    require_role(actor, Role.ADMIN, doing="create accounts")
+    account = parse(AccountIn, data)
+    _check_password_policy(account.password)
+    with db.transaction() as session:
+        if actor is not SYSTEM:
+            require_active(session, actor)
+        taken = session.scalar(select(func.count()).where(Counsellor.username == account.username))
+        if taken:
+            raise ValidationError(
+                f"Username '{account.username}' is already taken; choose another.",
+                field_errors={"username": "already taken"},
+            )
+        user = Counsellor(
+            username=account.username,
+            display_name=account.display_name,
+            role=account.role,
+            password_hash=hash_password(account.password),
+            active=True,
+            failed_logins=0,
+            must_change_password=actor is not SYSTEM,
+        )
+        session.add(user)
+        session.flush()
+        audit.record(
+            session,
+            _audit_actor(actor),
+            "account_created",
+            "account",
+            user.id,
+            {"username": user.username, "role": user.role.value},
+            username=actor.username,
+        )
+        return _account(user)
+
+
+def list_accounts(db: Database, actor: Actor) -> list[Account]:
+    require_role(actor, Role.ADMIN, doing="manage accounts")
+    with db.read() as session:
+        users = session.scalars(select(Counsellor).order_by(Counsellor.username))
+        return [_account(user) for user in users]
+
+
+def counsellor_directory(db: Database) -> list[Account]:
+    """Active counsellors, for pickers (reassign, filters). Names only, no secrets."""
+    with db.read() as session:
+        users = session.scalars(
+            select(Counsellor)
+            .where(Counsellor.role == Role.COUNSELLOR, Counsellor.active.is_(True))
+            .order_by(Counsellor.display_name)
+        )
+        return [_account(user) for user in users]
+
+
+def set_active(db: Database, actor: Actor, account_id: int, active: bool) -> Account:
+    require_role(actor, Role.ADMIN, doing="deactivate or reactivate accounts")
+    if account_id == actor.id and not active:
+        raise ValidationError("You cannot deactivate your own account.")
+    with db.transaction() as session:
+        require_active(session, actor)
+        user = _load(session, account_id)
+        user.active = active
+        audit.record(
+            session,
+            actor,
+            "account_activated" if active else "account_deactivated",
+            "account",
+            user.id,
+            {"username": user.username},
+        )
+        return _account(user)
+
+
+def reset_password(db: Database, actor: Actor, account_id: int, new_password: str) -> Account:
+    """Admin sets a temporary password; the user must choose a new one at next login."""
+    require_role(actor, Role.ADMIN, doing="reset passwords")
+    _check_password_policy(new_password)
+    with db.transaction() as session:
+        require_active(session, actor)
+        user = _load(session, account_id)
+        user.password_hash = hash_password(new_password)
+        user.must_change_password = True
+        user.failed_logins = 0
+        user.locked_until = None
+        audit.record(
+            session, actor, "password_reset", "account", user.id, {"username": user.username}
+        )
+        return _account(user)
+
+
+def unlock(db: Database, actor: Actor, account_id: int) -> Account:
+    require_role(actor, Role.ADMIN, doing="unlock accounts")
+    with db.transaction() as session:
+        require_active(session, actor)
+        user = _load(session, account_id)
+        user.failed_logins = 0
+        user.locked_until = None
+        audit.record(
+            session, actor, "account_unlocked", "account", user.id, {"username": user.username}
+        )
+        return _account(user)
+
+
+def change_own_password(db: Database, actor: Actor, current: str, new_password: str) -> Account:
+    _check_password_policy(new_password)
+    if current == new_password:
+        raise ValidationError("The new password must differ from the current one.")
+    with db.transaction() as session:
+        user = require_active(session, actor)
+        if not _password_matches(user.password_hash, current):
+            raise ValidationError("The current password is wrong; nothing was changed.")
+        user.password_hash = hash_password(new_password)
+        user.must_change_password = False
+        audit.record(session, actor, "password_changed", "account", user.id)
+        return _account(user)
+
+
+def must_change_password(db: Database, actor: Actor) -> bool:
+    with db.read() as session:
+        user = session.get(Counsellor, actor.id)
+        return bool(user and user.must_change_password)
+
+
+def has_accounts(db: Database) -> bool:
+    with db.read() as session:
+        return bool(session.scalar(select(func.count()).select_from(Counsellor)))
+
+
+def _load(session: Session, account_id: int) -> Counsellor:
+    user = session.get(Counsellor, account_id)
+    if user is None:
+        raise NotFound("No such account.")
+    return user
+
+
+def _audit_actor(actor: Actor) -> Actor | None:
+    return None if actor is SYSTEM else actor
+
+
+def _account(user: Counsellor) -> Account:
+    return Account(
+        user.id,
+        user.username,
+        user.display_name,
+        Role(user.role),
+        user.active,
+        user.locked_until,
+        user.last_login_at,
+    )
+
+
+def log_out(db: Database, actor: Actor) -> None:
+    with db.transaction() as session:
+        audit.record(session, actor, "logout", "account", actor.id)

@@ -1,0 +1,89 @@
+"""The append-only audit log: writers append, nobody edits or deletes."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.db import Database
+from core.domain import Role
+from core.models import AuditEvent, utcnow
+from core.services.access import Actor, require_role
+
+AUDIT_COLUMNS = ["at", "username", "action", "entity", "entity_id", "detail"]
+
+
+def record(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    entity: str,
+    entity_id: object | None = None,
+    detail: dict[str, Any] | str = "",
+    *,
+    username: str | None = None,
+) -> None:
+    """Append one event in the caller's transaction (so it commits with the write)."""
+    text = detail if isinstance(detail, str) else json.dumps(detail, default=str, sort_keys=True)
+    session.add(
+        AuditEvent(
+            at=utcnow(),
+            actor_id=actor.id if actor else None,
+            actor_username=(actor.username if actor else username) or "(unknown)",
+            action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            detail=text,
+        )
+    )
+
+
+def list_events(
+    db: Database,
+    actor: Actor,
+    *,
+    action: str | None = None,
+    username: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int = 1000,
+) -> pd.DataFrame:
+    """Newest first; admins only."""
+    require_role(actor, Role.ADMIN, doing="read the audit log")
+    query = select(
+        AuditEvent.at,
+        AuditEvent.actor_username.label("username"),
+        AuditEvent.action,
+        AuditEvent.entity,
+        AuditEvent.entity_id,
+        AuditEvent.detail,
+    )
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if username:
+        query = query.where(AuditEvent.actor_username.ilike(f"%{username.strip()}%"))
+    if since:
+        query = query.where(AuditEvent.at >= _start_of(since))
+    if until:
+        query = query.where(AuditEvent.at < _start_of(until + timedelta(days=1)))
+    query = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+    with db.read() as session:
+        rows = session.execute(query).all()
+    return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
+
+
+def known_actions(db: Database, actor: Actor) -> list[str]:
+    require_role(actor, Role.ADMIN, doing="read the audit log")
+    with db.read() as session:
+        return list(
+            session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+        )
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)

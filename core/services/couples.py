@@ -1,0 +1,432 @@
+"""Couple records: intake, details, status, reassignment and the caseload."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Integer, Select, cast, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.db import Database
+from core.domain import (
+    STATUS_LABELS,
+    STATUS_TRANSITIONS,
+    BreachPattern,
+    BreachType,
+    CoupleStatus,
+    PartnerRole,
+    Role,
+)
+from core.errors import ConflictError, NotFound, ValidationError
+from core.models import Counsellor, Couple, CoupleBreach, Partner, utcnow
+from core.models import Session as SessionRow
+from core.schemas import CoupleIn, PartnerIn, StatusChangeIn, parse
+from core.services import audit
+from core.services.access import Actor, require_active, require_edit, require_role, require_view
+
+CASELOAD_COLUMNS = [
+    "couple_id",
+    "case_code",
+    "partners",
+    "counsellor",
+    "status",
+    "intake_date",
+    "weeks_in_care",
+    "last_session",
+    "sessions",
+]
+
+
+@dataclass(frozen=True)
+class PartnerView:
+    id: int
+    label: str
+    name: str
+    pronouns: str
+    role: PartnerRole
+    contact: str
+
+
+@dataclass(frozen=True)
+class CoupleView:
+    id: int
+    case_code: str
+    counsellor_id: int
+    counsellor_name: str
+    intake_date: date
+    status: CoupleStatus
+    pattern: BreachPattern
+    breach_types: tuple[BreachType, ...]
+    goals: str
+    closing_reason: str | None
+    partners: tuple[PartnerView, ...]
+    version: int
+    updated_at: datetime
+
+    @property
+    def partner_names(self) -> str:
+        return " & ".join(partner.name for partner in self.partners)
+
+    def weeks_in_care(self, today: date) -> int:
+        return max(0, (today - self.intake_date).days // 7)
+
+    def as_form(self) -> dict[str, Any]:
+        """The record in CoupleIn's shape, to prefill the edit form."""
+        a, b = self.partners
+        return {
+            "partner_a": _partner_form(a),
+            "partner_b": _partner_form(b),
+            "breach_types": list(self.breach_types),
+            "pattern": self.pattern,
+            "intake_date": self.intake_date,
+            "goals": self.goals,
+        }
+
+
+def create_couple(db: Database, actor: Actor, data: CoupleIn | Mapping[str, Any]) -> CoupleView:
+    """Intake: the acting counsellor becomes the couple's counsellor."""
+    require_role(actor, Role.COUNSELLOR, doing="take on new couples")
+    intake = parse(CoupleIn, data)
+    for attempt in range(3):
+        try:
+            with db.transaction() as session:
+                require_active(session, actor)
+                couple = Couple(
+                    case_code=_next_case_code(session),
+                    counsellor_id=actor.id,
+                    status=CoupleStatus.INTAKE,
+                )
+                _apply_details(couple, intake)
+                session.add(couple)
+                session.flush()
+                audit.record(
+                    session,
+                    actor,
+                    "couple_created",
+                    "couple",
+                    couple.id,
+                    {"case_code": couple.case_code},
+                )
+                couple_id = couple.id
+            return get_couple(db, actor, couple_id)
+        except IntegrityError:
+            # Two intakes took the same case code at once; take the next one.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def get_couple(db: Database, actor: Actor, couple_id: int) -> CoupleView:
+    with db.read() as session:
+        couple = _load(session, couple_id)
+        require_view(actor, couple)
+        return _view(couple)
+
+
+def find_by_case_code(db: Database, actor: Actor, case_code: str) -> CoupleView:
+    with db.read() as session:
+        couple_id = session.scalar(
+            select(Couple.id).where(Couple.case_code == case_code.strip().upper())
+        )
+    if couple_id is None:
+        raise NotFound(f"There is no couple with case code {case_code!r}.")
+    return get_couple(db, actor, couple_id)
+
+
+def update_couple(
+    db: Database,
+    actor: Actor,
+    couple_id: int,
+    data: CoupleIn | Mapping[str, Any],
+    *,
+    expected_version: int,
+) -> CoupleView:
+    """Save edited details unless someone saved a newer version meanwhile."""
+    details = parse(CoupleIn, data)
+    with _writing(db, actor, couple_id, expected_version) as (session, couple):
+        before = _view(couple).as_form()
+        _refuse_intake_after_sessions(session, couple, details.intake_date)
+        _apply_details(couple, details)
+        session.flush()
+        changed = sorted(
+            key for key, value in _view(couple).as_form().items() if value != before[key]
+        )
+        audit.record(
+            session,
+            actor,
+            "couple_updated",
+            "couple",
+            couple.id,
+            {"case_code": couple.case_code, "fields": changed},
+        )
+    return get_couple(db, actor, couple_id)
+
+
+def change_status(
+    db: Database,
+    actor: Actor,
+    couple_id: int,
+    data: StatusChangeIn | Mapping[str, Any],
+    *,
+    expected_version: int,
+) -> CoupleView:
+    change = parse(StatusChangeIn, data)
+    with _writing(db, actor, couple_id, expected_version) as (session, couple):
+        current = CoupleStatus(couple.status)
+        if change.target not in STATUS_TRANSITIONS[current]:
+            raise ValidationError(
+                f"A case that is {current.value} cannot be changed to {change.target.value}."
+            )
+        couple.status = change.target
+        if change.target is CoupleStatus.CLOSED:
+            couple.closing_reason = change.reason
+        elif current is CoupleStatus.CLOSED:
+            couple.closing_reason = None
+        audit.record(
+            session,
+            actor,
+            "couple_status_changed",
+            "couple",
+            couple.id,
+            {
+                "case_code": couple.case_code,
+                "from": current.value,
+                "to": change.target.value,
+                "reason": change.reason,
+            },
+        )
+    return get_couple(db, actor, couple_id)
+
+
+def reassign(
+    db: Database, actor: Actor, couple_id: int, counsellor_id: int, *, expected_version: int
+) -> CoupleView:
+    """Supervisors (and admins) move a couple to another active counsellor."""
+    require_role(actor, Role.SUPERVISOR, Role.ADMIN, doing="reassign couples")
+    with db.transaction() as session:
+        require_active(session, actor)
+        couple = _load(session, couple_id)
+        _check_version(couple, expected_version)
+        target = session.get(Counsellor, counsellor_id)
+        if target is None or not target.active or target.role != Role.COUNSELLOR:
+            raise ValidationError("Choose an active counsellor to take over this couple.")
+        if target.id == couple.counsellor_id:
+            raise ValidationError(f"{couple.case_code} is already with {target.display_name}.")
+        previous = couple.counsellor_id
+        couple.counsellor_id = target.id
+        _flush(session, couple)
+        audit.record(
+            session,
+            actor,
+            "couple_reassigned",
+            "couple",
+            couple.id,
+            {"case_code": couple.case_code, "from": previous, "to": target.id},
+        )
+    return get_couple(db, actor, couple_id)
+
+
+def caseload(
+    db: Database,
+    actor: Actor,
+    *,
+    today: date,
+    statuses: list[CoupleStatus] | None = None,
+    counsellor_ids: list[int] | None = None,
+    search: str = "",
+) -> pd.DataFrame:
+    """One row per couple the actor may see, filtered in the database."""
+    with db.read() as session:
+        require_active(session, actor)
+        rows = session.execute(_caseload_query(actor, statuses, counsellor_ids, search)).all()
+    frame = pd.DataFrame(
+        rows, columns=[*CASELOAD_COLUMNS[:6], "last_session", "sessions", "partner_b"]
+    )
+    frame["partners"] = frame["partners"] + " & " + frame.pop("partner_b")
+    intake = pd.to_datetime(frame["intake_date"])
+    frame["weeks_in_care"] = ((pd.Timestamp(today) - intake).dt.days // 7).clip(lower=0)
+    frame["sessions"] = frame["sessions"].fillna(0).astype(int)
+    frame["last_session"] = frame["last_session"].astype("object")
+    frame["status"] = frame["status"].map(lambda status: STATUS_LABELS[CoupleStatus(status)])
+    return frame[CASELOAD_COLUMNS]
+
+
+def _caseload_query(
+    actor: Actor,
+    statuses: list[CoupleStatus] | None,
+    counsellor_ids: list[int] | None,
+    search: str,
+) -> Select[Any]:
+    partner_a, partner_b = aliased(Partner), aliased(Partner)
+    visits = (
+        select(
+            SessionRow.couple_id,
+            func.count(SessionRow.id).label("sessions"),
+            func.max(SessionRow.session_date).label("last_session"),
+        )
+        .group_by(SessionRow.couple_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Couple.id,
+            Couple.case_code,
+            partner_a.name,
+            Counsellor.display_name,
+            Couple.status,
+            Couple.intake_date,
+            visits.c.last_session,
+            visits.c.sessions,
+            partner_b.name,
+        )
+        .join(Counsellor, Counsellor.id == Couple.counsellor_id)
+        .join(partner_a, (partner_a.couple_id == Couple.id) & (partner_a.label == "A"))
+        .join(partner_b, (partner_b.couple_id == Couple.id) & (partner_b.label == "B"))
+        .outerjoin(visits, visits.c.couple_id == Couple.id)
+        .order_by(Couple.case_code)
+    )
+    if not actor.sees_every_caseload:
+        query = query.where(Couple.counsellor_id == actor.id)
+    if statuses:
+        query = query.where(Couple.status.in_(statuses))
+    if counsellor_ids:
+        query = query.where(Couple.counsellor_id.in_(counsellor_ids))
+    if term := search.strip():
+        pattern = f"%{term}%"
+        query = query.where(
+            or_(
+                Couple.case_code.ilike(pattern),
+                partner_a.name.ilike(pattern),
+                partner_b.name.ilike(pattern),
+            )
+        )
+    return query
+
+
+@contextmanager
+def _writing(
+    db: Database, actor: Actor, couple_id: int, expected_version: int
+) -> Iterator[tuple[Session, Couple]]:
+    """One transaction editing a couple its counsellor opened at a known version."""
+    with db.transaction() as session:
+        require_active(session, actor)
+        couple = _load(session, couple_id)
+        require_edit(actor, couple)
+        _check_version(couple, expected_version)
+        yield session, couple
+        # Touch the row so child-only edits (partners, breaches) bump the version too.
+        couple.updated_at = utcnow()
+        _flush(session, couple)
+
+
+def _check_version(couple: Couple, expected_version: int) -> None:
+    if couple.version != expected_version:
+        raise ConflictError(
+            f"{couple.case_code} was changed by someone else at "
+            f"{couple.updated_at:%H:%M} UTC after you opened it. Nothing was overwritten: "
+            "your changes are still in the form; compare them with the saved version "
+            "shown and save again to apply them."
+        )
+
+
+def _flush(session: Session, couple: Couple) -> None:
+    try:
+        session.flush()
+    except StaleDataError:
+        raise ConflictError(
+            f"{couple.case_code} was changed by someone else while you were saving. "
+            "Nothing was overwritten; reload and save again."
+        ) from None
+
+
+def _refuse_intake_after_sessions(session: Session, couple: Couple, intake: date) -> None:
+    first = session.scalar(
+        select(func.min(SessionRow.session_date)).where(SessionRow.couple_id == couple.id)
+    )
+    if first is not None and intake > first:
+        raise ValidationError(
+            f"Intake date cannot be after the first session ({first:%d %b %Y}).",
+            field_errors={"intake_date": "after the first session"},
+        )
+
+
+def _next_case_code(session: Session) -> str:
+    highest = session.scalar(select(func.max(cast(func.substr(Couple.case_code, 3), Integer))))
+    return f"C-{(highest or 0) + 1:04d}"
+
+
+def _apply_details(couple: Couple, details: CoupleIn) -> None:
+    couple.intake_date = details.intake_date
+    couple.pattern = details.pattern
+    couple.goals = details.goals
+    current = {breach.breach_type: breach for breach in couple.breaches}
+    couple.breaches = [
+        current.get(kind) or CoupleBreach(breach_type=kind) for kind in details.breach_types
+    ]
+    partners = {partner.label: partner for partner in couple.partners}
+    for label, given in (("A", details.partner_a), ("B", details.partner_b)):
+        partner = partners.get(label) or Partner(label=label)
+        _apply_partner(partner, given)
+        if label not in partners:
+            couple.partners.append(partner)
+
+
+def _apply_partner(partner: Partner, given: PartnerIn) -> None:
+    partner.name = given.name
+    partner.pronouns = given.pronouns
+    partner.role = given.role
+    partner.contact = given.contact
+
+
+def _load(session: Session, couple_id: int) -> Couple:
+    couple = session.scalar(
+        select(Couple)
+        .where(Couple.id == couple_id)
+        .options(
+            selectinload(Couple.partners),
+            selectinload(Couple.breaches),
+            selectinload(Couple.counsellor),
+        )
+    )
+    if couple is None:
+        raise NotFound("That couple does not exist.")
+    return couple
+
+
+def _view(couple: Couple) -> CoupleView:
+    return CoupleView(
+        id=couple.id,
+        case_code=couple.case_code,
+        counsellor_id=couple.counsellor_id,
+        counsellor_name=couple.counsellor.display_name,
+        intake_date=couple.intake_date,
+        status=CoupleStatus(couple.status),
+        pattern=BreachPattern(couple.pattern),
+        breach_types=tuple(
+            sorted((BreachType(b.breach_type) for b in couple.breaches), key=list(BreachType).index)
+        ),
+        goals=couple.goals,
+        closing_reason=couple.closing_reason,
+        partners=tuple(
+            PartnerView(p.id, p.label, p.name, p.pronouns, PartnerRole(p.role), p.contact)
+            for p in sorted(couple.partners, key=lambda p: p.label)
+        ),
+        version=couple.version,
+        updated_at=couple.updated_at,
+    )
+
+
+def _partner_form(partner: PartnerView) -> dict[str, Any]:
+    return {
+        "name": partner.name,
+        "pronouns": partner.pronouns,
+        "role": partner.role,
+        "contact": partner.contact,
+    }

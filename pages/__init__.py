@@ -1,0 +1,1 @@
+"""Streamlit pages; app.py registers them with st.navigation."""

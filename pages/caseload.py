@@ -1,0 +1,102 @@
+"""Caseload: every couple the user may see, filterable, with click-through."""
+
+import streamlit as st
+
+from core.domain import STATUS_LABELS, CoupleStatus
+from core.services import accounts, couples
+from pages import ui
+
+db = ui.database()
+user = ui.current_user()
+st.title("Caseload")
+
+filters = st.columns([2, 2, 3] if user.sees_every_caseload else [2, 3])
+statuses = filters[0].multiselect(
+    "Status",
+    list(CoupleStatus),
+    format_func=STATUS_LABELS.__getitem__,
+    default=[CoupleStatus.INTAKE, CoupleStatus.ACTIVE, CoupleStatus.PAUSED],
+    key="status_filter",
+)
+counsellor_ids: list[int] = []
+if user.sees_every_caseload:
+    directory = {c.id: c.display_name for c in accounts.counsellor_directory(db)}
+    counsellor_ids = filters[1].multiselect(
+        "Counsellor",
+        list(directory),
+        format_func=directory.__getitem__,
+        placeholder="All counsellors",
+        key="counsellor_filter",
+    )
+search = filters[-1].text_input(
+    "Search", placeholder="Case code or partner name", key="caseload_search"
+)
+
+with st.spinner("Loading caseload…"):
+    table = couples.caseload(
+        db,
+        user,
+        today=ui.local_today(),
+        statuses=statuses,
+        counsellor_ids=counsellor_ids,
+        search=search,
+    )
+everything = couples.caseload(db, user, today=ui.local_today()) if table.empty else table
+
+if everything.empty and not search:
+    if user.is_counsellor:
+        st.info(
+            "Your caseload is empty. Start with **New couple** to record an intake: both "
+            "partners, what broke trust and each partner's role. Screen each partner "
+            "individually for safety at the first session.",
+            icon=":material/waving_hand:",
+        )
+        st.page_link("pages/intake.py", label="Record a new couple", icon=":material/person_add:")
+    else:
+        st.info(
+            "No couples are recorded in this clinic yet. Counsellors add couples from their "
+            "**New couple** page.",
+            icon=":material/waving_hand:",
+        )
+    st.stop()
+if table.empty:
+    st.info("No couples match these filters. Clear the search or choose more statuses.")
+    st.stop()
+
+st.caption(f"{len(table)} couple(s). Select a row to open the couple.")
+selection = st.dataframe(
+    table,
+    hide_index=True,
+    on_select="rerun",
+    selection_mode="single-row",
+    key="caseload_table",
+    column_order=[
+        c
+        for c in couples.CASELOAD_COLUMNS
+        if c != "couple_id" and (c != "counsellor" or user.sees_every_caseload)
+    ],
+    column_config={
+        "case_code": st.column_config.TextColumn("Case"),
+        "partners": st.column_config.TextColumn("Partners"),
+        "counsellor": st.column_config.TextColumn("Counsellor"),
+        "status": st.column_config.TextColumn("Status"),
+        "intake_date": st.column_config.DateColumn("Intake", format=ui.style().widget),
+        "weeks_in_care": st.column_config.NumberColumn("Weeks in care"),
+        "last_session": st.column_config.DateColumn("Last session", format=ui.style().widget),
+        "sessions": st.column_config.NumberColumn("Sessions"),
+    },
+)
+rows = selection.selection.rows if selection else []
+if rows:
+    st.switch_page("pages/couple.py", query_params={"case": table.iloc[rows[0]]["case_code"]})
+
+with st.form("open_case", border=False):
+    picked = st.selectbox(
+        "Open a couple",
+        table["case_code"].tolist(),
+        index=None,
+        placeholder="Choose a case code",
+        key="open_case_code",
+    )
+    if st.form_submit_button("Open couple") and picked:
+        st.switch_page("pages/couple.py", query_params={"case": picked})

@@ -1,0 +1,39 @@
+"""Log in. Demo installations list their demo accounts."""
+
+import streamlit as st
+
+from core.config import load_settings
+from core.demo import DEMO_ACCOUNTS
+from core.services import accounts
+from pages import ui
+
+st.title("Mend")
+st.caption("Case management for counsellors helping couples rebuild trust.")
+
+db = ui.database()
+with st.form("login"):
+    username = st.text_input("Username", autocomplete="username")
+    password = st.text_input("Password", type="password", autocomplete="current-password")
+    submitted = st.form_submit_button("Log in", type="primary")
+
+if submitted:
+    actor = ui.attempt(lambda: accounts.authenticate(db, username, password))
+    if actor is not None:
+        st.session_state[ui.USER_KEY] = actor
+        st.rerun()
+
+if not accounts.has_accounts(db):
+    st.info(
+        "No accounts exist yet. An administrator creates the first one on the server:  \n"
+        "`python -m core.cli create-user --username admin --display-name 'Clinic Admin' "
+        "--role admin`"
+    )
+elif load_settings().demo_mode:
+    with st.expander("Demo accounts (synthetic data only)"):
+        st.table(
+            {
+                "Username": [a[0] for a in DEMO_ACCOUNTS],
+                "Role": [a[2].value for a in DEMO_ACCOUNTS],
+                "Password": [a[3] for a in DEMO_ACCOUNTS],
+            }
+        )

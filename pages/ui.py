@@ -1,0 +1,155 @@
+"""Shared page plumbing: database handle, the logged-in user, local dates, errors.
+
+Pages stay thin: they read widgets, call core services and render results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import streamlit as st
+
+from core.config import load_settings
+from core.db import Database, upgrade_schema
+from core.domain import (
+    BREACH_LABELS,
+    PARTNER_ROLE_LABELS,
+    PATTERN_LABELS,
+    BreachPattern,
+    BreachType,
+    PartnerRole,
+)
+from core.errors import MendError
+from core.formatting import DateStyle, date_style, format_date
+from core.services.access import Actor
+
+__all__ = ["Actor"]
+
+USER_KEY = "user"
+T = TypeVar("T")
+
+
+@st.cache_resource(show_spinner="Opening the database…")
+def _database(url: str) -> Database:
+    db = Database.from_url(url)
+    upgrade_schema(db.engine)
+    return db
+
+
+def database() -> Database:
+    return _database(load_settings().database_url)
+
+
+def current_user() -> Actor:
+    """The logged-in user; app.py only routes here when there is one."""
+    user = st.session_state.get(USER_KEY)
+    if not isinstance(user, Actor):
+        st.warning("Please log in.")
+        st.stop()
+    return user
+
+
+def local_today() -> date:
+    """Today in the browser's time zone (the server may sit in another)."""
+    try:
+        zone = ZoneInfo(st.context.timezone) if st.context.timezone else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    return datetime.now(zone).date()
+
+
+def style() -> DateStyle:
+    return date_style(st.context.locale)
+
+
+def show_date(value: date | None) -> str:
+    return format_date(value, st.context.locale)
+
+
+def attempt(action: Callable[[], T]) -> T | None:
+    """Run a service call; show its refusal next to the form and return None."""
+    try:
+        return action()
+    except MendError as error:
+        st.error(str(error), icon=":material/error:")
+        return None
+
+
+def couple_fields(key: str, initial: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The intake/edit widgets (inside a form), returned in CoupleIn's shape."""
+    initial = initial or {}
+    values: dict[str, Any] = {}
+    columns = st.columns(2)
+    for column, label in zip(columns, ("a", "b"), strict=True):
+        given = initial.get(f"partner_{label}", {})
+        with column:
+            st.markdown(f"**Partner {label.upper()}**")
+            values[f"partner_{label}"] = {
+                "name": st.text_input(
+                    "Name", value=given.get("name", ""), key=f"{key}_{label}_name", max_chars=80
+                ),
+                "pronouns": st.text_input(
+                    "Pronouns",
+                    value=given.get("pronouns", ""),
+                    key=f"{key}_{label}_pronouns",
+                    max_chars=30,
+                    placeholder="e.g. she/her, they/them",
+                ),
+                "role": st.selectbox(
+                    "Role",
+                    list(PartnerRole),
+                    index=list(PartnerRole).index(given.get("role", _default_role(label))),
+                    format_func=PARTNER_ROLE_LABELS.__getitem__,
+                    key=f"{key}_{label}_role",
+                ),
+                "contact": st.text_input(
+                    "Contact (optional)",
+                    value=given.get("contact", ""),
+                    key=f"{key}_{label}_contact",
+                    max_chars=120,
+                ),
+            }
+    values["breach_types"] = st.multiselect(
+        "What broke trust",
+        list(BreachType),
+        default=initial.get("breach_types", []),
+        format_func=BREACH_LABELS.__getitem__,
+        key=f"{key}_breaches",
+        placeholder="Choose one or more",
+    )
+    values["pattern"] = st.radio(
+        "One-time event or repeated pattern",
+        list(BreachPattern),
+        index=list(BreachPattern).index(initial.get("pattern", BreachPattern.ONE_TIME)),
+        format_func=PATTERN_LABELS.__getitem__,
+        horizontal=True,
+        key=f"{key}_pattern",
+    )
+    values["intake_date"] = st.date_input(
+        "Intake date",
+        value=initial.get("intake_date", local_today()),
+        max_value=local_today(),
+        format=style().widget,
+        key=f"{key}_intake",
+    )
+    values["goals"] = st.text_area(
+        "Goals",
+        value=initial.get("goals", ""),
+        key=f"{key}_goals",
+        max_chars=2000,
+        placeholder="What the couple want from counselling",
+    )
+    return values
+
+
+def _default_role(label: str) -> PartnerRole:
+    return PartnerRole.HURT if label == "a" else PartnerRole.BROKE_TRUST
+
+
+def forget_widgets(prefix: str) -> None:
+    """Drop a form's widget state so it shows freshly saved values next run."""
+    for name in [k for k in st.session_state if str(k).startswith(prefix)]:
+        del st.session_state[name]

@@ -1,0 +1,148 @@
+"""Shared fixtures: a real, migrated database per test on SQLite and, when
+MEND_TEST_POSTGRES_URL is set, on PostgreSQL too."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from core.db import Database, upgrade_schema
+from core.domain import Role
+from core.models import Counsellor
+from core.services.access import Actor
+from core.services.accounts import hash_password
+
+POSTGRES_URL = os.environ.get("MEND_TEST_POSTGRES_URL")
+TEST_PASSWORD = "test-pass-123"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file, copied for each test (faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = Database.from_url(f"sqlite:///{path}")
+    upgrade_schema(db.engine)
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[Database]:
+    if not POSTGRES_URL:
+        pytest.skip("MEND_TEST_POSTGRES_URL is not set; PostgreSQL tests skipped")
+    db = Database.from_url(POSTGRES_URL)
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    upgrade_schema(db.engine)
+    yield db
+    db.dispose()
+
+
+def _fresh_sqlite(template: Path, tmp_path: Path) -> Database:
+    path = tmp_path / "mend-test.db"
+    shutil.copyfile(template, path)
+    return Database.from_url(f"sqlite:///{path}")
+
+
+def _truncate_postgres(db: Database) -> None:
+    with db.engine.begin() as connection:
+        tables = (
+            connection.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        # TRUNCATE does not fire the audit table's row triggers.
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
+    """A real, empty, migrated database; each test gets its own state."""
+    if request.param == "sqlite":
+        database = _fresh_sqlite(sqlite_template, tmp_path)
+        yield database
+        database.dispose()
+        return
+    database = request.getfixturevalue("postgres_database")
+    _truncate_postgres(database)
+    yield database
+
+
+@pytest.fixture
+def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
+    database = _fresh_sqlite(sqlite_template, tmp_path)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def test_password_hash() -> str:
+    return hash_password(TEST_PASSWORD)
+
+
+@dataclass(frozen=True)
+class Team:
+    admin: Actor
+    supervisor: Actor
+    alice: Actor  # counsellor
+    bruno: Actor  # counsellor
+
+
+def add_account(db: Database, username: str, role: Role, password_hash: str) -> Actor:
+    with db.transaction() as session:
+        user = Counsellor(
+            username=username,
+            display_name=username.title(),
+            role=role,
+            password_hash=password_hash,
+            active=True,
+            failed_logins=0,
+            must_change_password=False,
+        )
+        session.add(user)
+        session.flush()
+        return Actor.of(user)
+
+
+def make_team(db: Database, password_hash: str) -> Team:
+    return Team(
+        admin=add_account(db, "admin1", Role.ADMIN, password_hash),
+        supervisor=add_account(db, "super1", Role.SUPERVISOR, password_hash),
+        alice=add_account(db, "alice", Role.COUNSELLOR, password_hash),
+        bruno=add_account(db, "bruno", Role.COUNSELLOR, password_hash),
+    )
+
+
+@pytest.fixture
+def team(db: Database, test_password_hash: str) -> Team:
+    return make_team(db, test_password_hash)
+
+
+def intake_form(**overrides: Any) -> dict[str, Any]:
+    """A valid intake in CoupleIn's shape; override any field."""
+    form: dict[str, Any] = {
+        "partner_a": {"name": "Kit", "pronouns": "they/them", "role": "hurt"},
+        "partner_b": {"name": "Lou", "pronouns": "she/her", "role": "broke_trust"},
+        "breach_types": ["lying_money"],
+        "pattern": "one_time",
+        "intake_date": date(2026, 9, 1),
+        "goals": "Rebuild honesty about money.",
+    }
+    form.update(overrides)
+    return form

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from core.db import Database
+from core.services import couples
+from tests.conftest import Team, intake_form
+from tests.pages.conftest import OpenApp, by_label, texts
+
+
+def add_couples(db: Database, team: Team) -> None:
+    couples.create_couple(db, team.alice, intake_form())
+    couples.create_couple(db, team.alice, intake_form(
+        partner_a={"name": "Nell", "role": "hurt"}, partner_b={"name": "Oz", "role": "both"}))
+    couples.create_couple(db, team.bruno, intake_form(
+        partner_a={"name": "Pia", "role": "hurt"}, partner_b={"name": "Quin", "role": "both"}))
+
+
+def shown_cases(at) -> list[str]:  # type: ignore[no-untyped-def]
+    return at.dataframe[0].value["case_code"].tolist()
+
+
+def test_new_counsellor_sees_what_to_do_first(open_app: OpenApp, page_team: Team) -> None:
+    at = open_app(page_team.alice)
+    assert any("New couple" in message for message in texts(at, "info"))
+    assert not at.dataframe
+
+
+def test_counsellor_sees_only_their_own_couples(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    add_couples(page_db, page_team)
+    at = open_app(page_team.alice)
+    assert shown_cases(at) == ["C-0001", "C-0002"]
+    assert not [w for w in at.multiselect if w.label == "Counsellor"]
+
+
+def test_supervisor_sees_all_and_filters_by_counsellor(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    add_couples(page_db, page_team)
+    at = open_app(page_team.supervisor)
+    assert shown_cases(at) == ["C-0001", "C-0002", "C-0003"]
+    by_label(at.multiselect, "Counsellor").set_value([page_team.bruno.id])
+    at.run()
+    assert shown_cases(at) == ["C-0003"]
+
+
+def test_search_matches_partner_names_and_case_codes(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    add_couples(page_db, page_team)
+    at = open_app(page_team.alice)
+    by_label(at.text_input, "Search").set_value("nell")
+    at.run()
+    assert shown_cases(at) == ["C-0002"]
+    by_label(at.text_input, "Search").set_value("c-0001")
+    at.run()
+    assert shown_cases(at) == ["C-0001"]
+    by_label(at.text_input, "Search").set_value("nobody")
+    at.run()
+    assert any("No couples match" in message for message in texts(at, "info"))
+
+
+def test_status_filter_hides_closed_cases_by_default(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    add_couples(page_db, page_team)
+    first = couples.get_couple(page_db, page_team.alice, 1)
+    couples.change_status(page_db, page_team.alice, 1, {"target": "closed", "reason": "Ended"},
+                          expected_version=first.version)
+    at = open_app(page_team.alice)
+    assert shown_cases(at) == ["C-0002"]
+    by_label(at.multiselect, "Status").set_value(["closed"])
+    at.run()
+    assert shown_cases(at) == ["C-0001"]
+    assert at.dataframe[0].value["status"].tolist() == ["Closed"]
+
+
+def test_open_a_couple_goes_to_its_page(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    add_couples(page_db, page_team)
+    at = open_app(page_team.alice)
+    by_label(at.selectbox, "Open a couple").set_value("C-0002")
+    next(b for b in at.button if b.label == "Open couple").click()
+    at.run()
+    assert at.query_params["case"] in ("C-0002", ["C-0002"])
