@@ -8,10 +8,20 @@ from tests.pages.conftest import OpenApp, by_label, texts
 
 def add_couples(db: Database, team: Team) -> None:
     couples.create_couple(db, team.alice, intake_form())
-    couples.create_couple(db, team.alice, intake_form(
-        partner_a={"name": "Nell", "role": "hurt"}, partner_b={"name": "Oz", "role": "both"}))
-    couples.create_couple(db, team.bruno, intake_form(
-        partner_a={"name": "Pia", "role": "hurt"}, partner_b={"name": "Quin", "role": "both"}))
+    couples.create_couple(
+        db,
+        team.alice,
+        intake_form(
+            partner_a={"name": "Nell", "role": "hurt"}, partner_b={"name": "Oz", "role": "both"}
+        ),
+    )
+    couples.create_couple(
+        db,
+        team.bruno,
+        intake_form(
+            partner_a={"name": "Pia", "role": "hurt"}, partner_b={"name": "Quin", "role": "both"}
+        ),
+    )
 
 
 def shown_cases(at) -> list[str]:  # type: ignore[no-untyped-def]
@@ -65,8 +75,13 @@ def test_status_filter_hides_closed_cases_by_default(
 ) -> None:
     add_couples(page_db, page_team)
     first = couples.get_couple(page_db, page_team.alice, 1)
-    couples.change_status(page_db, page_team.alice, 1, {"target": "closed", "reason": "Ended"},
-                          expected_version=first.version)
+    couples.change_status(
+        page_db,
+        page_team.alice,
+        1,
+        {"target": "closed", "reason": "Ended"},
+        expected_version=first.version,
+    )
     at = open_app(page_team.alice)
     assert shown_cases(at) == ["C-0002"]
     by_label(at.multiselect, "Status").set_value(["closed"])

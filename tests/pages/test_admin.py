@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import pytest
+
+from core.db import Database
+from core.services import accounts
+from tests.conftest import TEST_PASSWORD, Team
+from tests.pages.conftest import OpenApp, by_label, texts
+
+ADMIN = "pages/admin.py"
+
+
+def create(at, username: str, password: str = "a-long-temp-pass"):  # type: ignore[no-untyped-def]
+    by_label(at.text_input, "Username").set_value(username)
+    by_label(at.text_input, "Display name").set_value("New Person")
+    by_label(at.text_input, "Temporary password (at least 10 characters)").set_value(password)
+    next(b for b in at.button if b.label == "Create account").click()
+    return at.run()
+
+
+def test_admin_creates_an_account_that_must_change_its_password(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    at = create(open_app(page_team.admin, ADMIN), "newperson")
+    assert not texts(at, "error")
+    made = next(
+        a for a in accounts.list_accounts(page_db, page_team.admin) if a.username == "newperson"
+    )
+    actor = accounts.authenticate(page_db, "newperson", "a-long-temp-pass")
+    assert actor.id == made.id
+    assert accounts.must_change_password(page_db, actor)
+
+
+def test_duplicate_username_is_refused(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    before = len(accounts.list_accounts(page_db, page_team.admin))
+    at = create(open_app(page_team.admin, ADMIN), "alice")
+    assert any("already taken" in e for e in texts(at, "error"))
+    assert len(accounts.list_accounts(page_db, page_team.admin)) == before
+    assert by_label(at.text_input, "Username").value == "alice"
+
+
+def test_audit_log_lists_logins_and_filters_by_action(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    accounts.authenticate(page_db, "alice", TEST_PASSWORD)
+    with pytest.raises(Exception, match="Wrong username"):
+        accounts.authenticate(page_db, "bruno", "nope-nope-nope")
+    at = open_app(page_team.admin, ADMIN)
+    log = at.dataframe[-1].value
+    assert set(log["action"]) >= {"login", "login_failed"}
+    by_label(at.selectbox, "Action").set_value("login_failed")
+    at.run()
+    assert at.dataframe[-1].value["username"].tolist() == ["bruno"]
+
+
+def test_non_admins_have_no_admin_page(open_app: OpenApp, page_team: Team) -> None:
+    for user in (page_team.alice, page_team.supervisor):
+        at = open_app(user)
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(ADMIN)
+
+
+def test_must_change_password_opens_only_the_password_form(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    accounts.reset_password(page_db, page_team.admin, page_team.alice.id, "temporary-pass-1")
+    at = open_app(page_team.alice)
+    assert [t.value for t in at.title] == ["My account"]
+    by_label(at.text_input, "Current password").set_value("temporary-pass-1")
+    by_label(at.text_input, "New password (at least 10 characters)").set_value("my-own-pass-22")
+    by_label(at.text_input, "Repeat the new password").set_value("my-own-pass-22")
+    next(b for b in at.button if b.label == "Change password").click()
+    at.run()
+    assert not texts(at, "error")
+    assert not accounts.must_change_password(page_db, page_team.alice)
+    assert accounts.authenticate(page_db, "alice", "my-own-pass-22").id == page_team.alice.id
