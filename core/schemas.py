@@ -109,7 +109,11 @@ class StatusChangeIn(Strict):
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 
 
-class PasswordIn(Strict):
+class PasswordIn(BaseModel):
+    # Passwords are taken exactly as typed: stripping spaces would store a
+    # different secret from the one the user will type at login.
+    model_config = ConfigDict(str_strip_whitespace=False, extra="forbid", frozen=True)
+
     password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=200)
 
 
@@ -117,6 +121,11 @@ class AccountIn(PasswordIn):
     username: str = Field(max_length=40)
     display_name: Name
     role: Role
+
+    @field_validator("username", "display_name", mode="before")
+    @classmethod
+    def _strip(cls, value: Any) -> Any:
+        return _clean_text(value)
 
     @field_validator("username")
     @classmethod

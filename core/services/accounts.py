@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -120,7 +121,7 @@ def _check_login(
         return AuthenticationError("This account is deactivated. Ask an administrator.")
     if user.locked_until and user.locked_until > now:
         audit.record(session, actor, "login_failed", "account", user.id, {"reason": "locked"})
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
         return AuthenticationError(
             f"Too many wrong passwords: this account is locked for about {minutes} more "
             "minute(s). An administrator can unlock it."
