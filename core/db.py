@@ -21,6 +21,14 @@ from core.config import PROJECT_ROOT
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
+# Objects that exist only in migrations (a PostgreSQL trigram expression index),
+# which autogenerate must not try to drop.
+MIGRATION_ONLY = frozenset({"ix_sessions_note_trgm"})
+
+
+def include_object(obj: Any, name: str | None, kind: str, reflected: bool, other: Any) -> bool:
+    return not (kind == "index" and reflected and name in MIGRATION_ONLY)
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()

@@ -232,6 +232,9 @@ class ExerciseVersion(Base):
     joint: Mapped[bool] = mapped_column(Boolean)
     asks_vulnerability: Mapped[bool] = mapped_column(Boolean, default=False)
     frequency: Mapped[str] = mapped_column(String(10))  # once, daily, weekly
+    phase: Mapped[str | None] = mapped_column(
+        String(12), nullable=True
+    )  # impact, meaning, moving_on
     minutes: Mapped[int] = mapped_column(Integer)
     purpose: Mapped[str] = mapped_column(Text)
     instructions: Mapped[list[str]] = mapped_column(JSON)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from core.db import Database, upgrade_schema
 from core.domain import Role
@@ -38,15 +39,24 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[Database]:
+    """A private PostgreSQL database for this test run, dropped at the end, so runs
+    on the same server (a developer's and CI's) never disturb each other."""
     if not POSTGRES_URL:
         pytest.skip("MEND_TEST_POSTGRES_URL is not set; PostgreSQL tests skipped")
-    db = Database.from_url(POSTGRES_URL)
-    with db.engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    upgrade_schema(db.engine)
-    yield db
-    db.dispose()
+    server = make_url(POSTGRES_URL)
+    name = f"mend_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    db = Database.from_url(server.set(database=name).render_as_string(hide_password=False))
+    try:
+        upgrade_schema(db.engine)
+        yield db
+    finally:
+        db.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _fresh_sqlite(template: Path, tmp_path: Path) -> Database:
