@@ -20,6 +20,14 @@ couple = st.Page(
     url_path="couple",
     visibility="hidden",
 )
+log_session = st.Page(
+    "pages/log_session.py",
+    title="Log a session",
+    url_path="log-session",
+    icon=":material/edit_note:",
+    visibility="hidden",
+)
+search = st.Page("pages/search.py", title="Search notes", icon=":material/search:")
 account = st.Page("pages/account.py", title="My account", icon=":material/account_circle:")
 admin = st.Page("pages/admin.py", title="Admin", icon=":material/admin_panel_settings:")
 
@@ -28,7 +36,7 @@ def pages_for(role: Role) -> list[st.Page]:
     pages = [caseload]
     if role is Role.COUNSELLOR:
         pages.append(intake)
-    pages.append(couple)
+    pages += [couple, log_session, search]
     if role is Role.ADMIN:
         pages.append(admin)
     pages.append(account)
@@ -45,9 +53,18 @@ def sidebar(user: ui.Actor) -> None:
             st.rerun()
 
 
+def login_gate() -> list[st.Page]:
+    """Logged out, every address shows the login form; after logging in the same
+    address opens the page that was asked for (a bookmarked couple, say)."""
+    aliases = [st.Page("pages/login.py", title="Log in", url_path=page.url_path,
+                       visibility="hidden")
+               for page in (intake, couple, log_session, search, account, admin)]
+    return [login, *aliases]
+
+
 user = st.session_state.get(ui.USER_KEY)
 if user is None:
-    navigation = st.navigation([login])
+    navigation = st.navigation(login_gate())
 elif accounts.must_change_password(ui.database(), user):
     # A reset password is temporary: nothing else opens until it is changed.
     navigation = st.navigation(

@@ -29,3 +29,7 @@ class ConflictError(MendError):
 
 class AuthenticationError(MendError):
     """Login refused (wrong password, locked or inactive account)."""
+
+
+class SignedNoteError(MendError):
+    """A signed clinical note (or its ratings) was about to change."""

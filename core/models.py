@@ -24,6 +24,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
+    select,
 )
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -42,6 +45,7 @@ from core.domain import (
     Role,
     ScreenStatus,
 )
+from core.errors import SignedNoteError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -361,3 +365,43 @@ class AuditEvent(Base):
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+# Belt and braces for the clinical record: besides the services' checks and the
+# database triggers (migration 0002), the ORM itself refuses to flush a change to
+# a signed note's content. Only co-signing fields may change after signing.
+SIGNED_NOTE_FIELDS = (
+    "session_date",
+    "duration_minutes",
+    "modality",
+    "attendees",
+    "note_data",
+    "note_assessment",
+    "note_plan",
+    "risk_raised",
+    "risk_text",
+    "counsellor_id",
+    "couple_id",
+    "signed_at",
+    "signed_by_id",
+    "status",
+)
+
+
+@event.listens_for(Session, "before_update")
+def _refuse_signed_note_change(_mapper: Any, _connection: Any, target: Session) -> None:
+    state = inspect(target)
+    status = state.attrs.status.history
+    was_signed = NoteStatus.SIGNED in (status.deleted or status.unchanged or ())
+    if was_signed and any(state.attrs[name].history.has_changes() for name in SIGNED_NOTE_FIELDS):
+        raise SignedNoteError("A signed session note cannot be changed; add an addendum.")
+
+
+@event.listens_for(Measurement, "before_update")
+@event.listens_for(Measurement, "before_delete")
+def _refuse_signed_rating_change(_mapper: Any, connection: Any, target: Measurement) -> None:
+    if target.session_id is None:
+        return
+    status = connection.scalar(select(Session.status).where(Session.id == target.session_id))
+    if status == NoteStatus.SIGNED:
+        raise SignedNoteError("Ratings of a signed session cannot be changed.")

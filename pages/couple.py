@@ -13,7 +13,7 @@ from core.domain import (
 )
 from core.errors import ConflictError, MendError
 from core.services import accounts, couples
-from pages import ui
+from pages import safety_tab, sessions_tab, ui
 
 db = ui.database()
 user = ui.current_user()
@@ -34,6 +34,7 @@ except MendError as error:
 
 if flash := st.session_state.pop("flash", None):
     st.success(flash)
+ui.safety_banner(db, user, couple.id)
 
 today = ui.local_today()
 st.title(f"{couple.case_code} · {couple.partner_names}")
@@ -57,12 +58,17 @@ if couple.goals:
     st.markdown(f"**Goals:** {couple.goals}")
 
 may_edit = couple.counsellor_id == user.id
-tab_names = ["Edit details", "Status"] if may_edit else []
+tab_names = ["Sessions", "Safety"]
+if may_edit:
+    tab_names += ["Edit details", "Status"]
 if user.sees_every_caseload:
     tab_names.append("Reassign")
-if not tab_names:
-    st.stop()
 tabs = dict(zip(tab_names, st.tabs(tab_names), strict=True))
+
+with tabs["Sessions"]:
+    sessions_tab.render(db, user, couple)
+with tabs["Safety"]:
+    safety_tab.render(db, user, couple)
 
 base_key = f"base_version_{couple.id}"
 st.session_state.setdefault(base_key, couple.version)

@@ -24,6 +24,8 @@ from core.domain import (
 )
 from core.errors import MendError
 from core.formatting import DateStyle, date_style, format_date
+from core.measures import Instrument
+from core.services import safety
 from core.services.access import Actor
 
 __all__ = ["Actor"]
@@ -153,3 +155,57 @@ def forget_widgets(prefix: str) -> None:
     """Drop a form's widget state so it shows freshly saved values next run."""
     for name in [k for k in st.session_state if str(k).startswith(prefix)]:
         del st.session_state[name]
+
+
+def rating_inputs(
+    key: str, tool: Instrument, initial: dict[str, float] | None = None
+) -> dict[str, float | None]:
+    """One partner's answers to one instrument. Empty until the clinician enters a
+    value, so a rating nobody gave is never saved as a default."""
+    initial = initial or {}
+    answers: dict[str, float | None] = {}
+    st.caption(f"**{tool.name}** — {tool.instructions}")
+    for item in tool.items:
+        given = initial.get(item.key)
+        widget_key = f"{key}_{tool.key}_{item.key}"
+        if item.anchors:
+            options = list(item.anchors)
+            answers[item.key] = st.selectbox(
+                item.text,
+                options,
+                index=options.index(int(given)) if given is not None else None,
+                format_func=lambda v, a=item.anchors: f"{v} · {a[v]}",
+                placeholder="Not rated",
+                key=widget_key,
+            )
+        else:
+            answers[item.key] = st.number_input(
+                f"{item.text} ({item.minimum}-{item.maximum})",
+                min_value=item.minimum,
+                max_value=item.maximum,
+                step=1,
+                value=None if given is None else int(given),
+                placeholder="Not rated",
+                key=widget_key,
+            )
+    return answers
+
+
+def safety_banner(db: Database, user: Actor, couple_id: int) -> bool:
+    """Show the open-concern banner with the crisis line; True if one is open."""
+    concerns = safety.open_concerns(db, user, couple_id)
+    if not concerns:
+        return False
+    lines = [
+        f"- Partner {c.partner_label} ({c.partner_name}): {', '.join(c.concerns)} — "
+        f"screened {show_date(c.screened_on)}"
+        for c in concerns
+    ]
+    st.error(
+        "**Open safety concern.** Joint exercises and exercises asking the hurt partner "
+        "to be vulnerable need a recorded override.\n\n"
+        + "\n".join(lines)
+        + f"\n\n{load_settings().crisis_line}",
+        icon=":material/health_and_safety:",
+    )
+    return True

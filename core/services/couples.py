@@ -320,9 +320,9 @@ def _writing(
         couple = _load(session, couple_id)
         require_edit(actor, couple)
         _check_version(couple, expected_version)
-        yield session, couple
         # Touch the row so child-only edits (partners, breaches) bump the version too.
         couple.updated_at = utcnow()
+        yield session, couple
         _flush(session, couple)
 
 

@@ -1,0 +1,223 @@
+"""Individual safety screens. An open concern raises a banner and gates joint work."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import Field, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.db import Database
+from core.domain import ScreenStatus
+from core.errors import NotFound, ValidationError
+from core.measures import PCPTSD5
+from core.models import Couple, Measurement, Partner, SafetyScreen, utcnow
+from core.schemas import Strict, parse
+from core.services import audit
+from core.services.access import Actor, require_active, require_edit, require_view
+
+CONCERN_LABELS = {
+    "violence": "Violence",
+    "coercive_control": "Coercive control",
+    "emotional_abuse": "Emotional abuse",
+    "self_harm_risk": "Self-harm risk",
+}
+
+
+class ScreenIn(Strict):
+    partner_label: str = Field(pattern="^[AB]$")
+    screened_on: date
+    violence: bool = False
+    coercive_control: bool = False
+    emotional_abuse: bool = False
+    self_harm_risk: bool = False
+    # PC-PTSD-5 answers (exposure + five items, 0/1); None when not given.
+    ptsd_answers: dict[str, int] | None = None
+    notes: str = Field(default="", max_length=5000)
+    plan: str = Field(default="", max_length=5000)
+
+    @model_validator(mode="after")
+    def _plan_for_concerns(self) -> ScreenIn:
+        if self.screened_on > date.today():
+            raise ValueError("Screening date cannot be in the future")
+        if self.has_concern and not self.plan:
+            raise ValueError("A screen with a concern needs a safety plan")
+        return self
+
+    @property
+    def has_concern(self) -> bool:
+        return any(getattr(self, flag) for flag in CONCERN_LABELS)
+
+
+@dataclass(frozen=True)
+class ScreenView:
+    id: int
+    couple_id: int
+    partner_label: str
+    partner_name: str
+    screened_on: date
+    concerns: tuple[str, ...]
+    ptsd_score: int | None
+    ptsd_positive: bool | None
+    notes: str
+    plan: str
+    status: ScreenStatus
+    resolved_at: datetime | None
+    resolution_note: str | None
+
+
+def record_screen(
+    db: Database, actor: Actor, couple_id: int, data: ScreenIn | Mapping[str, Any]
+) -> ScreenView:
+    screen_in = parse(ScreenIn, data)
+    ptsd = None if screen_in.ptsd_answers is None else int(PCPTSD5.score(screen_in.ptsd_answers))
+    with db.transaction() as session:
+        require_active(session, actor)
+        couple = _couple(session, couple_id)
+        require_edit(actor, couple)
+        if screen_in.screened_on < couple.intake_date:
+            raise ValidationError("Screening date cannot be before the intake date.")
+        partner = next(p for p in couple.partners if p.label == screen_in.partner_label)
+        screen = SafetyScreen(
+            partner_id=partner.id,
+            screened_on=screen_in.screened_on,
+            screener_id=actor.id,
+            violence=screen_in.violence,
+            coercive_control=screen_in.coercive_control,
+            emotional_abuse=screen_in.emotional_abuse,
+            self_harm_risk=screen_in.self_harm_risk,
+            ptsd_score=ptsd,
+            notes=screen_in.notes,
+            plan=screen_in.plan,
+            status=ScreenStatus.OPEN if screen_in.has_concern else ScreenStatus.RESOLVED,
+        )
+        session.add(screen)
+        if screen_in.ptsd_answers is not None:
+            # Tracked over time like any rating.
+            session.add(
+                Measurement(
+                    couple_id=couple.id,
+                    partner_id=partner.id,
+                    instrument=PCPTSD5.key,
+                    measured_on=screen_in.screened_on,
+                    items=dict(screen_in.ptsd_answers),
+                    total=float(ptsd or 0),
+                    recorded_by_id=actor.id,
+                )
+            )
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "safety_screen_recorded",
+            "safety_screen",
+            screen.id,
+            {
+                "case_code": couple.case_code,
+                "partner": partner.label,
+                "open": screen_in.has_concern,
+            },
+        )
+        return _view(screen, partner)
+
+
+def resolve_screen(db: Database, actor: Actor, screen_id: int, note: str) -> ScreenView:
+    note = note.strip()
+    if not note:
+        raise ValidationError("Resolving a safety concern needs a note on what changed.")
+    with db.transaction() as session:
+        require_active(session, actor)
+        screen = session.get(SafetyScreen, screen_id)
+        if screen is None:
+            raise NotFound("That safety screen does not exist.")
+        partner = session.get(Partner, screen.partner_id)
+        assert partner is not None
+        couple = _couple(session, partner.couple_id)
+        require_edit(actor, couple)
+        if screen.status is ScreenStatus.RESOLVED:
+            raise ValidationError("This concern is already resolved.")
+        screen.status = ScreenStatus.RESOLVED
+        screen.resolved_at = utcnow()
+        screen.resolved_by_id = actor.id
+        screen.resolution_note = note
+        audit.record(
+            session,
+            actor,
+            "safety_concern_resolved",
+            "safety_screen",
+            screen.id,
+            {"case_code": couple.case_code},
+        )
+        return _view(screen, partner)
+
+
+def screens(db: Database, actor: Actor, couple_id: int) -> list[ScreenView]:
+    """All screens of a couple, newest first."""
+    with db.read() as session:
+        couple = _couple(session, couple_id)
+        require_view(actor, couple)
+        rows = session.execute(
+            select(SafetyScreen, Partner)
+            .join(Partner, Partner.id == SafetyScreen.partner_id)
+            .where(Partner.couple_id == couple_id)
+            .order_by(SafetyScreen.screened_on.desc(), SafetyScreen.id.desc())
+        ).all()
+        return [_view(screen, partner) for screen, partner in rows]
+
+
+def open_concerns(db: Database, actor: Actor, couple_id: int) -> list[ScreenView]:
+    return [s for s in screens(db, actor, couple_id) if s.status is ScreenStatus.OPEN]
+
+
+def has_open_concern(session: Session, couple_id: int) -> bool:
+    """For other services inside their own transaction (the homework safety gate)."""
+    return (
+        session.scalar(
+            select(SafetyScreen.id)
+            .join(Partner, Partner.id == SafetyScreen.partner_id)
+            .where(Partner.couple_id == couple_id, SafetyScreen.status == ScreenStatus.OPEN)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def open_concern_query() -> Any:
+    """Couple ids with an open concern, as a subquery for caseload listings."""
+    return (
+        select(Partner.couple_id)
+        .join(SafetyScreen, SafetyScreen.partner_id == Partner.id)
+        .where(SafetyScreen.status == ScreenStatus.OPEN)
+        .distinct()
+    )
+
+
+def _couple(session: Session, couple_id: int) -> Couple:
+    couple = session.get(Couple, couple_id)
+    if couple is None:
+        raise NotFound("That couple does not exist.")
+    return couple
+
+
+def _view(screen: SafetyScreen, partner: Partner) -> ScreenView:
+    return ScreenView(
+        id=screen.id,
+        couple_id=partner.couple_id,
+        partner_label=partner.label,
+        partner_name=partner.name,
+        screened_on=screen.screened_on,
+        concerns=tuple(label for flag, label in CONCERN_LABELS.items() if getattr(screen, flag)),
+        ptsd_score=screen.ptsd_score,
+        ptsd_positive=None
+        if screen.ptsd_score is None
+        else bool(PCPTSD5.in_clinical_range(screen.ptsd_score)),
+        notes=screen.notes,
+        plan=screen.plan,
+        status=ScreenStatus(screen.status),
+        resolved_at=screen.resolved_at,
+        resolution_note=screen.resolution_note,
+    )

@@ -1,0 +1,546 @@
+"""Session notes (DAP), in-session ratings, signing, addenda, unsigned lists and search.
+
+A signed note is a clinical record: nothing here updates its text or ratings;
+later additions are dated addenda. The ORM and the database refuse such
+updates as well (core.models, migration 0002).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import Field, model_validator
+from sqlalchemy import delete, literal, select
+from sqlalchemy.orm import Session as OrmSession
+
+from core.db import Database
+from core.domain import Attendees, CoupleStatus, Modality, NoteStatus, Role
+from core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from core.measures import Instrument, instrument, session_instruments
+from core.models import Addendum, Counsellor, Couple, Measurement, Partner, utcnow
+from core.models import Session as SessionRow
+from core.schemas import Strict, parse
+from core.services import audit
+from core.services.access import Actor, require_active, require_edit, require_view
+
+NOTE_LIMIT = 20_000
+PREVIEW_CHARS = 140
+EXCERPT_RADIUS = 60
+UNSIGNED_AFTER_DAYS = 3
+
+Ratings = dict[Literal["A", "B"], dict[str, dict[str, float | None]]]
+
+
+class SessionIn(Strict):
+    session_date: date
+    duration_minutes: int = Field(ge=5, le=300)
+    modality: Modality
+    attendees: Attendees
+    note_data: str = Field(default="", max_length=NOTE_LIMIT)
+    note_assessment: str = Field(default="", max_length=NOTE_LIMIT)
+    note_plan: str = Field(default="", max_length=NOTE_LIMIT)
+    risk_raised: bool = False
+    risk_text: str = Field(default="", max_length=5000)
+    ratings: Ratings = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SessionIn:
+        if self.session_date > date.today():
+            raise ValueError("Session date cannot be in the future")
+        if self.risk_raised and not self.risk_text:
+            raise ValueError("Describe the safety concern raised in the session")
+        return self
+
+
+def attending_labels(attendees: Attendees) -> tuple[str, ...]:
+    return {Attendees.JOINT: ("A", "B"), Attendees.A_ONLY: ("A",), Attendees.B_ONLY: ("B",)}[
+        attendees
+    ]
+
+
+@dataclass(frozen=True)
+class RatingView:
+    partner_label: str
+    instrument: str
+    items: dict[str, float]
+    total: float
+
+
+@dataclass(frozen=True)
+class AddendumView:
+    author: str
+    created_at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class SessionView:
+    id: int
+    couple_id: int
+    case_code: str
+    author_id: int
+    author: str
+    session_date: date
+    duration_minutes: int
+    modality: Modality
+    attendees: Attendees
+    note_data: str
+    note_assessment: str
+    note_plan: str
+    risk_raised: bool
+    risk_text: str
+    status: NoteStatus
+    signed_at: datetime | None
+    cosigned_by: str | None
+    cosigned_at: datetime | None
+    version: int
+    ratings: tuple[RatingView, ...]
+    addenda: tuple[AddendumView, ...]
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status is NoteStatus.SIGNED
+
+    @property
+    def preview(self) -> str:
+        return _preview(self.note_data or self.note_assessment or self.note_plan)
+
+    def as_form(self) -> dict[str, Any]:
+        ratings: dict[str, dict[str, dict[str, float]]] = {}
+        for rating in self.ratings:
+            ratings.setdefault(rating.partner_label, {})[rating.instrument] = rating.items
+        return {
+            "session_date": self.session_date,
+            "duration_minutes": self.duration_minutes,
+            "modality": self.modality,
+            "attendees": self.attendees,
+            "note_data": self.note_data,
+            "note_assessment": self.note_assessment,
+            "note_plan": self.note_plan,
+            "risk_raised": self.risk_raised,
+            "risk_text": self.risk_text,
+            "ratings": ratings,
+        }
+
+
+# A hook the homework service plugs into, so reviewing homework shares the note's
+# transaction without this module knowing homework's rules.
+ReviewHook = Callable[[OrmSession, Actor, int, date], None]
+
+
+def record_session(
+    db: Database,
+    actor: Actor,
+    couple_id: int,
+    data: SessionIn | Mapping[str, Any],
+    *,
+    review_homework: ReviewHook | None = None,
+) -> SessionView:
+    """Save a new draft note with its ratings (and homework review) in one transaction."""
+    given = parse(SessionIn, data)
+    with db.transaction() as session:
+        couple = _editable_couple(session, actor, couple_id)
+        _check_date(couple, given.session_date)
+        row = SessionRow(couple_id=couple.id, counsellor_id=actor.id, status=NoteStatus.DRAFT)
+        _apply(row, given)
+        session.add(row)
+        session.flush()
+        _replace_ratings(session, actor, couple, row, given)
+        if review_homework is not None:
+            review_homework(session, actor, couple.id, given.session_date)
+        audit.record(
+            session,
+            actor,
+            "session_recorded",
+            "session",
+            row.id,
+            {
+                "case_code": couple.case_code,
+                "date": given.session_date,
+                "risk_raised": given.risk_raised,
+            },
+        )
+        session_id = row.id
+    return get_session(db, actor, session_id)
+
+
+def update_draft(
+    db: Database,
+    actor: Actor,
+    session_id: int,
+    data: SessionIn | Mapping[str, Any],
+    *,
+    expected_version: int,
+    review_homework: ReviewHook | None = None,
+) -> SessionView:
+    given = parse(SessionIn, data)
+    with db.transaction() as session:
+        row, couple = _own_draft(session, actor, session_id, expected_version, "edit")
+        _check_date(couple, given.session_date)
+        _apply(row, given)
+        row.updated_at = utcnow()
+        session.flush()
+        _replace_ratings(session, actor, couple, row, given)
+        if review_homework is not None:
+            review_homework(session, actor, couple.id, given.session_date)
+        audit.record(
+            session,
+            actor,
+            "session_draft_updated",
+            "session",
+            row.id,
+            {"case_code": couple.case_code},
+        )
+    return get_session(db, actor, session_id)
+
+
+def sign(db: Database, actor: Actor, session_id: int, *, expected_version: int) -> SessionView:
+    """Lock the note: from now on only addenda."""
+    with db.transaction() as session:
+        row, couple = _own_draft(session, actor, session_id, expected_version, "sign")
+        empty = [
+            label
+            for label, text in (
+                ("Data", row.note_data),
+                ("Assessment", row.note_assessment),
+                ("Plan", row.note_plan),
+            )
+            if not text.strip()
+        ]
+        if empty:
+            raise ValidationError(
+                f"A note needs every DAP section before signing; empty: {', '.join(empty)}."
+            )
+        row.status = NoteStatus.SIGNED
+        row.signed_at = utcnow()
+        row.signed_by_id = actor.id
+        audit.record(
+            session, actor, "session_signed", "session", row.id, {"case_code": couple.case_code}
+        )
+    return get_session(db, actor, session_id)
+
+
+def cosign(db: Database, actor: Actor, session_id: int) -> SessionView:
+    if actor.role is not Role.SUPERVISOR:
+        raise PermissionDenied("Only a supervisor may co-sign a note.")
+    with db.transaction() as session:
+        require_active(session, actor)
+        row = _load(session, session_id)
+        couple = session.get(Couple, row.couple_id)
+        assert couple is not None
+        require_view(actor, couple)
+        if row.status is not NoteStatus.SIGNED:
+            raise ValidationError("Only a signed note can be co-signed.")
+        if row.cosigned_by_id is not None:
+            raise ValidationError("This note is already co-signed.")
+        row.cosigned_by_id = actor.id
+        row.cosigned_at = utcnow()
+        audit.record(
+            session, actor, "session_cosigned", "session", row.id, {"case_code": couple.case_code}
+        )
+    return get_session(db, actor, session_id)
+
+
+def add_addendum(db: Database, actor: Actor, session_id: int, text: str) -> SessionView:
+    """A dated addition to a signed note by its author, the couple's counsellor or a supervisor."""
+    text = text.strip()
+    if not text:
+        raise ValidationError("An addendum needs text.")
+    if len(text) > NOTE_LIMIT:
+        raise ValidationError(f"An addendum is limited to {NOTE_LIMIT} characters.")
+    with db.transaction() as session:
+        require_active(session, actor)
+        row = _load(session, session_id)
+        couple = session.get(Couple, row.couple_id)
+        assert couple is not None
+        require_view(actor, couple)
+        allowed = {row.counsellor_id, couple.counsellor_id}
+        if actor.id not in allowed and actor.role is not Role.SUPERVISOR:
+            raise PermissionDenied(
+                "Only the note's author, the couple's counsellor or a "
+                "supervisor may add an addendum."
+            )
+        if row.status is not NoteStatus.SIGNED:
+            raise ValidationError("Addenda are for signed notes; edit the draft instead.")
+        addendum = Addendum(session_id=row.id, author_id=actor.id, text=text)
+        session.add(addendum)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "addendum_added",
+            "session",
+            row.id,
+            {"case_code": couple.case_code, "addendum": addendum.id},
+        )
+    return get_session(db, actor, session_id)
+
+
+def get_session(db: Database, actor: Actor, session_id: int) -> SessionView:
+    with db.read() as session:
+        row = _load(session, session_id)
+        couple = session.get(Couple, row.couple_id)
+        assert couple is not None
+        require_view(actor, couple)
+        return _view(session, row, couple)
+
+
+def list_sessions(db: Database, actor: Actor, couple_id: int) -> list[SessionView]:
+    """Newest first, with ratings and addenda."""
+    with db.read() as session:
+        couple = session.get(Couple, couple_id)
+        if couple is None:
+            raise NotFound("That couple does not exist.")
+        require_view(actor, couple)
+        rows = session.scalars(
+            select(SessionRow)
+            .where(SessionRow.couple_id == couple_id)
+            .order_by(SessionRow.session_date.desc(), SessionRow.id.desc())
+        ).all()
+        return [_view(session, row, couple) for row in rows]
+
+
+def unsigned_notes(
+    db: Database, actor: Actor, *, today: date, older_than_days: int = UNSIGNED_AFTER_DAYS
+) -> pd.DataFrame:
+    """The actor's own drafts older than the limit, oldest first."""
+    cutoff = today - timedelta(days=older_than_days)
+    with db.read() as session:
+        rows = session.execute(
+            select(SessionRow.id, Couple.case_code, SessionRow.session_date)
+            .join(Couple, Couple.id == SessionRow.couple_id)
+            .where(
+                SessionRow.counsellor_id == actor.id,
+                SessionRow.status == NoteStatus.DRAFT,
+                SessionRow.session_date < cutoff,
+            )
+            .order_by(SessionRow.session_date)
+        ).all()
+    frame = pd.DataFrame(rows, columns=["session_id", "case_code", "session_date"])
+    frame["days_unsigned"] = [(today - d).days for d in frame["session_date"]]
+    return frame
+
+
+def search_notes(db: Database, actor: Actor, query: str, *, limit: int = 50) -> pd.DataFrame:
+    """Case-insensitive search over the notes of couples the actor may see."""
+    term = query.strip()
+    columns = ["session_id", "case_code", "session_date", "status", "excerpt"]
+    if len(term) < 2:
+        raise ValidationError("Type at least two characters to search the notes.")
+    # The same expression as the PostgreSQL trigram index (migration 0002).
+    text = (
+        SessionRow.note_data
+        + literal(" ")
+        + SessionRow.note_assessment
+        + literal(" ")
+        + SessionRow.note_plan
+    )
+    statement = (
+        select(SessionRow.id, Couple.case_code, SessionRow.session_date, SessionRow.status, text)
+        .join(Couple, Couple.id == SessionRow.couple_id)
+        .where(text.ilike(f"%{_escape_like(term)}%", escape="\\"))
+        .order_by(SessionRow.session_date.desc())
+        .limit(limit)
+    )
+    if not actor.sees_every_caseload:
+        statement = statement.where(Couple.counsellor_id == actor.id)
+    with db.read() as session:
+        require_active(session, actor)
+        rows = session.execute(statement).all()
+    return pd.DataFrame(
+        [
+            (sid, code, day, NoteStatus(status).value, excerpt(body, term))
+            for sid, code, day, status, body in rows
+        ],
+        columns=columns,
+    )
+
+
+def excerpt(text: str, term: str, radius: int = EXCERPT_RADIUS) -> str:
+    """The words around the first case-insensitive match, with ellipses where cut."""
+    flat = " ".join(text.split())
+    at = flat.casefold().find(term.casefold())
+    if at < 0:
+        return _preview(flat)
+    start, end = max(0, at - radius), min(len(flat), at + len(term) + radius)
+    return ("…" if start else "") + flat[start:end] + ("…" if end < len(flat) else "")
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _preview(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "…"
+
+
+def _editable_couple(session: OrmSession, actor: Actor, couple_id: int) -> Couple:
+    require_active(session, actor)
+    couple = session.get(Couple, couple_id)
+    if couple is None:
+        raise NotFound("That couple does not exist.")
+    require_edit(actor, couple)
+    if couple.status is CoupleStatus.CLOSED:
+        raise ValidationError(f"{couple.case_code} is closed; reopen it to record a session.")
+    return couple
+
+
+def _check_date(couple: Couple, day: date) -> None:
+    if day < couple.intake_date:
+        raise ValidationError(
+            f"Session date cannot be before the intake date ({couple.intake_date:%d %b %Y})."
+        )
+
+
+def _own_draft(
+    session: OrmSession, actor: Actor, session_id: int, expected_version: int, doing: str
+) -> tuple[SessionRow, Couple]:
+    require_active(session, actor)
+    row = _load(session, session_id)
+    couple = session.get(Couple, row.couple_id)
+    assert couple is not None
+    require_view(actor, couple)
+    if row.counsellor_id != actor.id:
+        raise PermissionDenied(f"Only the note's author may {doing} it.")
+    if row.status is NoteStatus.SIGNED:
+        raise ValidationError("This note is signed and locked; add an addendum instead.")
+    if row.version != expected_version:
+        raise ConflictError(
+            "This note was saved elsewhere after you opened it; nothing was "
+            "overwritten. Reload the note and apply your changes again."
+        )
+    return row, couple
+
+
+def _apply(row: SessionRow, given: SessionIn) -> None:
+    row.session_date = given.session_date
+    row.duration_minutes = given.duration_minutes
+    row.modality = given.modality
+    row.attendees = given.attendees
+    row.note_data = given.note_data
+    row.note_assessment = given.note_assessment
+    row.note_plan = given.note_plan
+    row.risk_raised = given.risk_raised
+    row.risk_text = given.risk_text if given.risk_raised else ""
+
+
+def _replace_ratings(
+    session: OrmSession, actor: Actor, couple: Couple, row: SessionRow, given: SessionIn
+) -> None:
+    """Validate every attending partner's ratings, then store them (drafts only)."""
+    partners = {
+        p.label: p for p in session.scalars(select(Partner).where(Partner.couple_id == couple.id))
+    }
+    attending = attending_labels(given.attendees)
+    scored = _score_ratings(given.ratings, attending, partners)
+    session.execute(delete(Measurement).where(Measurement.session_id == row.id))
+    session.add_all(
+        Measurement(
+            couple_id=couple.id,
+            partner_id=partners[label].id,
+            session_id=row.id,
+            instrument=key,
+            measured_on=given.session_date,
+            items=items,
+            total=total,
+            recorded_by_id=actor.id,
+        )
+        for label, key, items, total in scored
+    )
+
+
+def _score_ratings(
+    ratings: Ratings, attending: tuple[str, ...], partners: Mapping[str, Partner]
+) -> list[tuple[str, str, dict[str, float], float]]:
+    absent = sorted(set(ratings) - set(attending))
+    if absent:
+        names = ", ".join(partners[label].name for label in absent)
+        raise ValidationError(f"{names} did not attend; ratings are only for attending partners.")
+    problems: list[str] = []
+    scored = []
+    for label in attending:
+        given = ratings.get(label, {})
+        for tool in _instruments_for(given):
+            answers = given.get(tool.key)
+            try:
+                if answers is None:
+                    raise ValidationError(f"{tool.short_name}: not rated")
+                total = tool.score(answers)
+            except ValidationError as error:
+                problems.append(f"{partners[label].name}: {error}")
+                continue
+            scored.append(
+                (label, tool.key, {k: float(v) for k, v in answers.items() if v is not None}, total)
+            )
+    if problems:
+        raise ValidationError("Ratings are incomplete or out of range — " + "; ".join(problems))
+    return scored
+
+
+def _instruments_for(given: Mapping[str, Any]) -> list[Instrument]:
+    """Every per-session instrument, plus any other instrument the form included."""
+    tools = session_instruments()
+    extra = [instrument(key) for key in given if key not in {t.key for t in tools}]
+    return tools + extra
+
+
+def _load(session: OrmSession, session_id: int) -> SessionRow:
+    row = session.get(SessionRow, session_id)
+    if row is None:
+        raise NotFound("That session does not exist.")
+    return row
+
+
+def _view(session: OrmSession, row: SessionRow, couple: Couple) -> SessionView:
+    names = dict(
+        session.execute(
+            select(Counsellor.id, Counsellor.display_name).where(
+                Counsellor.id.in_(
+                    {row.counsellor_id, row.cosigned_by_id or 0}
+                    | {a.author_id for a in row.addenda}
+                )
+            )
+        ).all()
+    )
+    labels = dict(
+        session.execute(
+            select(Partner.id, Partner.label).where(Partner.couple_id == couple.id)
+        ).all()
+    )
+    ratings = session.scalars(
+        select(Measurement)
+        .where(Measurement.session_id == row.id)
+        .order_by(Measurement.partner_id, Measurement.instrument)
+    ).all()
+    return SessionView(
+        id=row.id,
+        couple_id=couple.id,
+        case_code=couple.case_code,
+        author_id=row.counsellor_id,
+        author=names.get(row.counsellor_id, "?"),
+        session_date=row.session_date,
+        duration_minutes=row.duration_minutes,
+        modality=Modality(row.modality),
+        attendees=Attendees(row.attendees),
+        note_data=row.note_data,
+        note_assessment=row.note_assessment,
+        note_plan=row.note_plan,
+        risk_raised=row.risk_raised,
+        risk_text=row.risk_text,
+        status=NoteStatus(row.status),
+        signed_at=row.signed_at,
+        cosigned_by=names.get(row.cosigned_by_id) if row.cosigned_by_id else None,
+        cosigned_at=row.cosigned_at,
+        version=row.version,
+        ratings=tuple(
+            RatingView(labels[m.partner_id], m.instrument, dict(m.items), m.total) for m in ratings
+        ),
+        addenda=tuple(
+            AddendumView(names.get(a.author_id, "?"), a.created_at, a.text) for a in row.addenda
+        ),
+    )

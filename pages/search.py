@@ -1,0 +1,38 @@
+"""Search the session notes of every couple the user may see."""
+
+import streamlit as st
+
+from core.services import sessions
+from pages import ui
+
+db = ui.database()
+user = ui.current_user()
+st.title("Search notes")
+query = st.text_input(
+    "Words to find in session notes", placeholder="e.g. boundary, phone", key="note_search"
+)
+if not query.strip():
+    st.info(
+        "Type a word or phrase; every note on the couples you may see is searched, "
+        "case-insensitively."
+    )
+    st.stop()
+with st.spinner("Searching…"):
+    found = ui.attempt(lambda: sessions.search_notes(db, user, query))
+if found is None:
+    st.stop()
+if found.empty:
+    st.info(f"No note contains “{query.strip()}”.")
+    st.stop()
+st.caption(
+    f"{len(found)} note(s), newest first" + (" (first 50 shown)" if len(found) == 50 else "")
+)
+for row in found.itertuples():
+    with st.container(border=True):
+        st.markdown(
+            f"**{row.case_code}** · {ui.show_date(row.session_date)} · {row.status}  \n"
+            f"{row.excerpt}"
+        )
+        st.page_link(
+            "pages/couple.py", label=f"Open {row.case_code}", query_params={"case": row.case_code}
+        )

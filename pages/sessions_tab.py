@@ -1,0 +1,122 @@
+"""The Sessions tab of the couple page: timeline, full notes, signing and addenda."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.db import Database
+from core.domain import Attendees, CoupleStatus, Role
+from core.measures import INSTRUMENTS
+from core.services import sessions
+from core.services.access import Actor
+from core.services.couples import CoupleView
+from pages import ui
+
+ATTENDEE_LABELS = {
+    Attendees.JOINT: "joint",
+    Attendees.A_ONLY: "partner A only",
+    Attendees.B_ONLY: "partner B only",
+}
+
+
+def render(db: Database, user: Actor, couple: CoupleView) -> None:
+    own = couple.counsellor_id == user.id
+    if own and couple.status is not CoupleStatus.CLOSED:
+        st.page_link(
+            "pages/log_session.py",
+            label="Log a session",
+            icon=":material/edit_note:",
+            query_params={"case": couple.case_code},
+        )
+    history = sessions.list_sessions(db, user, couple.id)
+    if not history:
+        st.info(
+            "No sessions yet. Log the first session to start this couple's timeline; "
+            "each attending partner's ratings feed the progress charts."
+        )
+        return
+    drafts = sum(not s.is_signed for s in history)
+    st.caption(
+        f"{len(history)} session(s)" + (f", :orange[{drafts} unsigned draft(s)]" if drafts else "")
+    )
+    for view in history:
+        _session(db, user, view)
+
+
+def _session(db: Database, user: Actor, view: sessions.SessionView) -> None:
+    badge = ":green[signed]" if view.is_signed else ":orange[**draft — not signed**]"
+    title = (
+        f"{ui.show_date(view.session_date)} · {view.duration_minutes} min · "
+        f"{view.modality.value.replace('_', ' ')} · {ATTENDEE_LABELS[view.attendees]}"
+    )
+    marker = "" if view.is_signed else ":orange[**Draft**] · "
+    with st.expander(f"{marker}{title} — {view.preview}", expanded=False):
+        st.markdown(
+            f"{badge} · by {view.author}"
+            + (f" · co-signed by {view.cosigned_by}" if view.cosigned_by else "")
+        )
+        st.markdown(f"**Data**  \n{view.note_data or '—'}")
+        st.markdown(f"**Assessment**  \n{view.note_assessment or '—'}")
+        st.markdown(f"**Plan**  \n{view.note_plan or '—'}")
+        if view.risk_raised:
+            st.warning(f"Safety concern raised: {view.risk_text}")
+        if view.ratings:
+            st.dataframe(
+                [
+                    {
+                        "Partner": r.partner_label,
+                        "Instrument": INSTRUMENTS[r.instrument].short_name
+                        if r.instrument in INSTRUMENTS
+                        else r.instrument,
+                        "Total": r.total,
+                    }
+                    for r in view.ratings
+                ],
+                hide_index=True,
+            )
+        for addendum in view.addenda:
+            st.info(
+                f"**Addendum** by {addendum.author}, "
+                f"{ui.show_date(addendum.created_at.date())} "
+                f"{addendum.created_at:%H:%M} UTC  \n{addendum.text}"
+            )
+        _actions(db, user, view)
+
+
+def _actions(db: Database, user: Actor, view: sessions.SessionView) -> None:
+    if not view.is_signed and view.author_id == user.id:
+        left, right = st.columns(2)
+        left.page_link(
+            "pages/log_session.py",
+            label="Edit draft",
+            icon=":material/edit:",
+            query_params={"case": view.case_code, "session": str(view.id)},
+        )
+        confirmed = right.checkbox(
+            "I have reviewed this note; sign and lock it", key=f"confirm_sign_{view.id}"
+        )
+        if right.button("Sign note", key=f"sign_{view.id}", disabled=not confirmed, type="primary"):
+            _done(
+                ui.attempt(lambda: sessions.sign(db, user, view.id, expected_version=view.version)),
+                "Note signed.",
+            )
+    if view.is_signed:
+        with st.form(f"addendum_{view.id}", clear_on_submit=True):
+            text = st.text_area("Add a dated addendum (the signed note stays as it is)")
+            if st.form_submit_button("Add addendum"):
+                _done(
+                    ui.attempt(lambda: sessions.add_addendum(db, user, view.id, text)),
+                    "Addendum added.",
+                )
+        if (
+            user.role is Role.SUPERVISOR
+            and view.cosigned_by is None
+            and st.button("Co-sign", key=f"cosign_{view.id}")
+        ):
+            _done(ui.attempt(lambda: sessions.cosign(db, user, view.id)), "Note co-signed.")
+
+
+def _done(result: object, message: str) -> None:
+    if result is not None:
+        st.session_state["flash"] = message
+        st.rerun()
