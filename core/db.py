@@ -68,6 +68,12 @@ def schema_is_current(engine: Engine) -> bool:
     return "alembic_version" in inspect(engine).get_table_names()
 
 
+def like_pattern(term: str) -> str:
+    """`%term%` with LIKE's wildcards in the term taken literally (use escape="\\")."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 class Database:
     """One engine and its session factory; services open transactions here."""
 

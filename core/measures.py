@@ -65,7 +65,16 @@ class Instrument:
 
     def score(self, answers: Mapping[str, float | int | None]) -> float:
         """Validate every item and return the total; refuse anything out of range."""
-        problems = [p for item in self.items if (p := _item_problem(item, answers.get(item.key)))]
+        missing = [item for item in self.items if answers.get(item.key) is None]
+        if len(missing) == len(self.items):
+            raise ValidationError(f"{self.short_name}: not rated")
+        problems = [
+            p
+            for item in self.items
+            if item not in missing and (p := _item_problem(item, answers[item.key]))
+        ]
+        if missing:
+            problems.append("not answered: " + "; ".join(f"'{i.text}'" for i in missing))
         unknown = sorted(set(answers) - {item.key for item in self.items})
         if unknown:
             problems.append(f"unknown item(s) {', '.join(unknown)}")
@@ -81,9 +90,7 @@ class Instrument:
         return total < self.cutoff if self.higher_is_better else total >= self.cutoff
 
 
-def _item_problem(item: Item, value: float | int | None) -> str | None:
-    if value is None:
-        return f"'{item.text}' is missing"
+def _item_problem(item: Item, value: float | int) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
         return f"'{item.text}' must be a number"
     if not item.minimum <= value <= item.maximum or value != int(value):

@@ -3,12 +3,27 @@
 import streamlit as st
 
 from core.domain import STATUS_LABELS, CoupleStatus
-from core.services import accounts, couples
+from core.services import accounts, couples, sessions
 from pages import ui
 
 db = ui.database()
 user = ui.current_user()
 st.title("Caseload")
+
+unsigned = sessions.unsigned_notes(db, user, today=ui.local_today())
+if not unsigned.empty:
+    with st.expander(
+        f":orange[{len(unsigned)} unsigned note(s) older than {sessions.UNSIGNED_AFTER_DAYS} days]",
+        expanded=len(unsigned) <= 5,
+    ):
+        for note in unsigned.itertuples():
+            st.page_link(
+                "pages/log_session.py",
+                icon=":material/edit_note:",
+                label=f"{note.case_code} · session of {ui.show_date(note.session_date)}"
+                f" · {note.days_unsigned} days unsigned",
+                query_params={"case": note.case_code, "session": str(note.session_id)},
+            )
 
 filters = st.columns([2, 2, 3] if user.sees_every_caseload else [2, 3])
 statuses = filters[0].multiselect(
@@ -80,6 +95,9 @@ selection = st.dataframe(
         "partners": st.column_config.TextColumn("Partners"),
         "counsellor": st.column_config.TextColumn("Counsellor"),
         "status": st.column_config.TextColumn("Status"),
+        "safety_concern": st.column_config.CheckboxColumn(
+            "Safety", help="An open safety concern: see the couple's Safety tab"
+        ),
         "intake_date": st.column_config.DateColumn("Intake", format=ui.style().widget),
         "weeks_in_care": st.column_config.NumberColumn("Weeks in care"),
         "last_session": st.column_config.DateColumn("Last session", format=ui.style().widget),

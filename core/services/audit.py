@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.db import Database
+from core.db import Database, like_pattern
 from core.domain import Role
 from core.models import AuditEvent, utcnow
 from core.services.access import Actor, require_role
@@ -66,7 +66,9 @@ def list_events(
     if action:
         query = query.where(AuditEvent.action == action)
     if username:
-        query = query.where(AuditEvent.actor_username.ilike(f"%{username.strip()}%"))
+        query = query.where(
+            AuditEvent.actor_username.ilike(like_pattern(username.strip()), escape="\\")
+        )
     if since:
         query = query.where(AuditEvent.at >= _start_of(since))
     if until:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.db import Database
+from core.db import Database, like_pattern
 from core.domain import (
     STATUS_LABELS,
     STATUS_TRANSITIONS,
@@ -28,7 +28,7 @@ from core.errors import ConflictError, NotFound, ValidationError
 from core.models import Counsellor, Couple, CoupleBreach, Partner, utcnow
 from core.models import Session as SessionRow
 from core.schemas import CoupleIn, PartnerIn, StatusChangeIn, parse
-from core.services import audit
+from core.services import audit, safety
 from core.services.access import Actor, require_active, require_edit, require_role, require_view
 
 CASELOAD_COLUMNS = [
@@ -37,6 +37,7 @@ CASELOAD_COLUMNS = [
     "partners",
     "counsellor",
     "status",
+    "safety_concern",
     "intake_date",
     "weeks_in_care",
     "last_session",
@@ -245,11 +246,10 @@ def caseload(
     """One row per couple the actor may see, filtered in the database."""
     with db.read() as session:
         require_active(session, actor)
-        rows = session.execute(_caseload_query(actor, statuses, counsellor_ids, search)).all()
-    frame = pd.DataFrame(
-        rows, columns=[*CASELOAD_COLUMNS[:6], "last_session", "sessions", "partner_b"]
-    )
-    frame["partners"] = frame["partners"] + " & " + frame.pop("partner_b")
+        result = session.execute(_caseload_query(actor, statuses, counsellor_ids, search))
+        frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    frame["partners"] = frame.pop("partner_a") + " & " + frame.pop("partner_b")
+    frame["safety_concern"] = frame["safety_concern"].astype(bool)
     intake = pd.to_datetime(frame["intake_date"])
     frame["weeks_in_care"] = ((pd.Timestamp(today) - intake).dt.days // 7).clip(lower=0)
     frame["sessions"] = frame["sessions"].fillna(0).astype(int)
@@ -276,15 +276,16 @@ def _caseload_query(
     )
     query = (
         select(
-            Couple.id,
+            Couple.id.label("couple_id"),
             Couple.case_code,
-            partner_a.name,
-            Counsellor.display_name,
+            partner_a.name.label("partner_a"),
+            partner_b.name.label("partner_b"),
+            Counsellor.display_name.label("counsellor"),
             Couple.status,
+            Couple.id.in_(safety.open_concern_query()).label("safety_concern"),
             Couple.intake_date,
             visits.c.last_session,
             visits.c.sessions,
-            partner_b.name,
         )
         .join(Counsellor, Counsellor.id == Couple.counsellor_id)
         .join(partner_a, (partner_a.couple_id == Couple.id) & (partner_a.label == "A"))
@@ -299,12 +300,12 @@ def _caseload_query(
     if counsellor_ids:
         query = query.where(Couple.counsellor_id.in_(counsellor_ids))
     if term := search.strip():
-        pattern = f"%{term}%"
+        pattern = like_pattern(term)
         query = query.where(
             or_(
-                Couple.case_code.ilike(pattern),
-                partner_a.name.ilike(pattern),
-                partner_b.name.ilike(pattern),
+                Couple.case_code.ilike(pattern, escape="\\"),
+                partner_a.name.ilike(pattern, escape="\\"),
+                partner_b.name.ilike(pattern, escape="\\"),
             )
         )
     return query

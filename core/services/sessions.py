@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 from sqlalchemy import delete, literal, select
 from sqlalchemy.orm import Session as OrmSession
 
-from core.db import Database
+from core.db import Database, like_pattern
 from core.domain import Attendees, CoupleStatus, Modality, NoteStatus, Role
 from core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from core.measures import Instrument, instrument, session_instruments
@@ -342,7 +342,7 @@ def search_notes(db: Database, actor: Actor, query: str, *, limit: int = 50) -> 
     statement = (
         select(SessionRow.id, Couple.case_code, SessionRow.session_date, SessionRow.status, text)
         .join(Couple, Couple.id == SessionRow.couple_id)
-        .where(text.ilike(f"%{_escape_like(term)}%", escape="\\"))
+        .where(text.ilike(like_pattern(term), escape="\\"))
         .order_by(SessionRow.session_date.desc())
         .limit(limit)
     )
@@ -368,10 +368,6 @@ def excerpt(text: str, term: str, radius: int = EXCERPT_RADIUS) -> str:
         return _preview(flat)
     start, end = max(0, at - radius), min(len(flat), at + len(term) + radius)
     return ("…" if start else "") + flat[start:end] + ("…" if end < len(flat) else "")
-
-
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _preview(text: str) -> str:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import log_in, settle
+from tests.e2e.conftest import SHOTS, log_in, settle
 
 pytestmark = pytest.mark.e2e
-SHOTS = Path(__file__).resolve().parents[2] / ".e2e"
 
 
 def test_counsellor_logs_in_and_sees_populated_caseload(page: Page, app_url: str) -> None:
