@@ -323,9 +323,16 @@ def _add_couples(
     sessions: list[dict[str, Any]] = []
     ratings: list[tuple[int, list[dict[str, Any]]]] = []
     screens: list[dict[str, Any]] = []
+    trauma_screens: list[dict[str, Any]] = []
     for index, (plan, couple_id) in enumerate(zip(plans, couple_ids, strict=True)):
         pair = (partner_ids[2 * index], partner_ids[2 * index + 1])
-        screens += _screens(rng, plan, pair)
+        couple_screens = _screens(rng, plan, pair)
+        screens += couple_screens
+        trauma_screens += [
+            _ptsd_measurement(screen, couple_id)
+            for screen in couple_screens
+            if screen["ptsd_score"] is not None
+        ]
         for visit, measures in _visits(rng, plan, couple_id, pair, today):
             sessions.append(visit)
             ratings.append((len(sessions) - 1, measures))
@@ -337,6 +344,7 @@ def _add_couples(
         else []
     )
     measurement_rows = [dict(m, session_id=session_ids[i]) for i, ms in ratings for m in ms]
+    measurement_rows += trauma_screens
     if measurement_rows:
         session.execute(insert(Measurement), measurement_rows)
     if screens:
@@ -371,6 +379,25 @@ def _screens(rng: random.Random, plan: _Plan, pair: tuple[int, int]) -> list[dic
             }
         )
     return rows
+
+
+PTSD_ITEMS = ("nightmares", "avoidance", "on_guard", "numb", "guilt")
+
+
+def _ptsd_measurement(screen: dict[str, Any], couple_id: int) -> dict[str, Any]:
+    """The PC-PTSD-5 answers behind a screen's score (exposure yes, first n items yes)."""
+    score = screen["ptsd_score"]
+    items = {"exposure": 1} | {key: int(i < score) for i, key in enumerate(PTSD_ITEMS)}
+    return {
+        "couple_id": couple_id,
+        "partner_id": screen["partner_id"],
+        "session_id": None,
+        "instrument": "pcptsd5",
+        "measured_on": screen["screened_on"],
+        "items": items,
+        "total": float(score),
+        "recorded_by_id": screen["screener_id"],
+    }
 
 
 def _visits(
