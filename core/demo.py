@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.config import load_settings
@@ -336,9 +336,15 @@ def _add_couples(
         for visit, measures in _visits(rng, plan, couple_id, pair, today):
             sessions.append(visit)
             ratings.append((len(sessions) - 1, measures))
+    # Notes are written as drafts, rated, then signed: the database refuses ratings
+    # added to an already signed note, for the demo as for everyone.
+    signing = [
+        {k: visit.pop(k) for k in ("status", "signed_at", "signed_by_id")} for visit in sessions
+    ]
     session_ids = (
         session.scalars(
-            insert(SessionRow).returning(SessionRow.id, sort_by_parameter_order=True), sessions
+            insert(SessionRow).returning(SessionRow.id, sort_by_parameter_order=True),
+            [dict(visit, status=NoteStatus.DRAFT) for visit in sessions],
         ).all()
         if sessions
         else []
@@ -347,6 +353,13 @@ def _add_couples(
     measurement_rows += trauma_screens
     if measurement_rows:
         session.execute(insert(Measurement), measurement_rows)
+    signed = [
+        dict(sign, id=sid, version=1)
+        for sid, sign in zip(session_ids, signing, strict=True)
+        if sign["status"] is NoteStatus.SIGNED
+    ]
+    if signed:
+        session.execute(update(SessionRow), signed)
     if screens:
         session.execute(insert(SafetyScreen), screens)
     summary.couples += len(plans)

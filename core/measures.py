@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,24 +65,43 @@ class Instrument:
 
     def score(self, answers: Mapping[str, float | int | None]) -> float:
         """Validate every item and return the total; refuse anything out of range."""
+        if self._gate_closed(answers):
+            # A "no" at the gate question ends the screen: score 0. Later items are
+            # not required, but any that were given must still be valid.
+            answers = {k: v for k, v in answers.items() if v is not None}
+            if problems := self._problems(answers, required=[]):
+                raise ValidationError(f"{self.short_name}: " + "; ".join(problems))
+            return 0.0
         missing = [item for item in self.items if answers.get(item.key) is None]
         if len(missing) == len(self.items):
             raise ValidationError(f"{self.short_name}: not rated")
+        if problems := self._problems(answers, required=self.items):
+            raise ValidationError(f"{self.short_name}: " + "; ".join(problems))
+        if self.gate_item is not None and not answers[self.gate_item]:
+            return 0.0
+        return float(sum(float(answers[item.key] or 0) for item in self.scored_items))
+
+    def _gate_closed(self, answers: Mapping[str, float | int | None]) -> bool:
+        if self.gate_item is None:
+            return False
+        value = answers.get(self.gate_item)
+        return not isinstance(value, bool) and value == 0
+
+    def _problems(
+        self, answers: Mapping[str, float | int | None], required: Sequence[Item]
+    ) -> list[str]:
+        missing = [item for item in required if answers.get(item.key) is None]
         problems = [
             p
             for item in self.items
-            if item not in missing and (p := _item_problem(item, answers[item.key]))
+            if answers.get(item.key) is not None and (p := _item_problem(item, answers[item.key]))
         ]
         if missing:
             problems.append("not answered: " + "; ".join(f"'{i.text}'" for i in missing))
         unknown = sorted(set(answers) - {item.key for item in self.items})
         if unknown:
             problems.append(f"unknown item(s) {', '.join(unknown)}")
-        if problems:
-            raise ValidationError(f"{self.short_name}: " + "; ".join(problems))
-        if self.gate_item is not None and not answers[self.gate_item]:
-            return 0.0
-        return float(sum(float(answers[item.key] or 0) for item in self.scored_items))
+        return problems
 
     def in_clinical_range(self, total: float) -> bool | None:
         if self.cutoff is None:

@@ -397,6 +397,7 @@ def _refuse_signed_note_change(_mapper: Any, _connection: Any, target: Session) 
         raise SignedNoteError("A signed session note cannot be changed; add an addendum.")
 
 
+@event.listens_for(Measurement, "before_insert")
 @event.listens_for(Measurement, "before_update")
 @event.listens_for(Measurement, "before_delete")
 def _refuse_signed_rating_change(_mapper: Any, connection: Any, target: Measurement) -> None:

@@ -7,13 +7,14 @@ updates as well (core.models, migration 0002).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import Field, model_validator
+from pydantic import Field, StrictFloat, StrictInt, model_validator
 from sqlalchemy import delete, literal, select
 from sqlalchemy.orm import Session as OrmSession
 
@@ -32,7 +33,8 @@ PREVIEW_CHARS = 140
 EXCERPT_RADIUS = 60
 UNSIGNED_AFTER_DAYS = 3
 
-Ratings = dict[Literal["A", "B"], dict[str, dict[str, float | None]]]
+# Strict numbers: True or "3" is a data-entry error, not a rating.
+Ratings = dict[Literal["A", "B"], dict[str, dict[str, StrictInt | StrictFloat | None]]]
 
 
 class SessionIn(Strict):
@@ -257,8 +259,9 @@ def add_addendum(db: Database, actor: Actor, session_id: int, text: str) -> Sess
         row = _load(session, session_id)
         couple = session.get(Couple, row.couple_id)
         assert couple is not None
-        require_view(actor, couple)
         allowed = {row.counsellor_id, couple.counsellor_id}
+        if actor.id != row.counsellor_id:
+            require_view(actor, couple)
         if actor.id not in allowed and actor.role is not Role.SUPERVISOR:
             raise PermissionDenied(
                 "Only the note's author, the couple's counsellor or a "
@@ -285,7 +288,8 @@ def get_session(db: Database, actor: Actor, session_id: int) -> SessionView:
         row = _load(session, session_id)
         couple = session.get(Couple, row.couple_id)
         assert couple is not None
-        require_view(actor, couple)
+        if row.counsellor_id != actor.id:  # authors keep their own notes after a reassignment
+            require_view(actor, couple)
         return _view(session, row, couple)
 
 
@@ -363,10 +367,10 @@ def search_notes(db: Database, actor: Actor, query: str, *, limit: int = 50) -> 
 def excerpt(text: str, term: str, radius: int = EXCERPT_RADIUS) -> str:
     """The words around the first case-insensitive match, with ellipses where cut."""
     flat = " ".join(text.split())
-    at = flat.casefold().find(term.casefold())
-    if at < 0:
+    match = re.search(re.escape(term), flat, re.IGNORECASE)
+    if match is None:
         return _preview(flat)
-    start, end = max(0, at - radius), min(len(flat), at + len(term) + radius)
+    start, end = max(0, match.start() - radius), min(len(flat), match.end() + radius)
     return ("…" if start else "") + flat[start:end] + ("…" if end < len(flat) else "")
 
 
@@ -400,8 +404,8 @@ def _own_draft(
     row = _load(session, session_id)
     couple = session.get(Couple, row.couple_id)
     assert couple is not None
-    require_view(actor, couple)
     if row.counsellor_id != actor.id:
+        require_view(actor, couple)
         raise PermissionDenied(f"Only the note's author may {doing} it.")
     if row.status is NoteStatus.SIGNED:
         raise ValidationError("This note is signed and locked; add an addendum instead.")
