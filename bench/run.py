@@ -21,7 +21,7 @@ from core.db import Database, upgrade_schema
 from core.demo import load_demo
 from core.domain import Role
 from core.models import Counsellor
-from core.services import couples
+from core.services import couples, sessions
 from core.services.access import Actor
 
 os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
@@ -91,6 +91,10 @@ def main() -> int:
             "caseload search 'alex' (supervisor)",
             lambda: couples.caseload(db, supervisor, today=today, search="alex"),
         ),
+        "note_search_supervisor": timed(f"note search 'boundary' over {COUPLES} couples",
+                                        lambda: sessions.search_notes(db, supervisor, "boundary")),
+        "note_search_counsellor": timed("note search 'boundary', one counsellor",
+                                        lambda: sessions.search_notes(db, counsellor, "boundary")),
         "caseload_page_supervisor": timed(
             "caseload page render (AppTest), supervisor",
             lambda: page_render(db, supervisor),

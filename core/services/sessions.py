@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import pandas as pd
 from pydantic import Field, StrictFloat, StrictInt, model_validator
-from sqlalchemy import delete, literal, select
+from sqlalchemy import delete, literal_column, select
 from sqlalchemy.orm import Session as OrmSession
 
 from core.db import Database, like_pattern
@@ -335,14 +335,7 @@ def search_notes(db: Database, actor: Actor, query: str, *, limit: int = 50) -> 
     columns = ["session_id", "case_code", "session_date", "status", "excerpt"]
     if len(term) < 2:
         raise ValidationError("Type at least two characters to search the notes.")
-    # The same expression as the PostgreSQL trigram index (migration 0002).
-    text = (
-        SessionRow.note_data
-        + literal(" ")
-        + SessionRow.note_assessment
-        + literal(" ")
-        + SessionRow.note_plan
-    )
+    text = note_text()
     statement = (
         select(SessionRow.id, Couple.case_code, SessionRow.session_date, SessionRow.status, text)
         .join(Couple, Couple.id == SessionRow.couple_id)
@@ -362,6 +355,13 @@ def search_notes(db: Database, actor: Actor, query: str, *, limit: int = 50) -> 
         ],
         columns=columns,
     )
+
+
+def note_text() -> Any:
+    """The searchable text of a note: the exact expression of the PostgreSQL trigram
+    index (migration 0002), spaces inlined so the planner can use that index."""
+    space = literal_column("' '")
+    return SessionRow.note_data + space + SessionRow.note_assessment + space + SessionRow.note_plan
 
 
 def excerpt(text: str, term: str, radius: int = EXCERPT_RADIUS) -> str:
