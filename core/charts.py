@@ -1,0 +1,540 @@
+"""Charts: pure functions, DataFrame in, plotly Figure out (no Streamlit, no database).
+
+Every chart with a week axis counts weeks since intake and marks weeks 6, 12 and 26
+("6 wk", "12 wk", "6 months"). Colours stay the same everywhere: partner A blue,
+partner B vermillion (Okabe-Ito, readable with colour-blindness), and one colour per
+status and outcome. Empty input gives a figure that says so, never an exception.
+
+The trend chart draws totals (so the y axis is the instrument's range and the cut-off
+line means what it says) and shifts the expected band to each partner's own first
+rating: the shaded area is where the middle half of couples are, at that week, relative
+to where this partner started.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from core.measures import FIVE_CS, INSTRUMENTS
+from core.progress import (
+    LATE_BASELINE_WEEKS,
+    MILESTONE_LABELS,
+    MILESTONES,
+    MIN_BAND_COUPLES,
+    SIX_MONTHS,
+    STATUSES,
+)
+
+PARTNER_COLOURS: dict[str, str] = {"A": "#0072B2", "B": "#D55E00"}
+STATUS_COLOURS: dict[str, str] = {
+    "deteriorated": "#B2182B",
+    "not on track": "#E69F00",
+    "recovered": "#009E73",
+    "improved": "#56B4E9",
+    "on track": "#0072B2",
+    "too early": "#999999",
+    "no ratings": "#CCCCCC",
+}
+OUTCOME_COLOURS: dict[str, str] = {
+    "recovered": "#009E73",
+    "improved": "#56B4E9",
+    "no reliable change": "#BBBBBB",
+    "deteriorated": "#B2182B",
+}
+# The caseload overview draws single couples up to this many; beyond it, couples are
+# counted in cells (2 weeks x 1/40 of the change range) per status, so the browser gets
+# hundreds of points, not hundreds of thousands.
+MAX_OVERVIEW_POINTS = 1500
+# adherence_over_time's input: one row per partner and week (or bin of weeks); `rate` is
+# the share of expected homework done, 0-1 (NaN: nothing was expected). Optional columns
+# partner_name, done and expected enrich the hover.
+ADHERENCE_TREND_COLUMNS = ["partner_label", "week", "rate"]
+WEEK_AXIS_TITLE = "Weeks since intake"
+MIN_WEEK_AXIS = 30  # the six-month marker is always in view
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def _figure(title: str, *, subtitle: str = "", x_title: str = "", y_title: str = "") -> go.Figure:
+    figure = go.Figure()
+    figure.update_layout(
+        title={"text": title, "subtitle": {"text": subtitle}},
+        template="plotly_white",
+        hovermode="closest",
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+        margin={"t": 90, "b": 90, "l": 70, "r": 30},
+    )
+    figure.update_xaxes(title_text=x_title)
+    figure.update_yaxes(title_text=y_title)
+    return figure
+
+
+def _week_axis(figure: go.Figure, last_week: float | None = None) -> None:
+    """Milestone lines at weeks 6, 12 and 26, and an x range that shows them."""
+    for week in MILESTONES:
+        six_months = week == SIX_MONTHS
+        figure.add_vline(
+            x=week,
+            line={"dash": "dash" if six_months else "dot", "color": "#444", "width": 1.5},
+            annotation_text=MILESTONE_LABELS[week],
+            annotation_position="top",
+            annotation_font={"size": 12 if six_months else 11},
+        )
+    end = MIN_WEEK_AXIS if last_week is None or math.isnan(last_week) else last_week + 2
+    figure.update_xaxes(range=[0, max(MIN_WEEK_AXIS, math.ceil(end))], title_text=WEEK_AXIS_TITLE)
+
+
+def _say_empty(figure: go.Figure, message: str) -> go.Figure:
+    figure.add_annotation(
+        text=message,
+        xref="paper",
+        yref="paper",
+        x=0.5,
+        y=0.5,
+        showarrow=False,
+        font={"size": 15, "color": "#555"},
+    )
+    return figure
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.1f}".removesuffix(".0").replace("-", "−")
+
+
+def _partner_name(ratings: pd.DataFrame, label: str) -> str:
+    names = ratings["partner_name"].dropna() if "partner_name" in ratings.columns else []
+    return f"{names.iloc[0]} ({label})" if len(names) else f"Partner {label}"
+
+
+# --- the couple's trend ------------------------------------------------------------------------
+
+
+def trend(
+    frame: pd.DataFrame, instrument_key: str, band: pd.DataFrame | None, *, case_code: str
+) -> go.Figure:
+    """One couple's ratings on one instrument: each partner's line over weeks since intake
+    (markers are sessions), the expected band shaded from each partner's first rating,
+    milestone lines, the cut-off line where the instrument has one.
+
+    `frame`: measures_frame rows (any couples; this couple is picked by `case_code`);
+    `band`: empirical_band (None: no shading). A first rating after week 6 is not an
+    intake baseline, so no band is drawn from it.
+    """
+    tool = INSTRUMENTS.get(instrument_key)
+    if tool is None:
+        figure = _figure(f"{case_code}: unknown measure {instrument_key!r}")
+        _week_axis(figure)
+        return _say_empty(figure, f"There is no measure called {instrument_key!r}.")
+    low, high = tool.total_range
+    better = "higher" if tool.higher_is_better else "lower"
+    data = frame.loc[
+        (frame["case_code"] == case_code) & (frame["instrument"] == instrument_key)
+    ].sort_values(["partner_label", "week"], kind="stable")
+    rows = band.loc[band["instrument"] == instrument_key] if band is not None else None
+    figure = _figure(
+        f"{case_code} · {tool.name}",
+        subtitle=_band_note(rows),
+        y_title=f"{tool.short_name} total ({low}–{high}, {better} is better)",
+    )
+    last_week = float(data["week"].max()) if len(data) else None
+    x_end = max(MIN_WEEK_AXIS, math.ceil((last_week or 0) + 2))
+    for label, ratings in data.groupby("partner_label", sort=True):
+        name = _partner_name(ratings, str(label))
+        if rows is not None and ratings["week"].iloc[0] <= LATE_BASELINE_WEEKS:
+            _add_band(figure, rows, ratings, str(label), name, x_end, (low, high))
+        _add_partner_line(figure, ratings, str(label), name, tool.short_name)
+    if tool.cutoff is not None:
+        text = tool.cutoff_label or "cut-off"
+        if f"{tool.cutoff:g}" not in text:
+            text = f"{text} {tool.cutoff:g}"
+        figure.add_hline(
+            y=tool.cutoff,
+            line={"dash": "dash", "color": "#888", "width": 1},
+            annotation_text=text,
+            annotation_position="top left",
+        )
+    pad = (high - low) * 0.03
+    figure.update_yaxes(range=[low - pad, high + pad])
+    _week_axis(figure, last_week)
+    if data.empty:
+        _say_empty(figure, f"No {tool.short_name} ratings for {case_code} yet.")
+    return figure
+
+
+def _band_note(rows: pd.DataFrame | None) -> str:
+    if rows is None or rows.empty:
+        return "Points are sessions."
+    sources = set(rows["source"])
+    if sources == {"clinic"}:
+        origin = f"the clinic's own data (≥{MIN_BAND_COUPLES} couples per 2-week bin)"
+    elif sources == {"reference"}:
+        origin = f"the reference curve (the clinic has fewer than {MIN_BAND_COUPLES} couples)"
+    else:
+        origin = f"clinic data where ≥{MIN_BAND_COUPLES} couples, the reference curve elsewhere"
+    return f"Shaded: where the middle half of couples are, from their first rating; {origin}."
+
+
+def _add_band(
+    figure: go.Figure,
+    rows: pd.DataFrame,
+    ratings: pd.DataFrame,
+    label: str,
+    name: str,
+    x_end: float,
+    limits: tuple[int, int],
+) -> None:
+    start_week, baseline = float(ratings["week"].iloc[0]), float(ratings["total"].iloc[0])
+    shown = rows.loc[(rows["week_end"] > start_week) & (rows["week_start"] < x_end)]
+    if shown.empty:
+        return
+    upper = np.clip(baseline + shown["p75"].to_numpy(), *limits)
+    lower = np.clip(baseline + shown["p25"].to_numpy(), *limits)
+    colour = PARTNER_COLOURS.get(label, "#666")
+    edge = {
+        "x": shown["week"],
+        "mode": "lines",
+        "line": {"width": 0},
+        "legendgroup": f"band-{label}",
+    }
+    figure.add_trace(
+        go.Scatter(
+            y=upper,
+            showlegend=False,
+            hoverinfo="skip",
+            name=f"Expected range (upper) · {name}",
+            **edge,
+        )
+    )
+    ranges = [
+        f"{_signed(p25)} to {_signed(p75)} ({source}{f', n={n}' if source == 'clinic' else ''})"
+        for p25, p75, source, n in zip(
+            shown["p25"], shown["p75"], shown["source"], shown["n_couples"], strict=True
+        )
+    ]
+    figure.add_trace(
+        go.Scatter(
+            y=lower,
+            fill="tonexty",
+            fillcolor=_rgba(colour, 0.14),
+            name=f"Expected range · {name}",
+            customdata=np.array(ranges, dtype=object).reshape(-1, 1),
+            hovertemplate="Week %{x:.0f}: expected change %{customdata[0]}"
+            f"<extra>{name}</extra>",
+            **edge,
+        )
+    )
+
+
+def _add_partner_line(
+    figure: go.Figure, ratings: pd.DataFrame, label: str, name: str, short_name: str
+) -> None:
+    change = ratings["total"] - ratings["total"].iloc[0]
+    notes = ["first rating"] + [f"{_signed(c)} since the first rating" for c in change.iloc[1:]]
+    dates = pd.to_datetime(ratings["measured_on"]).dt.strftime("%d %b %Y")
+    colour = PARTNER_COLOURS.get(label, "#666")
+    figure.add_trace(
+        go.Scatter(
+            x=ratings["week"],
+            y=ratings["total"],
+            mode="lines+markers",
+            name=name,
+            line={"color": colour, "width": 2.5},
+            marker={"size": 8, "color": colour},
+            customdata=np.column_stack([dates.to_numpy(), np.array(notes, dtype=object)]),
+            hovertemplate=f"<b>{name}</b><br>Week %{{x:.1f}} (%{{customdata[0]}})<br>"
+            f"{short_name}: %{{y}}<br>%{{customdata[1]}}<extra></extra>",
+        )
+    )
+
+
+# --- five C's profile --------------------------------------------------------------------------
+
+
+def five_cs_profile(frame: pd.DataFrame, *, case_code: str | None = None) -> go.Figure:
+    """Each partner's five C's at the first and the latest rating, as grouped bars
+    (first: pale, latest: solid). `frame`: measures_frame rows; `case_code` picks the
+    couple (default: the first in the frame)."""
+    data = frame.loc[frame["instrument"] == FIVE_CS.key]
+    if case_code is None and len(data):
+        case_code = str(sorted(data["case_code"].dropna())[0])
+    if case_code is not None:
+        data = data.loc[data["case_code"] == case_code]
+    keys = [item.key for item in FIVE_CS.scored_items]
+    names = [item.text.split(":")[0] for item in FIVE_CS.scored_items]
+    figure = _figure(
+        f"{case_code or 'No couple'} · Five C's of trust: first and latest rating",
+        subtitle="Pale bars: first rating; solid bars: latest rating.",
+        x_title="",
+        y_title="Trust (0 = not at all, 10 = completely)",
+    )
+    figure.update_layout(barmode="group")
+    figure.update_yaxes(range=[0, 10.5])
+    if data.empty:
+        figure.update_xaxes(categoryorder="array", categoryarray=names)
+        return _say_empty(figure, "No five C's ratings yet.")
+    ordered = data.sort_values(["partner_label", "week"], kind="stable")
+    answers = pd.DataFrame(ordered["items"].tolist(), index=ordered.index).reindex(columns=keys)
+    for label, ratings in ordered.groupby("partner_label", sort=True):
+        name = _partner_name(ratings, str(label))
+        colour = PARTNER_COLOURS.get(str(label), "#666")
+        first, last = ratings.index[0], ratings.index[-1]
+        moments = [(first, "first rating", 0.35)]
+        if last != first:
+            moments.append((last, "latest rating", 1.0))
+        else:
+            moments = [(first, "only rating so far", 0.35)]
+        for row, moment, alpha in moments:
+            week = math.floor(float(ordered.at[row, "week"]) + 1e-9)
+            figure.add_trace(
+                go.Bar(
+                    x=names,
+                    y=answers.loc[row].to_numpy(dtype=float),
+                    name=f"{name} · {moment} (week {week})",
+                    offsetgroup=f"{label}-{moment}",
+                    marker={
+                        "color": _rgba(colour, alpha),
+                        "line": {"color": colour, "width": 1.5},
+                    },
+                    hovertemplate=f"<b>{name}</b>, {moment} (week {week})<br>"
+                    "%{x}: %{y}<extra></extra>",
+                )
+            )
+    return figure
+
+
+# --- homework adherence ------------------------------------------------------------------------
+
+
+def adherence_over_time(adherence: pd.DataFrame, *, case_code: str = "") -> go.Figure:
+    """Homework adherence per partner over weeks since intake.
+
+    `adherence`: ADHERENCE_TREND_COLUMNS (partner_label, week, rate 0-1), optionally
+    partner_name, done, expected. Weeks with nothing expected (rate NaN) leave a gap.
+    """
+    title = "Homework adherence by week since intake"
+    figure = _figure(
+        f"{case_code} · {title}" if case_code else title,
+        subtitle="Share of the homework expected by then that each partner did.",
+        y_title="Homework done (% of expected)",
+    )
+    figure.update_yaxes(range=[0, 105], ticksuffix="%")
+    if adherence.empty or adherence["rate"].notna().sum() == 0:
+        _week_axis(figure)
+        return _say_empty(figure, "No homework expected yet.")
+    data = adherence.sort_values(["partner_label", "week"], kind="stable")
+    for label, rows in data.groupby("partner_label", sort=True):
+        name = _partner_name(rows, str(label))
+        colour = PARTNER_COLOURS.get(str(label), "#666")
+        if {"done", "expected"} <= set(rows.columns):
+            detail = [
+                "nothing expected" if pd.isna(e) or e == 0 else f"{d:.0f} of {e:.0f} done"
+                for d, e in zip(rows["done"], rows["expected"], strict=True)
+            ]
+        else:
+            detail = [""] * len(rows)
+        figure.add_trace(
+            go.Scatter(
+                x=rows["week"],
+                y=rows["rate"] * 100,
+                mode="lines+markers",
+                name=name,
+                connectgaps=False,
+                line={"color": colour, "width": 2.5},
+                marker={"size": 7, "color": colour},
+                customdata=np.array(detail, dtype=object).reshape(-1, 1),
+                hovertemplate=f"<b>{name}</b><br>Week %{{x:.0f}}: %{{y:.0f}}%"
+                "<br>%{customdata[0]}<extra></extra>",
+            )
+        )
+    _week_axis(figure, float(data["week"].max()))
+    return figure
+
+
+# --- the caseload ------------------------------------------------------------------------------
+
+
+def caseload_overview(
+    summary: pd.DataFrame,
+    *,
+    instrument_key: str = "csi4",
+    max_points: int = MAX_OVERVIEW_POINTS,
+) -> go.Figure:
+    """Every couple as a point: weeks in care against change on one instrument (the mean
+    of the partners' change since their first rating, signed so that up is better),
+    coloured by status, hover naming the case code and the reason.
+
+    `summary`: caseload_summary. Couples without two ratings on the instrument have no
+    change and are counted in a note, not drawn at zero. More than `max_points` couples
+    are counted in cells instead (marker size = couples in the cell).
+    """
+    tool = INSTRUMENTS.get(instrument_key)
+    short = tool.short_name if tool else instrument_key
+    column = f"improvement_{instrument_key}"
+    figure = _figure(
+        f"Caseload: change in {short} by weeks in care",
+        subtitle="One point per couple, coloured by status. Up is better.",
+        y_title=f"{short} change since first rating (mean of partners; up = better)",
+    )
+    if summary.empty or column not in summary.columns:
+        _week_axis(figure)
+        return _say_empty(figure, f"No couples with {short} ratings yet.")
+    data = summary.loc[summary[column].notna()]
+    left_out = len(summary) - len(data)
+    if data.empty:
+        _week_axis(figure)
+        return _say_empty(figure, f"No couple has two {short} ratings yet.")
+    if len(data) > max_points:
+        _add_status_cells(figure, data, column, short)
+    else:
+        _add_status_points(figure, data, column, short)
+    figure.add_hline(y=0, line={"color": "#999", "width": 1})
+    if left_out:
+        figure.add_annotation(
+            text=f"{left_out} couple(s) without two {short} ratings are not shown.",
+            xref="paper",
+            yref="paper",
+            x=1,
+            y=1.02,
+            xanchor="right",
+            showarrow=False,
+            font={"size": 11, "color": "#555"},
+        )
+    _week_axis(figure, float(data["weeks_in_care"].max()))
+    return figure
+
+
+def _status_order(statuses: pd.Series) -> list[str]:
+    present = set(statuses.dropna())
+    return [s for s in STATUSES if s in present] + sorted(present - set(STATUSES))
+
+
+def _add_status_points(figure: go.Figure, data: pd.DataFrame, column: str, short: str) -> None:
+    reasons = data.get("progress_reason", pd.Series("", index=data.index)).fillna("")
+    for status in _status_order(data["progress_status"]):
+        rows = data.loc[data["progress_status"] == status]
+        changes = [_signed(v) for v in rows[column]]
+        figure.add_trace(
+            go.Scatter(
+                x=rows["weeks_in_care"],
+                y=rows[column],
+                mode="markers",
+                name=status,
+                marker={"size": 9, "color": STATUS_COLOURS.get(status, "#666"), "opacity": 0.85},
+                customdata=np.column_stack(
+                    [
+                        rows["case_code"].to_numpy(dtype=object),
+                        np.array(changes, dtype=object),
+                        reasons.loc[rows.index].to_numpy(dtype=object),
+                    ]
+                ),
+                hovertemplate="<b>%{customdata[0]}</b> · "
+                + status
+                + f"<br>Week %{{x:.0f}} · {short} %{{customdata[1]}}<br>"
+                + "%{customdata[2]}<extra></extra>",
+            )
+        )
+
+
+def _add_status_cells(figure: go.Figure, data: pd.DataFrame, column: str, short: str) -> None:
+    span = float(data[column].max() - data[column].min()) or 1.0
+    step = span / 40
+    cells = data.assign(
+        _x=(data["weeks_in_care"] // 2) * 2 + 1,
+        _y=(data[column] / step).round() * step,
+    )
+    counted = (
+        cells.groupby(["progress_status", "_x", "_y"])
+        .agg(n=("case_code", "size"), first=("case_code", "min"), last=("case_code", "max"))
+        .reset_index()
+    )
+    for status in _status_order(counted["progress_status"]):
+        rows = counted.loc[counted["progress_status"] == status]
+        figure.add_trace(
+            go.Scatter(
+                x=rows["_x"],
+                y=rows["_y"],
+                mode="markers",
+                name=status,
+                marker={
+                    "size": 5 + 3 * np.sqrt(rows["n"].to_numpy()),
+                    "color": STATUS_COLOURS.get(status, "#666"),
+                    "opacity": 0.7,
+                },
+                customdata=rows[["n", "first", "last"]].to_numpy(dtype=object),
+                hovertemplate=f"<b>%{{customdata[0]}} couple(s)</b> · {status}<br>"
+                f"Weeks %{{x:.0f}}±1 · {short} about %{{y:+.1f}}<br>"
+                "Case codes %{customdata[1]} … %{customdata[2]}<extra></extra>",
+            )
+        )
+
+
+def outcomes_by_counsellor_chart(outcomes: pd.DataFrame) -> go.Figure:
+    """Supervisor view: each counsellor's couples rated at six months (week 26 ± 4), split
+    by outcome, as shares of those rated, with counts in the bar text and the hover.
+
+    `outcomes`: progress.outcomes_by_counsellor.
+    """
+    figure = _figure(
+        "Outcomes at 26 weeks (6 months), by counsellor",
+        subtitle="Couples past week 26 with a rating near week 26; improved and recovered "
+        "are reliable change (recovered also crossed the cut-off).",
+        x_title="Share of couples rated at 26 weeks",
+    )
+    figure.update_layout(barmode="stack", legend={"traceorder": "normal"})
+    figure.update_xaxes(range=[0, 1], tickformat=".0%")
+    rated = outcomes["rated_26"] if "rated_26" in outcomes.columns else pd.Series(dtype=float)
+    if outcomes.empty or rated.sum() == 0:
+        return _say_empty(figure, "No couple has reached the six-month rating yet.")
+    data = outcomes.sort_values("counsellor", ascending=False, kind="stable")
+    share = data["share_improved"]
+    labels = [
+        f"{name} · {s:.0%} improved ({helped} of {n})" if n else f"{name} · none rated yet"
+        for name, s, helped, n in zip(
+            data["counsellor"], share, data["improved_or_recovered"], data["rated_26"], strict=True
+        )
+    ]
+    for outcome in ("recovered", "improved", "no reliable change", "deteriorated"):
+        column = outcome.replace(" ", "_")
+        counts = data[column].astype(int)
+        shares = counts / data["rated_26"].where(data["rated_26"] > 0)
+        figure.add_trace(
+            go.Bar(
+                x=shares,
+                y=labels,
+                orientation="h",
+                name=outcome,
+                marker={"color": OUTCOME_COLOURS[outcome]},
+                text=[str(c) if c else "" for c in counts],
+                textposition="inside",
+                customdata=np.column_stack(
+                    [counts.to_numpy(), data["rated_26"].to_numpy(), data["past_26"].to_numpy()]
+                ),
+                hovertemplate=f"<b>%{{y}}</b><br>{outcome}: %{{customdata[0]}} of "
+                "%{customdata[1]} rated (%{x:.0%})<br>%{customdata[2]} couples past week 26"
+                "<extra></extra>",
+            )
+        )
+    return figure
+
+
+def figure_summary(figure: go.Figure) -> dict[str, Any]:
+    """What a figure holds, for logs and tests: title, trace names and kinds, vertical
+    and horizontal lines, annotation texts."""
+    return {
+        "title": figure.layout.title.text,
+        "traces": [
+            (trace.type, trace.name, 0 if trace.x is None else len(trace.x))
+            for trace in figure.data
+        ],
+        "vlines": sorted(s.x0 for s in figure.layout.shapes if s.x0 == s.x1 and s.xref == "x"),
+        "hlines": sorted(s.y0 for s in figure.layout.shapes if s.y0 == s.y1 and s.yref == "y"),
+        "annotations": [a.text for a in figure.layout.annotations],
+    }
