@@ -27,6 +27,18 @@ log_session = st.Page(
     icon=":material/edit_note:",
     visibility="hidden",
 )
+homework_due = st.Page(
+    "pages/homework_due.py",
+    title="Homework due",
+    icon=":material/assignment_late:",
+    url_path="homework-due",
+)
+library = st.Page(
+    "pages/library.py", title="Exercise library", icon=":material/menu_book:", url_path="library"
+)
+supervision = st.Page(
+    "pages/supervision.py", title="Supervision", icon=":material/insights:", url_path="supervision"
+)
 search = st.Page("pages/search.py", title="Search notes", icon=":material/search:")
 account = st.Page("pages/account.py", title="My account", icon=":material/account_circle:")
 admin = st.Page("pages/admin.py", title="Admin", icon=":material/admin_panel_settings:")
@@ -36,7 +48,9 @@ def pages_for(role: Role) -> list[st.Page]:
     pages = [caseload]
     if role is Role.COUNSELLOR:
         pages.append(intake)
-    pages += [couple, log_session, search]
+    pages += [couple, log_session, homework_due, library, search]
+    if role in (Role.SUPERVISOR, Role.ADMIN):
+        pages.append(supervision)
     if role is Role.ADMIN:
         pages.append(admin)
     pages.append(account)
@@ -56,9 +70,20 @@ def sidebar(user: ui.Actor) -> None:
 def login_gate() -> list[st.Page]:
     """Logged out, every address shows the login form; after logging in the same
     address opens the page that was asked for (a bookmarked couple, say)."""
-    aliases = [st.Page("pages/login.py", title="Log in", url_path=page.url_path,
-                       visibility="hidden")
-               for page in (intake, couple, log_session, search, account, admin)]
+    aliases = [
+        st.Page("pages/login.py", title="Log in", url_path=page.url_path, visibility="hidden")
+        for page in (
+            intake,
+            couple,
+            log_session,
+            homework_due,
+            library,
+            supervision,
+            search,
+            account,
+            admin,
+        )
+    ]
     return [login, *aliases]
 
 

@@ -19,6 +19,7 @@ from core.db import Database, upgrade_schema
 from core.demo import is_empty, load_demo
 from core.domain import Role
 from core.errors import MendError
+from core.services import exercises
 from core.services.accounts import SYSTEM, create_account
 
 
@@ -32,6 +33,8 @@ def init_db(args: argparse.Namespace) -> int:
     db = _database()
     settings = load_settings()
     print(f"Database schema is current ({db.engine.url.render_as_string(hide_password=True)}).")
+    if added := exercises.sync_catalogue(db):
+        print(f"Exercise library: {added} built-in exercise(s) added or updated.")
     if args.demo_if_empty and is_empty(db):
         if not settings.demo_mode:
             print("Refusing to load demo data: set MEND_DEMO=1 for a demo installation.")

@@ -11,8 +11,8 @@ DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "mend.db"
 
 DEFAULT_CRISIS_LINE = (
     "If anyone is in immediate danger, call your local emergency number. "
-    "A domestic-violence hotline can help with safety planning at any hour; "
-    "set MEND_CRISIS_LINE to your region's service."
+    "A domestic-violence hotline can help with safety planning at any hour "
+    "(the clinic sets its regional number in MEND_CRISIS_LINE)."
 )
 
 

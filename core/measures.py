@@ -53,6 +53,8 @@ class Instrument:
     gate_item: str | None = None
     estimate_from_clinic: bool = False
     every_session: bool = True
+    # Where the reliability alone comes from (constants_source covers SD and reliability).
+    reliability_source: str = ""
 
     @property
     def scored_items(self) -> tuple[Item, ...]:
@@ -177,6 +179,7 @@ FIVE_CS = Instrument(
     constants_source="Mend default (no published norms); estimated from clinic data "
     "once 30 couples have a baseline",
     estimate_from_clinic=True,
+    reliability_source="Mend default until 30 couples have a baseline",
 )
 
 CSI4 = Instrument(
@@ -214,6 +217,7 @@ CSI4 = Instrument(
     # Scores below 13.5 indicate notable relationship dissatisfaction (Funk & Rogge, 2007).
     cutoff=13.5,
     cutoff_label="distress cut-off (below 13.5)",
+    reliability_source="Cronbach's alpha, Funk & Rogge (2007)",
 )
 
 DISTRESS = Instrument(
@@ -230,6 +234,7 @@ DISTRESS = Instrument(
     default_sd=2.5,
     reliability=0.70,
     constants_source="Mend defaults for a single 0-10 rating (r .70, SD 2.5)",
+    reliability_source="Mend default test-retest r for a single 0-10 rating",
 )
 
 PCPTSD5_DEFAULT_CUTOFF = 3

@@ -428,7 +428,8 @@ def _constants_row(
         )
         sd, sd_source = tool.default_sd, f"default SD {tool.default_sd:.1f} ({why})"
     reliability = tool.reliability
-    reliability_source = f"reliability {tool.reliability:.2f}: {tool.constants_source}"
+    origin = tool.reliability_source or tool.constants_source
+    reliability_source = f"reliability {tool.reliability:.2f}: {origin}"
     if tool.estimate_from_clinic and enough:
         keys = [item.key for item in tool.scored_items]
         alpha = cronbach_alpha(pd.DataFrame(baselines["items"].tolist(), columns=keys))

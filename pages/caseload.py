@@ -1,10 +1,12 @@
-"""Caseload: every couple the user may see, filterable, with click-through."""
+"""Caseload: every couple the user may see, with progress and what needs attention."""
 
 import streamlit as st
 
 from core.domain import STATUS_LABELS, CoupleStatus
-from core.services import accounts, couples, sessions
+from core.services import accounts, progress_views, sessions
 from pages import ui
+
+SORTS = {"Needs attention first": "attention", "Case code": "case_code"}
 
 db = ui.database()
 user = ui.current_user()
@@ -25,7 +27,7 @@ if not unsigned.empty:
                 query_params={"case": note.case_code, "session": str(note.session_id)},
             )
 
-filters = st.columns([2, 2, 3] if user.sees_every_caseload else [2, 3])
+filters = st.columns([2, 2, 2, 2] if user.sees_every_caseload else [2, 2, 3])
 statuses = filters[0].multiselect(
     "Status",
     list(CoupleStatus),
@@ -43,22 +45,24 @@ if user.sees_every_caseload:
         placeholder="All counsellors",
         key="counsellor_filter",
     )
-search = filters[-1].text_input(
+search = filters[-2].text_input(
     "Search", placeholder="Case code or partner name", key="caseload_search"
 )
+sort = filters[-1].selectbox("Sort", list(SORTS), key="caseload_sort")
 
 with st.spinner("Loading caseload…"):
-    table = couples.caseload(
+    table = progress_views.caseload_progress(
         db,
         user,
         today=ui.local_today(),
+        reference=ui.clinic_reference(),
+        ratings=ui.visible_ratings(user),
         statuses=statuses,
         counsellor_ids=counsellor_ids,
         search=search,
     )
-everything = couples.caseload(db, user, today=ui.local_today()) if table.empty else table
 
-if everything.empty and not search:
+if table.empty and not progress_views.has_couples(db, user):
     if user.is_counsellor:
         st.info(
             "Your caseload is empty. Start with **New couple** to record an intake: both "
@@ -78,6 +82,7 @@ if table.empty:
     st.info("No couples match these filters. Clear the search or choose more statuses.")
     st.stop()
 
+table = progress_views.sorted_caseload(table, by=SORTS[sort])
 st.caption(f"{len(table)} couple(s). Select a row to open the couple.")
 selection = st.dataframe(
     table,
@@ -87,18 +92,24 @@ selection = st.dataframe(
     key="caseload_table",
     column_order=[
         c
-        for c in couples.CASELOAD_COLUMNS
-        if c != "couple_id" and (c != "counsellor" or user.sees_every_caseload)
+        for c in progress_views.CASELOAD_VIEW_COLUMNS
+        if c != "counsellor" or user.sees_every_caseload
     ],
     column_config={
         "case_code": st.column_config.TextColumn("Case"),
         "partners": st.column_config.TextColumn("Partners"),
         "counsellor": st.column_config.TextColumn("Counsellor"),
-        "status": st.column_config.TextColumn("Status"),
+        "status": st.column_config.TextColumn("Case status"),
+        "progress_status": st.column_config.TextColumn(
+            "Progress",
+            help="Against the expected course to six months; open the couple for the reason",
+        ),
         "safety_concern": st.column_config.CheckboxColumn(
             "Safety", help="An open safety concern: see the couple's Safety tab"
         ),
-        "intake_date": st.column_config.DateColumn("Intake", format=ui.style().widget),
+        "attention_reasons": st.column_config.TextColumn("Needs attention because"),
+        "overdue_homework": st.column_config.NumberColumn("Overdue homework"),
+        "unsigned_notes": st.column_config.NumberColumn("Unsigned notes"),
         "weeks_in_care": st.column_config.NumberColumn("Weeks in care"),
         "last_session": st.column_config.DateColumn("Last session", format=ui.style().widget),
         "sessions": st.column_config.NumberColumn("Sessions"),

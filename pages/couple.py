@@ -13,7 +13,7 @@ from core.domain import (
 )
 from core.errors import ConflictError, MendError
 from core.services import accounts, couples
-from pages import safety_tab, sessions_tab, ui
+from pages import homework_tab, progress_tab, safety_tab, sessions_tab, ui
 
 db = ui.database()
 user = ui.current_user()
@@ -58,15 +58,19 @@ if couple.goals:
     st.markdown(f"**Goals:** {couple.goals}")
 
 may_edit = couple.counsellor_id == user.id
-tab_names = ["Sessions", "Safety"]
+tab_names = ["Progress", "Sessions", "Homework", "Safety"]
 if may_edit:
     tab_names += ["Edit details", "Status"]
 if user.sees_every_caseload:
     tab_names.append("Reassign")
 tabs = dict(zip(tab_names, st.tabs(tab_names), strict=True))
 
+with tabs["Progress"]:
+    progress_tab.render(db, user, couple)
 with tabs["Sessions"]:
     sessions_tab.render(db, user, couple)
+with tabs["Homework"]:
+    homework_tab.render(db, user, couple)
 with tabs["Safety"]:
     safety_tab.render(db, user, couple)
 

@@ -8,7 +8,7 @@ import streamlit as st
 from core.domain import Attendees, Modality, NoteStatus
 from core.errors import MendError
 from core.measures import session_instruments
-from core.services import couples, sessions
+from core.services import couples, homework, sessions
 from pages import ui
 
 MODALITY_LABELS = {
@@ -16,6 +16,43 @@ MODALITY_LABELS = {
     Modality.VIDEO: "Video",
     Modality.PHONE: "Phone",
 }
+
+REVIEW_CHOICES = {"": "Not reviewed today", "done": "Done", "skipped": "Skipped"}
+
+
+def homework_review(view: homework.AssignmentView) -> dict[str, object] | None:
+    """Widgets reviewing one due assignment inside the session form; None if untouched."""
+    st.markdown(
+        f"**{view.exercise_title}** · for {view.target_label} · due {ui.show_date(view.due_on)}"
+    )
+    key = f"review_{view.id}"
+    outcome = st.radio(
+        "Outcome",
+        list(REVIEW_CHOICES),
+        format_func=REVIEW_CHOICES.get,
+        horizontal=True,
+        key=f"{key}_status",
+    )
+    reason = st.text_input("If skipped: why", key=f"{key}_reason")
+    answers = {
+        label: {
+            prompt: st.text_area(f"{name}: {prompt}", key=f"{key}_{label}_{n}")
+            for n, prompt in enumerate(view.prompts)
+        }
+        for label, name in view.partners
+    }
+    comment = st.text_input("Your review comment", key=f"{key}_comment")
+    if not outcome and not comment and not any(t for a in answers.values() for t in a.values()):
+        return None
+    return {
+        "assignment_id": view.id,
+        "status": outcome or None,
+        "skip_reason": reason if outcome == "skipped" else None,
+        "answers": answers,
+        "comment": comment,
+        "expected_version": view.version,
+    }
+
 
 db = ui.database()
 user = ui.current_user()
@@ -100,6 +137,11 @@ with st.form(key):
                 for tool in session_instruments()
             }
 
+    due = homework.due_for_review(db, user, couple.id, ui.local_today())
+    if due:
+        st.subheader("Homework due for review")
+    reviews = [homework_review(view) for view in due]
+
     save, save_and_sign = st.columns(2)
     save_draft = save.form_submit_button("Save draft", type="secondary")
     sign_now = save_and_sign.form_submit_button("Save and sign", type="primary")
@@ -117,12 +159,16 @@ if save_draft or sign_now:
         "risk_text": risk_text,
         "ratings": ratings,
     }
+    # Homework reviewed here is saved in the note's transaction: both or neither.
+    hook = homework.review_hook([review for review in reviews if review is not None])
     if draft is None:
-        saved = ui.attempt(lambda: sessions.record_session(db, user, couple.id, values))
+        saved = ui.attempt(
+            lambda: sessions.record_session(db, user, couple.id, values, review_homework=hook)
+        )
     else:
         saved = ui.attempt(
             lambda: sessions.update_draft(
-                db, user, draft.id, values, expected_version=draft.version
+                db, user, draft.id, values, expected_version=draft.version, review_homework=hook
             )
         )
     if saved is not None and sign_now:

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from core.config import load_settings
 from core.db import Database, upgrade_schema
@@ -25,7 +26,7 @@ from core.domain import (
 from core.errors import MendError
 from core.formatting import DateStyle, date_style, format_date
 from core.measures import Instrument
-from core.services import safety
+from core.services import exercises, progress_views, safety
 from core.services.access import Actor
 
 __all__ = ["Actor"]
@@ -34,10 +35,25 @@ USER_KEY = "user"
 T = TypeVar("T")
 
 
+def _leave_legacy_multipage_mode() -> None:
+    """Until some session has called st.navigation, Streamlit treats a pages/ folder
+    as a legacy multipage app: the first request after a restart, if it is a deep
+    link such as /couple?case=C-0004, would run that page file directly, outside
+    app.py's login gate. Switch the process to st.navigation mode and rerun through
+    app.py (the address is kept, so the login form appears there)."""
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_leave_legacy_multipage_mode()
+
+
 @st.cache_resource(show_spinner="Opening the database…")
 def _database(url: str) -> Database:
     db = Database.from_url(url)
     upgrade_schema(db.engine)
+    exercises.sync_catalogue(db)
     return db
 
 
@@ -209,3 +225,26 @@ def safety_banner(db: Database, user: Actor, couple_id: int) -> bool:
         icon=":material/health_and_safety:",
     )
     return True
+
+
+@st.cache_data(show_spinner="Computing the clinic's reference data…", max_entries=4)
+def _clinic_reference(url: str, stamp: tuple[int, int]) -> progress_views.ClinicReference:
+    return progress_views.clinic_reference(_database(url))
+
+
+def clinic_reference() -> progress_views.ClinicReference:
+    """Clinic-wide constants and band, recomputed whenever a rating is added."""
+    db = database()
+    return _clinic_reference(load_settings().database_url, progress_views.ratings_stamp(db))
+
+
+@st.cache_data(show_spinner="Reading ratings…", max_entries=16)
+def _visible_ratings(url: str, user: Actor, stamp: tuple[int, int]) -> Any:
+    return progress_views.visible_ratings(_database(url), user)
+
+
+def visible_ratings(user: Actor) -> Any:
+    """Every rating the user may see; keyed by user and the ratings stamp, so a new
+    rating is never hidden by the cache."""
+    db = database()
+    return _visible_ratings(load_settings().database_url, user, progress_views.ratings_stamp(db))

@@ -43,7 +43,8 @@ def test_log_sign_and_review_a_session(page: Page, app_url: str) -> None:
     settle(page)
     expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("saved and signed")
     expect(page.get_by_role("heading", name="C-0002 ·")).to_be_visible()
-    first = page.get_by_test_id("stExpander").first
+    page.get_by_role("tab", name="Sessions").click()
+    first = page.get_by_test_id("stExpander").filter(has_text="one argument repaired").first
     first.click()
     expect(first).to_contain_text("signed")
     expect(first).to_contain_text("Early repair attempts are landing.")

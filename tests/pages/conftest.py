@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.db import Database
+from core.services import exercises
 from core.services.access import Actor
 from tests.conftest import Team, make_team
 
@@ -22,6 +23,7 @@ OpenApp = Callable[..., AppTest]
 def page_db(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
     monkeypatch.setenv("DATABASE_URL", sqlite_db.engine.url.render_as_string())
     monkeypatch.delenv("MEND_DEMO", raising=False)
+    exercises.sync_catalogue(sqlite_db)  # as the app does at start-up
     return sqlite_db
 
 

@@ -1,0 +1,565 @@
+"""The exercise library: built-in catalogue sync, browsing, custom exercises.
+
+An exercise's text lives in immutable `ExerciseVersion` rows. Editing (or a
+changed built-in text in data/exercises.yaml) adds a new version and moves the
+exercise's `current_version`; assignments keep pointing at the version they were
+given, so a couple's homework never changes under them.
+
+Who may do what:
+- everyone logged in reads the library;
+- counsellors and admins add custom exercises;
+- a custom exercise is edited or retired by its creator or an admin;
+- a built-in exercise is retired (or brought back) by an admin only; its text
+  comes from data/exercises.yaml and is never edited in the app.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import Field, field_validator
+from sqlalchemy import and_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.catalogue import (
+    REPAIR_STEPS,
+    CatalogueError,
+    CatalogueExercise,
+    Frequency,
+    IntendedRole,
+    Phase,
+    RepairStep,
+    load_catalogue,
+)
+from core.db import Database
+from core.domain import Role
+from core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from core.models import Exercise, ExerciseVersion
+from core.schemas import Strict, parse
+from core.services import audit
+from core.services.access import Actor, require_active, require_role
+
+STEP_LABELS: dict[str, str] = {
+    "1": "Step 1 · Take responsibility",
+    "2": "Step 2 · Space for healing",
+    "3": "Step 3 · Honest communication",
+    "4": "Step 4 · New boundaries",
+    "5": "Step 5 · Small, reliable actions",
+    "together": "Together · Joint work",
+}
+ROLE_LABELS: dict[str, str] = {
+    "hurt": "Hurt partner",
+    "broke_trust": "Partner who broke trust",
+    "both": "Both partners",
+    "either": "Either partner",
+}
+FREQUENCY_LABELS: dict[str, str] = {"once": "Once", "daily": "Daily", "weekly": "Weekly"}
+PHASE_LABELS: dict[str, str] = {
+    "impact": "Impact (stabilise)",
+    "meaning": "Meaning (understand)",
+    "moving_on": "Moving on",
+}
+CUSTOM_SLUG_PREFIX = "custom-"
+SYSTEM_USER = "system"
+
+# The columns of ExerciseVersion that hold an exercise's text and settings.
+TEXT_FIELDS = (
+    "title",
+    "repair_step",
+    "intended_role",
+    "joint",
+    "asks_vulnerability",
+    "frequency",
+    "minutes",
+    "purpose",
+    "instructions",
+    "prompts",
+    "review_guidance",
+    "phase",
+)
+
+
+@dataclass(frozen=True)
+class ExerciseView:
+    """One version of an exercise, with the exercise's identity and state."""
+
+    id: int
+    slug: str
+    version_id: int
+    version: int
+    title: str
+    repair_step: str
+    intended_role: str
+    joint: bool
+    asks_vulnerability: bool
+    frequency: str
+    minutes: int
+    purpose: str
+    instructions: tuple[str, ...]
+    prompts: tuple[str, ...]
+    review_guidance: str
+    phase: str | None
+    built_in: bool
+    retired: bool
+    created_by_id: int | None = None
+    current_version: int | None = None
+
+    @property
+    def gated(self) -> bool:
+        """Blocked by an open safety concern unless overridden with a reason."""
+        return self.joint or self.asks_vulnerability
+
+    @property
+    def is_current(self) -> bool:
+        return self.current_version is None or self.version == self.current_version
+
+    def as_form(self) -> dict[str, Any]:
+        """This version in ExerciseIn's shape, to prefill the edit form."""
+        return {field: getattr(self, field) for field in TEXT_FIELDS} | {
+            "instructions": list(self.instructions),
+            "prompts": list(self.prompts),
+        }
+
+
+def _lines(value: Any) -> Any:
+    """Text typed one item per line becomes a list; list items are stripped;
+    leading numbering ("1.", "2)", "-") is dropped because the UI numbers them."""
+    if isinstance(value, str):
+        value = value.splitlines()
+    if isinstance(value, list | tuple):
+        items = [re.sub(r"^\s*(\d+[.)]|[-*•])\s*", "", str(item)).strip() for item in value]
+        return [item for item in items if item]
+    return value
+
+
+class ExerciseIn(Strict):
+    """A custom exercise (or a new version of one): the catalogue's fields but the slug."""
+
+    title: str = Field(min_length=1, max_length=120)
+    repair_step: RepairStep
+    intended_role: IntendedRole
+    joint: bool = False
+    asks_vulnerability: bool = False
+    frequency: Frequency
+    minutes: int = Field(ge=1, le=240)
+    purpose: str = Field(min_length=1, max_length=2000)
+    instructions: list[str] = Field(max_length=12)
+    prompts: list[str] = Field(max_length=8)
+    review_guidance: str = Field(min_length=1, max_length=2000)
+    phase: Phase | None = None
+
+    @field_validator("instructions", "prompts", mode="before")
+    @classmethod
+    def _split_lines(cls, value: Any) -> Any:
+        return _lines(value)
+
+    @field_validator("instructions")
+    @classmethod
+    def _some_instructions(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("needs at least one step (one per line)")
+        return value
+
+    @field_validator("prompts")
+    @classmethod
+    def _some_prompts(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("needs at least one question the client answers (one per line)")
+        if len(set(value)) != len(value):
+            raise ValueError("repeat the same question; each one must be different")
+        return value
+
+    def version_fields(self) -> dict[str, Any]:
+        return self.model_dump()
+
+
+# --- the built-in catalogue ---
+
+
+def catalogue_fields(entry: CatalogueExercise) -> dict[str, Any]:
+    """What an ExerciseVersion of a catalogue entry holds (including its phase)."""
+    return entry.version_fields() | {"phase": entry.phase}
+
+
+def _stored_fields(version: ExerciseVersion) -> dict[str, Any]:
+    fields = {field: getattr(version, field) for field in TEXT_FIELDS}
+    fields["instructions"] = list(fields["instructions"])
+    fields["prompts"] = list(fields["prompts"])
+    return fields
+
+
+def sync_catalogue(db: Database, path: Path | None = None) -> int:
+    """Make the database match the catalogue file; return how many exercises changed.
+
+    - A catalogue exercise that is missing is added (version 1, built in).
+    - One whose text differs from its current version gets a new version, and
+      `current_version` moves to it; old versions are never edited, since
+      assignments point at them.
+    - A built-in exercise no longer in the file is retired (kept, because
+      assignments may point at it). Retiring or bringing back a built-in that
+      is in the file is an admin's decision and is left as it is.
+
+    Idempotent, and cheap when nothing changed: one query, no write. Changes
+    are audited as one event by "system".
+    """
+    catalogue = load_catalogue(path)
+    for attempt in range(2):
+        try:
+            return _sync(db, catalogue)
+        except IntegrityError:
+            # Another process added the same exercises at the same moment.
+            if attempt == 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _sync(db: Database, catalogue: list[CatalogueExercise]) -> int:
+    wanted = {entry.slug: entry for entry in catalogue}
+    with db.transaction() as session:
+        rows = session.execute(
+            select(Exercise, ExerciseVersion)
+            .outerjoin(ExerciseVersion, _current_version_join())
+            .where(Exercise.built_in.is_(True) | Exercise.slug.in_(list(wanted)))
+        ).all()
+        stored = {exercise.slug: (exercise, version) for exercise, version in rows}
+        added: list[str] = []
+        updated: list[str] = []
+        retired: list[str] = []
+        for slug, entry in wanted.items():
+            fields = catalogue_fields(entry)
+            if slug not in stored:
+                exercise = Exercise(slug=slug, built_in=True, retired=False, current_version=1)
+                exercise.versions.append(ExerciseVersion(version=1, **fields))
+                session.add(exercise)
+                added.append(slug)
+                continue
+            exercise, current = stored[slug]
+            if not exercise.built_in:
+                raise CatalogueError(
+                    f"The catalogue's slug {slug!r} is already used by a custom exercise; "
+                    "choose another slug in data/exercises.yaml."
+                )
+            if current is None or _stored_fields(current) != fields:
+                _add_version(session, exercise, fields)
+                updated.append(slug)
+        for slug, (exercise, _current) in stored.items():
+            if exercise.built_in and slug not in wanted and not exercise.retired:
+                exercise.retired = True
+                retired.append(slug)
+        changed = len(added) + len(updated) + len(retired)
+        if changed:
+            session.flush()
+            audit.record(
+                session,
+                None,
+                "exercise_catalogue_synced",
+                "exercise",
+                None,
+                {"added": added, "updated": updated, "retired": retired},
+                username=SYSTEM_USER,
+            )
+    return changed
+
+
+def _current_version_join() -> Any:
+    return and_(
+        ExerciseVersion.exercise_id == Exercise.id,
+        ExerciseVersion.version == Exercise.current_version,
+    )
+
+
+def _add_version(session: Session, exercise: Exercise, fields: dict[str, Any]) -> ExerciseVersion:
+    """A new version after the highest one; the older ones stay as they were."""
+    highest = session.scalar(
+        select(ExerciseVersion.version)
+        .where(ExerciseVersion.exercise_id == exercise.id)
+        .order_by(ExerciseVersion.version.desc())
+        .limit(1)
+    )
+    version = ExerciseVersion(exercise_id=exercise.id, version=(highest or 0) + 1, **fields)
+    session.add(version)
+    exercise.current_version = version.version
+    return version
+
+
+# --- reading ---
+
+
+def list_exercises(
+    db: Database,
+    actor: Actor,
+    *,
+    step: str | None = None,
+    role: str | None = None,
+    joint: bool | None = None,
+    text: str = "",
+    include_retired: bool = False,
+) -> list[ExerciseView]:
+    """Current versions, by repair step then title.
+
+    `role` is an intended role ("hurt", "broke_trust", "both", "either") and
+    matches it exactly; `text` searches title, purpose and instructions,
+    ignoring case.
+    """
+    if step is not None and step not in REPAIR_STEPS:
+        raise ValidationError(f"There is no repair step {step!r}.")
+    query = select(Exercise, ExerciseVersion).join(ExerciseVersion, _current_version_join())
+    if step is not None:
+        query = query.where(ExerciseVersion.repair_step == step)
+    if role is not None:
+        query = query.where(ExerciseVersion.intended_role == role)
+    if joint is not None:
+        query = query.where(ExerciseVersion.joint.is_(joint))
+    if not include_retired:
+        query = query.where(Exercise.retired.is_(False))
+    with db.read() as session:
+        views = [_view(exercise, version) for exercise, version in session.execute(query)]
+    if term := text.strip().casefold():
+        views = [view for view in views if term in _searchable(view)]
+    return sorted(views, key=lambda v: (REPAIR_STEPS.index(v.repair_step), v.title.casefold()))
+
+
+LIBRARY_COLUMNS = ["id", "title", "step", "for", "kind", "frequency", "minutes", "origin"]
+
+
+def library_table(views: list[ExerciseView]) -> pd.DataFrame:
+    """The library listing as a table, in the order given."""
+    return pd.DataFrame(
+        [
+            {
+                "id": view.id,
+                "title": view.title + (" (retired)" if view.retired else ""),
+                "step": STEP_LABELS[view.repair_step],
+                "for": ROLE_LABELS[view.intended_role],
+                "kind": "Joint" if view.joint else "Individual",
+                "frequency": FREQUENCY_LABELS[view.frequency],
+                "minutes": view.minutes,
+                "origin": "Built in" if view.built_in else "Custom",
+            }
+            for view in views
+        ],
+        columns=LIBRARY_COLUMNS,
+    )
+
+
+def _searchable(view: ExerciseView) -> str:
+    return " ".join((view.title, view.purpose, *view.instructions)).casefold()
+
+
+def get_exercise(db: Database, actor: Actor, exercise_id: int) -> ExerciseView:
+    """The current version of one exercise."""
+    with db.read() as session:
+        exercise = _exercise(session, exercise_id)
+        return _view(exercise, _current(session, exercise))
+
+
+def get_version(db: Database, actor: Actor, version_id: int) -> ExerciseView:
+    """One exact version, as a couple was given it."""
+    with db.read() as session:
+        version = session.get(ExerciseVersion, version_id)
+        if version is None:
+            raise NotFound("That exercise version does not exist.")
+        return _view(version.exercise, version)
+
+
+def _exercise(session: Session, exercise_id: int) -> Exercise:
+    exercise = session.get(Exercise, exercise_id)
+    if exercise is None:
+        raise NotFound("That exercise does not exist.")
+    return exercise
+
+
+def _current(session: Session, exercise: Exercise) -> ExerciseVersion:
+    version = session.scalar(
+        select(ExerciseVersion).where(
+            ExerciseVersion.exercise_id == exercise.id,
+            ExerciseVersion.version == exercise.current_version,
+        )
+    )
+    if version is None:
+        raise NotFound(f"The exercise {exercise.slug!r} has no current text.")
+    return version
+
+
+def _view(exercise: Exercise, version: ExerciseVersion) -> ExerciseView:
+    return ExerciseView(
+        id=exercise.id,
+        slug=exercise.slug,
+        version_id=version.id,
+        version=version.version,
+        title=version.title,
+        repair_step=version.repair_step,
+        intended_role=version.intended_role,
+        joint=version.joint,
+        asks_vulnerability=version.asks_vulnerability,
+        frequency=version.frequency,
+        minutes=version.minutes,
+        purpose=version.purpose,
+        instructions=tuple(version.instructions),
+        prompts=tuple(version.prompts),
+        review_guidance=version.review_guidance,
+        phase=version.phase,
+        built_in=exercise.built_in,
+        retired=exercise.retired,
+        created_by_id=exercise.created_by_id,
+        current_version=exercise.current_version,
+    )
+
+
+# --- permissions, for services and for the UI to hide what would be refused ---
+
+
+def may_add(actor: Actor) -> bool:
+    return actor.role in (Role.COUNSELLOR, Role.ADMIN)
+
+
+def may_edit(actor: Actor, exercise: ExerciseView) -> bool:
+    return not exercise.built_in and _owns_or_admin(actor, exercise.created_by_id)
+
+
+def may_retire(actor: Actor, exercise: ExerciseView) -> bool:
+    if exercise.built_in:
+        return actor.role is Role.ADMIN
+    return _owns_or_admin(actor, exercise.created_by_id)
+
+
+def _owns_or_admin(actor: Actor, creator_id: int | None) -> bool:
+    if actor.role is Role.ADMIN:
+        return True
+    return actor.role is Role.COUNSELLOR and creator_id == actor.id
+
+
+# --- writing ---
+
+
+def create_custom(db: Database, actor: Actor, data: ExerciseIn | Mapping[str, Any]) -> ExerciseView:
+    """A clinic's own exercise; counsellors and admins only."""
+    require_role(actor, Role.COUNSELLOR, Role.ADMIN, doing="add exercises to the library")
+    given = parse(ExerciseIn, data)
+    with db.transaction() as session:
+        require_active(session, actor)
+        exercise = Exercise(
+            slug=_free_slug(session, given.title),
+            built_in=False,
+            retired=False,
+            current_version=1,
+            created_by_id=actor.id,
+        )
+        exercise.versions.append(ExerciseVersion(version=1, **given.version_fields()))
+        session.add(exercise)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "exercise_created",
+            "exercise",
+            exercise.id,
+            {"slug": exercise.slug, "title": given.title},
+        )
+        return _view(exercise, exercise.versions[0])
+
+
+def edit_exercise(
+    db: Database,
+    actor: Actor,
+    exercise_id: int,
+    data: ExerciseIn | Mapping[str, Any],
+    *,
+    expected_version: int,
+) -> ExerciseView:
+    """Save new text as a new version; homework already given keeps the old text."""
+    given = parse(ExerciseIn, data)
+    try:
+        with db.transaction() as session:
+            require_active(session, actor)
+            exercise = _exercise(session, exercise_id)
+            if exercise.built_in:
+                raise PermissionDenied(
+                    "Built-in exercises come from the clinic's catalogue file and are not "
+                    "edited here; add a custom exercise instead."
+                )
+            _require_owner(actor, exercise, doing="edit")
+            current = _current(session, exercise)
+            if exercise.current_version != expected_version:
+                raise ConflictError(
+                    f"{current.title!r} was edited by someone else after you opened it "
+                    f"(it is now at version {exercise.current_version}). Nothing was "
+                    "overwritten: your text is still in the form; compare and save again."
+                )
+            fields = given.version_fields()
+            if _stored_fields(current) == fields:
+                return _view(exercise, current)
+            version = _add_version(session, exercise, fields)
+            session.flush()
+            audit.record(
+                session,
+                actor,
+                "exercise_edited",
+                "exercise",
+                exercise.id,
+                {"slug": exercise.slug, "version": version.version},
+            )
+            return _view(exercise, version)
+    except IntegrityError:
+        # Two edits of the same version at the same moment: the other one won.
+        raise ConflictError(
+            "Someone else saved a new version of this exercise at the same moment. "
+            "Nothing was overwritten; reload and save again."
+        ) from None
+
+
+def set_retired(db: Database, actor: Actor, exercise_id: int, retired: bool) -> ExerciseView:
+    """Retire an exercise (no new assignments; existing homework keeps it) or bring it back."""
+    with db.transaction() as session:
+        require_active(session, actor)
+        exercise = _exercise(session, exercise_id)
+        if exercise.built_in:
+            require_role(actor, Role.ADMIN, doing="retire or restore built-in exercises")
+        else:
+            _require_owner(actor, exercise, doing="retire or restore")
+        current = _current(session, exercise)
+        if exercise.retired != retired:
+            exercise.retired = retired
+            audit.record(
+                session,
+                actor,
+                "exercise_retired" if retired else "exercise_restored",
+                "exercise",
+                exercise.id,
+                {"slug": exercise.slug},
+            )
+        return _view(exercise, current)
+
+
+def _require_owner(actor: Actor, exercise: Exercise, *, doing: str) -> None:
+    if not _owns_or_admin(actor, exercise.created_by_id):
+        raise PermissionDenied(
+            f"Only the counsellor who added this exercise, or an administrator, may {doing} it."
+        )
+
+
+def slug_for(title: str) -> str:
+    """'My "Trust" walk!' -> 'custom-my-trust-walk'."""
+    base = re.sub(r"[^a-z0-9]+", "-", title.casefold()).strip("-")[:60].strip("-")
+    return CUSTOM_SLUG_PREFIX + (base or "exercise")
+
+
+def _free_slug(session: Session, title: str) -> str:
+    base = slug_for(title)
+    taken = set(
+        session.scalars(
+            select(Exercise.slug).where((Exercise.slug == base) | Exercise.slug.like(f"{base}-%"))
+        )
+    )
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"

@@ -1,0 +1,243 @@
+"""Progress for the pages: access checks, clinic-wide reference data and the
+per-couple extras (homework, safety, unsigned notes) around core.progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from core import progress
+from core.db import Database
+from core.domain import NoteStatus, Role
+from core.measures import INSTRUMENTS
+from core.models import Measurement
+from core.models import Session as SessionRow
+from core.services import couples, homework
+from core.services.access import Actor, require_active, require_role
+
+
+@dataclass(frozen=True)
+class ClinicReference:
+    """Constants and expected band from the whole clinic's ratings (aggregates only)."""
+
+    constants: pd.DataFrame
+    band: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class CoupleProgress:
+    ratings: pd.DataFrame
+    changes: pd.DataFrame
+    milestones: pd.DataFrame
+    partners: pd.DataFrame  # status per partner
+    status: str
+    reason: str
+    asymmetry: str  # "" when none
+
+
+def ratings_stamp(db: Database) -> tuple[int, int]:
+    """Changes whenever a rating is added or removed: the key for cached reads."""
+    with db.read() as session:
+        highest, count = session.execute(
+            select(func.max(Measurement.id), func.count(Measurement.id))
+        ).one()
+    return int(highest or 0), int(count)
+
+
+def clinic_reference(db: Database) -> ClinicReference:
+    frame = progress.clinic_frame(db)
+    constants = progress.clinic_constants(frame)
+    return ClinicReference(constants, progress.empirical_band(frame, constants))
+
+
+def couple_progress(
+    db: Database, actor: Actor, couple_id: int, *, today: date, reference: ClinicReference
+) -> CoupleProgress:
+    couple = couples.get_couple(db, actor, couple_id)  # access check
+    ratings = progress.measures_frame(db, actor, couple_ids=[couple_id])
+    changes = progress.change_table(ratings, reference.constants)
+    table = progress.milestones(ratings, reference.constants)
+    roster = pd.DataFrame({"couple_id": [couple.id], "case_code": [couple.case_code]})
+    partners = progress.classify(
+        changes, table, reference.band, today_weeks=couple.weeks_in_care(today), roster=roster
+    )
+    overall = progress.couple_status(partners).iloc[0]
+    gap = progress.asymmetry(changes)
+    return CoupleProgress(
+        ratings=ratings,
+        changes=changes,
+        milestones=table,
+        partners=partners,
+        status=str(overall["status"]),
+        reason=str(overall["reason"]),
+        asymmetry=str(gap["asymmetry_reason"].iloc[0]) if gap["asymmetry"].any() else "",
+    )
+
+
+def caseload_progress(
+    db: Database,
+    actor: Actor,
+    *,
+    today: date,
+    reference: ClinicReference,
+    ratings: pd.DataFrame | None = None,
+    **filters: object,
+) -> pd.DataFrame:
+    """The caseload with progress status, flags and an attention score per couple."""
+    table = couples.caseload(db, actor, today=today, **filters)  # type: ignore[arg-type]
+    if table.empty:
+        return table
+    if ratings is None:
+        ratings = progress.measures_frame(
+            db, actor, couple_ids=table["couple_id"].tolist(), with_items=False
+        )
+    extras = _extras(db, actor, table["couple_id"], today)
+    return progress.caseload_summary(
+        ratings, reference.constants, couples=table, extras=extras, band=reference.band, today=today
+    )
+
+
+def supervision(
+    db: Database,
+    actor: Actor,
+    *,
+    today: date,
+    reference: ClinicReference,
+    ratings: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every couple's summary and the outcomes per counsellor (supervisors and admins)."""
+    require_role(actor, Role.SUPERVISOR, Role.ADMIN, doing="open the supervision view")
+    summary = caseload_progress(db, actor, today=today, reference=reference, ratings=ratings)
+    if summary.empty:
+        return summary, pd.DataFrame()
+    return summary, progress.outcomes_by_counsellor(summary)
+
+
+def visible_ratings(db: Database, actor: Actor) -> pd.DataFrame:
+    """Every rating the actor may see, without item answers (caseload-scale reads)."""
+    with db.read() as session:
+        require_active(session, actor)
+    return progress.measures_frame(db, actor, with_items=False)
+
+
+def _extras(db: Database, actor: Actor, couple_ids: pd.Series, today: date) -> pd.DataFrame:
+    overdue = homework.overdue_counts(db, actor, today)
+    with db.read() as session:
+        unsigned = dict(
+            session.execute(
+                select(SessionRow.couple_id, func.count(SessionRow.id))
+                .where(
+                    SessionRow.status == NoteStatus.DRAFT,
+                    SessionRow.couple_id.in_(couple_ids.tolist()),
+                )
+                .group_by(SessionRow.couple_id)
+            ).all()
+        )
+    frame = pd.DataFrame({"couple_id": couple_ids})
+    frame["overdue_homework"] = frame["couple_id"].map(overdue).fillna(0).astype(int)
+    frame["unsigned_notes"] = frame["couple_id"].map(unsigned).fillna(0).astype(int)
+    return frame
+
+
+def milestone_table(result: CoupleProgress) -> pd.DataFrame:
+    """Milestones for display: one row per partner, measure and milestone."""
+    table = result.milestones
+    if table.empty:
+        return pd.DataFrame(
+            columns=["Partner", "Measure", "Milestone", "Week", "Value", "Change", "Outcome"]
+        )
+    return pd.DataFrame(
+        {
+            "Partner": table["partner_label"],
+            "Measure": table["instrument"].map(lambda k: INSTRUMENTS[k].short_name),
+            "Milestone": table["label"],
+            "Week": table["week"].round(1),
+            "Value": table["value"],
+            "Change": table["change"],
+            "Outcome": table["outcome"],
+        }
+    )
+
+
+def constants_table(reference: ClinicReference) -> pd.DataFrame:
+    constants = reference.constants
+    return pd.DataFrame(
+        {
+            "Measure": constants["name"],
+            "Baselines": constants["n_baselines"],
+            "SD": constants["sd"].round(2),
+            "Reliability": constants["reliability"].round(2),
+            "Source": constants["source"],
+        }
+    )
+
+
+def ratings_csv(result: CoupleProgress) -> bytes:
+    """The chart data: every rating with its week since intake (no item answers)."""
+    columns = [
+        "case_code",
+        "partner_label",
+        "partner_name",
+        "instrument",
+        "measured_on",
+        "week",
+        "total",
+    ]
+    return result.ratings[columns].to_csv(index=False).encode()
+
+
+CASELOAD_VIEW_COLUMNS = [
+    "case_code",
+    "partners",
+    "counsellor",
+    "status",
+    "progress_status",
+    "safety_concern",
+    "attention_reasons",
+    "overdue_homework",
+    "unsigned_notes",
+    "weeks_in_care",
+    "last_session",
+    "sessions",
+]
+
+
+def sorted_caseload(summary: pd.DataFrame, *, by: str) -> pd.DataFrame:
+    """'attention': what needs a second look first; otherwise by that column."""
+    if by == "attention":
+        return progress.needs_attention_first(summary).reset_index(drop=True)
+    return summary.sort_values(by, kind="stable").reset_index(drop=True)
+
+
+def has_couples(db: Database, actor: Actor) -> bool:
+    """Whether the actor's caseload has any couple at all, whatever the filters."""
+    return not couples.caseload(db, actor, today=date.today()).empty
+
+
+def instrument_name(key: str) -> str:
+    return INSTRUMENTS[key].short_name
+
+
+def outcomes_table(outcomes: pd.DataFrame) -> pd.DataFrame:
+    if outcomes.empty:
+        return outcomes
+    return pd.DataFrame(
+        {
+            "Counsellor": outcomes["counsellor"],
+            "Couples": outcomes["couples"],
+            "Past 26 weeks": outcomes["past_26"],
+            "Rated at 26 weeks": outcomes["rated_26"],
+            "Improved or recovered": outcomes["improved_or_recovered"],
+            "Deteriorated": outcomes["deteriorated"],
+            "Share improved": (100 * outcomes["share_improved"]).round(0),
+        }
+    )
+
+
+def needing_attention(summary: pd.DataFrame) -> pd.DataFrame:
+    flagged = progress.needs_attention_first(summary)
+    flagged = flagged.loc[flagged["attention"] > 0]
+    return flagged[["case_code", "counsellor", "progress_status", "attention_reasons"]]

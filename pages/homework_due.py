@@ -1,0 +1,66 @@
+"""Homework due: everything overdue or due this week across the user's caseload."""
+
+from datetime import timedelta
+
+import streamlit as st
+
+from core.services import homework
+from pages import ui
+
+db = ui.database()
+user = ui.current_user()
+today = ui.local_today()
+st.title("Homework due")
+
+due = homework.homework_due(db, user, today)
+if due.empty:
+    st.info(
+        "Nothing is overdue or due in the next 7 days. Give a couple homework from the "
+        "**Homework** tab of their page or from the **Exercise library**; it shows here "
+        "once its due date is within a week.",
+        icon=":material/task_alt:",
+    )
+    st.stop()
+
+horizon = today + timedelta(days=homework.DUE_SOON_DAYS)
+st.caption(
+    f"{len(due)} open assignment(s) overdue or due by {ui.show_date(horizon)}. "
+    "Select a row to open the couple."
+)
+selection = st.dataframe(
+    due,
+    hide_index=True,
+    on_select="rerun",
+    selection_mode="single-row",
+    key="homework_due_table",
+    column_order=[
+        c
+        for c in homework.DUE_COLUMNS
+        if c not in ("assignment_id", "couple_id")
+        and (c != "counsellor" or user.sees_every_caseload)
+    ],
+    column_config={
+        "case_code": st.column_config.TextColumn("Case"),
+        "partners": st.column_config.TextColumn("Partners"),
+        "counsellor": st.column_config.TextColumn("Counsellor"),
+        "exercise": st.column_config.TextColumn("Exercise"),
+        "target": st.column_config.TextColumn("For"),
+        "due_on": st.column_config.DateColumn("Due", format=ui.style().widget),
+        "status": st.column_config.TextColumn("Status"),
+        "overdue": st.column_config.CheckboxColumn("Overdue"),
+    },
+)
+rows = selection.selection.rows if selection else []
+if rows:
+    st.switch_page("pages/couple.py", query_params={"case": due.iloc[rows[0]]["case_code"]})
+
+with st.form("homework_due_open", border=False):
+    picked = st.selectbox(
+        "Open a couple",
+        list(dict.fromkeys(due["case_code"])),
+        index=None,
+        placeholder="Choose a case code",
+        key="homework_due_case",
+    )
+    if st.form_submit_button("Open couple") and picked:
+        st.switch_page("pages/couple.py", query_params={"case": picked})

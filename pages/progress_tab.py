@@ -1,0 +1,76 @@
+"""The Progress tab of the couple page: status, trend charts, milestones, CSV."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import charts
+from core.db import Database
+from core.measures import INSTRUMENTS
+from core.progress import TRACKED
+from core.services import progress_views
+from core.services.access import Actor
+from core.services.couples import CoupleView
+from pages import ui
+
+STATUS_STYLE = {
+    "recovered": "green",
+    "improved": "green",
+    "on track": "blue",
+    "not on track": "orange",
+    "deteriorated": "red",
+    "too early": "gray",
+    "no ratings": "gray",
+}
+
+
+def render(db: Database, user: Actor, couple: CoupleView) -> None:
+    reference = ui.clinic_reference()
+    with st.spinner("Analysing ratings…"):
+        result = progress_views.couple_progress(
+            db, user, couple.id, today=ui.local_today(), reference=reference
+        )
+    colour = STATUS_STYLE.get(result.status, "gray")
+    st.markdown(f"### :{colour}[{result.status.capitalize()}]")
+    st.markdown(result.reason)
+    if result.asymmetry:
+        st.warning(
+            f"Partners are moving differently: {result.asymmetry}", icon=":material/compare_arrows:"
+        )
+    if result.ratings.empty:
+        st.info(
+            "No ratings yet. Log a session with each partner's ratings; the charts "
+            "start from the first one."
+        )
+        return
+    keys = [k for k in TRACKED if k in set(result.ratings["instrument"])]
+    chosen = (
+        st.segmented_control(
+            "Measure",
+            keys,
+            default=keys[0],
+            format_func=lambda k: INSTRUMENTS[k].short_name,
+            key=f"progress_measure_{couple.id}",
+        )
+        or keys[0]
+    )
+    st.plotly_chart(
+        charts.trend(result.ratings, chosen, reference.band, case_code=couple.case_code),
+        key=f"trend_{couple.id}",
+    )
+    if "five_cs" in keys:
+        st.plotly_chart(
+            charts.five_cs_profile(result.ratings, case_code=couple.case_code),
+            key=f"five_cs_{couple.id}",
+        )
+    st.subheader("Milestones")
+    st.dataframe(progress_views.milestone_table(result), hide_index=True)
+    with st.expander("Constants behind these figures"):
+        st.dataframe(progress_views.constants_table(reference), hide_index=True)
+    st.download_button(
+        "Download chart data (CSV)",
+        progress_views.ratings_csv(result),
+        file_name=f"{couple.case_code}-ratings.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )

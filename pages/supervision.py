@@ -1,0 +1,66 @@
+"""Supervision: the clinic's caseload at a glance and outcomes by counsellor."""
+
+import streamlit as st
+
+from core import charts
+from core.services import progress_views
+from pages import ui
+
+db = ui.database()
+user = ui.current_user()
+st.title("Supervision")
+st.caption(
+    "Every couple in the clinic against the expected course of change; outcomes "
+    "are judged at the six-month (26-week) milestone."
+)
+
+with st.spinner("Analysing the clinic's ratings…"):
+    summary, outcomes = ui.attempt(
+        lambda: progress_views.supervision(
+            db,
+            user,
+            today=ui.local_today(),
+            reference=ui.clinic_reference(),
+            ratings=ui.visible_ratings(user),
+        )
+    ) or (None, None)
+if summary is None:
+    st.stop()
+if summary.empty:
+    st.info(
+        "No couples yet. Counsellors record intakes on their **New couple** page; "
+        "this view fills as sessions are rated."
+    )
+    st.stop()
+
+instrument = (
+    st.segmented_control(
+        "Change on",
+        ["csi4", "five_cs", "distress"],
+        default="csi4",
+        key="overview_instrument",
+        format_func=progress_views.instrument_name,
+    )
+    or "csi4"
+)
+st.plotly_chart(
+    charts.caseload_overview(summary, instrument_key=instrument), key="caseload_overview"
+)
+st.plotly_chart(charts.outcomes_by_counsellor_chart(outcomes), key="outcomes_chart")
+st.dataframe(progress_views.outcomes_table(outcomes), hide_index=True)
+
+st.subheader("Needs a second look")
+flagged = progress_views.needing_attention(summary)
+if flagged.empty:
+    st.success("No couple is flagged.")
+else:
+    st.dataframe(
+        flagged,
+        hide_index=True,
+        column_config={
+            "case_code": "Case",
+            "counsellor": "Counsellor",
+            "progress_status": "Progress",
+            "attention_reasons": "Why",
+        },
+    )

@@ -1,0 +1,168 @@
+"""Adherence maths (core.services.homework.adherence): pure pandas, hand-computed cases."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from core.services.homework import ADHERENCE_COLUMNS, adherence
+
+TODAY = date(2026, 11, 24)
+NOV = {day: date(2026, 11, day) for day in range(1, 31)}
+
+
+def assignments(*rows: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "id": number,
+                "target": "A",
+                "frequency": "once",
+                "assigned_on": NOV[1],
+                "due_on": NOV[8],
+                "status": "assigned",
+            }
+            | row
+            for number, row in enumerate(rows, start=1)
+        ],
+        columns=["id", "target", "frequency", "assigned_on", "due_on", "status"],
+    )
+
+
+def completions(*rows: tuple[int, str, date]) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=["assignment_id", "partner_label", "completed_on"])
+
+
+def result(frame: pd.DataFrame) -> dict[str, tuple[int, int, float | None]]:
+    """{partner: (expected, done, rate or None)}"""
+    return {
+        row.partner: (
+            int(row.expected),
+            int(row.done),
+            None if math.isnan(row.rate) else round(row.rate, 4),
+        )
+        for row in frame.itertuples()
+    }
+
+
+def test_no_homework_expects_nothing() -> None:
+    frame = adherence(assignments(), completions(), TODAY)
+    assert list(frame.columns) == ADHERENCE_COLUMNS
+    assert result(frame) == {"A": (0, 0, None), "B": (0, 0, None)}
+
+
+def test_once_expects_one() -> None:
+    frame = adherence(assignments({}), completions(), TODAY)
+    assert result(frame) == {"A": (1, 0, 0.0), "B": (0, 0, None)}
+    frame = adherence(assignments({}), completions((1, "A", NOV[3])), TODAY)
+    assert result(frame) == {"A": (1, 1, 1.0), "B": (0, 0, None)}
+
+
+def test_daily_counts_each_day_up_to_today_inclusive() -> None:
+    # Assigned 1 Nov, due 10 Nov, today 5 Nov: 1..5 Nov = 5 days; 3 done.
+    given = assignments({"frequency": "daily", "due_on": NOV[10]})
+    done = completions((1, "A", NOV[1]), (1, "A", NOV[2]), (1, "A", NOV[4]))
+    assert result(adherence(given, done, NOV[5]))["A"] == (5, 3, 0.6)
+
+
+def test_daily_stops_at_the_due_date() -> None:
+    # Assigned 1 Nov, due 3 Nov, today 24 Nov: 3 days.
+    given = assignments({"frequency": "daily", "due_on": NOV[3]})
+    assert result(adherence(given, completions((1, "A", NOV[2])), TODAY))["A"] == (3, 1, 0.3333)
+
+
+def test_assigned_today_counts_today() -> None:
+    given = assignments({"frequency": "daily", "assigned_on": TODAY, "due_on": TODAY})
+    assert result(adherence(given, completions(), TODAY))["A"] == (1, 0, 0.0)
+
+
+@pytest.mark.parametrize(("span_days", "weeks"), [(1, 1), (7, 1), (8, 2), (14, 2), (15, 3)])
+def test_weekly_counts_started_weeks(span_days: int, weeks: int) -> None:
+    given = assignments({"frequency": "weekly", "due_on": NOV[1] + timedelta(days=span_days - 1)})
+    assert result(adherence(given, completions(), TODAY))["A"] == (weeks, 0, 0.0)
+
+
+def test_both_counts_for_each_partner() -> None:
+    # Weekly for both, 1..14 Nov (2 weeks each); A did 2, B did 1.
+    given = assignments({"target": "both", "frequency": "weekly", "due_on": NOV[14]})
+    done = completions((1, "A", NOV[2]), (1, "A", NOV[9]), (1, "B", NOV[10]))
+    assert result(adherence(given, done, TODAY)) == {"A": (2, 2, 1.0), "B": (2, 1, 0.5)}
+
+
+def test_skipped_counts_as_expected_with_nothing_done() -> None:
+    given = assignments({"status": "skipped", "frequency": "daily", "due_on": NOV[2]})
+    done = completions((1, "A", NOV[1]))
+    assert result(adherence(given, done, TODAY))["A"] == (2, 0, 0.0)
+
+
+def test_not_started_yet_does_not_count() -> None:
+    given = assignments({"assigned_on": NOV[25], "due_on": NOV[30], "frequency": "daily"})
+    assert result(adherence(given, completions(), TODAY))["A"] == (0, 0, None)
+
+
+def test_completions_beyond_expected_are_capped() -> None:
+    # Daily 1..3 Nov but 5 completions recorded (two late, one duplicate-ish): 3 of 3.
+    given = assignments({"frequency": "daily", "due_on": NOV[3]})
+    done = completions(*[(1, "A", NOV[day]) for day in (1, 2, 3, 4, 5)])
+    assert result(adherence(given, done, TODAY))["A"] == (3, 3, 1.0)
+    once = assignments({})
+    assert result(adherence(once, completions((1, "A", NOV[2]), (1, "A", NOV[3])), TODAY))["A"] == (
+        1,
+        1,
+        1.0,
+    )
+
+
+def test_a_once_exercise_marked_done_counts_for_each_partner() -> None:
+    given = assignments({"target": "both", "status": "done"})
+    assert result(adherence(given, completions((1, "A", NOV[2])), TODAY)) == {
+        "A": (1, 1, 1.0),
+        "B": (1, 1, 1.0),
+    }
+
+
+def test_a_recurring_exercise_marked_done_counts_its_completions() -> None:
+    given = assignments({"status": "done", "frequency": "daily", "due_on": NOV[4]})
+    assert result(adherence(given, completions((1, "A", NOV[2])), TODAY))["A"] == (4, 1, 0.25)
+
+
+def test_completions_by_the_other_partner_do_not_count() -> None:
+    given = assignments({"target": "A"})
+    assert result(adherence(given, completions((1, "B", NOV[2])), TODAY))["A"] == (1, 0, 0.0)
+
+
+def test_a_mixed_caseload_adds_up() -> None:
+    """Hand-computed, today 24 Nov:
+    1. once, A, done by A                    -> A 1/1
+    2. daily, B, 20..26 Nov (to today: 5)    -> B 4 completions -> 4/5
+    3. weekly, both, 1..24 Nov (24 days: 4)  -> A 3, B 5 (capped 4)
+    4. once, both, skipped                   -> A 0/1, B 0/1
+    5. daily, A, from 25 Nov                 -> not started
+    A: expected 1+4+1 = 6, done 1+3+0 = 4; B: expected 5+4+1 = 10, done 4+4 = 8.
+    """
+    given = assignments(
+        {},
+        {"target": "B", "frequency": "daily", "assigned_on": NOV[20], "due_on": NOV[26]},
+        {"target": "both", "frequency": "weekly", "due_on": NOV[24]},
+        {"target": "both", "status": "skipped"},
+        {"frequency": "daily", "assigned_on": NOV[25], "due_on": NOV[28]},
+    )
+    done = completions(
+        (1, "A", NOV[2]),
+        *[(2, "B", NOV[day]) for day in (20, 21, 22, 24)],
+        *[(3, "A", NOV[day]) for day in (2, 9, 16)],
+        *[(3, "B", NOV[day]) for day in (2, 3, 9, 16, 23)],
+        (4, "A", NOV[3]),
+    )
+    assert result(adherence(given, done, TODAY)) == {"A": (6, 4, 0.6667), "B": (10, 8, 0.8)}
+
+
+def test_dates_may_come_as_text_or_timestamps() -> None:
+    given = assignments(
+        {"frequency": "daily", "assigned_on": "2026-11-01", "due_on": pd.Timestamp("2026-11-03")}
+    )
+    assert result(adherence(given, completions(), TODAY))["A"] == (3, 0, 0.0)
