@@ -8,7 +8,7 @@ from core import charts
 from core.db import Database
 from core.measures import INSTRUMENTS
 from core.progress import TRACKED
-from core.services import progress_views
+from core.services import homework, progress_views
 from core.services.access import Actor
 from core.services.couples import CoupleView
 from pages import ui
@@ -62,6 +62,14 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
         st.plotly_chart(
             charts.five_cs_profile(result.ratings, case_code=couple.case_code),
             key=f"five_cs_{couple.id}",
+        )
+    adherence = homework.adherence_by_week(db, user, couple.id, ui.local_today())
+    if adherence.empty:
+        st.caption("No homework given yet, so there is no adherence to chart.")
+    else:
+        st.plotly_chart(
+            charts.adherence_over_time(adherence, case_code=couple.case_code),
+            key=f"adherence_{couple.id}",
         )
     st.subheader("Milestones")
     st.dataframe(progress_views.milestone_table(result), hide_index=True)

@@ -1021,6 +1021,35 @@ def _adherence_frame(per_partner: pd.DataFrame) -> pd.DataFrame:
 
 def couple_adherence(db: Database, actor: Actor, couple_id: int, today: date) -> pd.DataFrame:
     """`adherence` for one couple, with each partner's name (two queries)."""
+    given, done, names, _ = _adherence_inputs(db, actor, couple_id)
+    frame = adherence(given, done, today)
+    frame.insert(1, "name", frame["partner"].map(names))
+    return frame
+
+
+def adherence_by_week(db: Database, actor: Actor, couple_id: int, today: date) -> pd.DataFrame:
+    """Cumulative adherence per partner at the end of each week since intake (for the
+    chart): partner_label, partner_name, week, done, expected, rate. Weeks before the
+    first assignment are left out."""
+    given, done, names, intake = _adherence_inputs(db, actor, couple_id)
+    columns = ["partner_label", "partner_name", "week", "done", "expected", "rate"]
+    if given.empty:
+        return pd.DataFrame(columns=columns)
+    first = min(given["assigned_on"])
+    rows = []
+    for week in range((first - intake).days // 7, (today - intake).days // 7 + 1):
+        day = min(today, intake + timedelta(days=7 * week + 6))
+        upto = done.loc[pd.to_datetime(done["completed_on"]) <= pd.Timestamp(day)]
+        rows.append(adherence(given, upto, day).assign(week=week))
+    frame = pd.concat(rows, ignore_index=True).rename(columns={"partner": "partner_label"})
+    frame["partner_name"] = frame["partner_label"].map(names)
+    return frame.loc[frame["expected"] > 0, columns].reset_index(drop=True)
+
+
+def _adherence_inputs(
+    db: Database, actor: Actor, couple_id: int
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], date]:
+    """The couple's assignments and completions as adherence() takes them."""
     with db.read() as session:
         couple = _couple_to_read(session, actor, couple_id)
         given = session.execute(
@@ -1045,16 +1074,13 @@ def couple_adherence(db: Database, actor: Actor, couple_id: int, today: date) ->
             .where(Partner.couple_id == couple_id)
         ).all()
         names = {partner.label: partner.name for partner in couple.partners}
-    frame = adherence(
-        pd.DataFrame(
-            [(i, _value(t), f, a, d, _value(s)) for i, t, f, a, d, s in given],
-            columns=["id", "target", "frequency", "assigned_on", "due_on", "status"],
-        ),
-        pd.DataFrame(done, columns=["assignment_id", "partner_label", "completed_on"]),
-        today,
+        intake = couple.intake_date
+    assignments = pd.DataFrame(
+        [(i, _value(t), f, a, d, _value(s)) for i, t, f, a, d, s in given],
+        columns=["id", "target", "frequency", "assigned_on", "due_on", "status"],
     )
-    frame.insert(1, "name", frame["partner"].map(names))
-    return frame
+    completions = pd.DataFrame(done, columns=["assignment_id", "partner_label", "completed_on"])
+    return assignments, completions, names, intake
 
 
 def _value(member: Any) -> str:

@@ -126,8 +126,10 @@ def test_demo_summary_matches_what_was_written(db: Database) -> None:
 
 def test_demo_loading_is_audited(demo_db: Database) -> None:
     with demo_db.read() as session:
-        (event,) = session.scalars(select(AuditEvent)).all()
-    assert event.action == "demo_loaded"
+        events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    # The built-in exercise library is synced first, then the caseload is loaded.
+    assert [e.action for e in events][-1] == "demo_loaded"
+    event = events[-1]
     assert event.actor_id is None
     assert event.actor_username == "system"
 
@@ -336,3 +338,23 @@ def test_command_line_refuses_an_absurd_couple_count(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as caught:
         demo.main(["--couples", "5001", "--database-url", url])
     assert caught.value.code == 2
+
+
+def test_demo_gives_homework_with_completions_and_respects_the_safety_gate(
+    demo_db: Database,
+) -> None:
+    from core.models import Assignment, AssignmentCompletion, ExerciseVersion
+    from core.services import safety
+
+    with demo_db.read() as session:
+        statuses = set(session.scalars(select(Assignment.status)))
+        completions = session.scalar(select(func.count()).select_from(AssignmentCompletion))
+        gated = set(session.scalars(safety.open_concern_query()))
+        given_gated = session.execute(
+            select(Assignment.couple_id, ExerciseVersion.joint, ExerciseVersion.asks_vulnerability)
+            .join(ExerciseVersion, ExerciseVersion.id == Assignment.exercise_version_id)
+            .where(Assignment.couple_id.in_(gated))
+        ).all()
+    assert {"done", "skipped"} <= {str(getattr(s, "value", s)) for s in statuses}
+    assert completions > 0
+    assert not [row for row in given_gated if row.joint or row.asks_vulnerability]
