@@ -21,7 +21,7 @@ from core.db import Database, upgrade_schema
 from core.demo import load_demo
 from core.domain import Role
 from core.models import Counsellor
-from core.services import couples, sessions
+from core.services import couples, progress_views, sessions
 from core.services.access import Actor
 
 os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
@@ -79,6 +79,8 @@ def main() -> int:
     today = date(2026, 11, 24)
     supervisor, counsellor = actor(db, "supervisor"), actor(db, "counsellor1")
     assert supervisor.role is Role.SUPERVISOR
+    reference = progress_views.clinic_reference(db)
+    first_couple = int(couples.caseload(db, counsellor, today=today)["couple_id"].iloc[0])
     results = {
         "caseload_counsellor": timed(
             "caseload query, one counsellor", lambda: couples.caseload(db, counsellor, today=today)
@@ -91,10 +93,39 @@ def main() -> int:
             "caseload search 'alex' (supervisor)",
             lambda: couples.caseload(db, supervisor, today=today, search="alex"),
         ),
-        "note_search_supervisor": timed(f"note search 'boundary' over {COUPLES} couples",
-                                        lambda: sessions.search_notes(db, supervisor, "boundary")),
-        "note_search_counsellor": timed("note search 'boundary', one counsellor",
-                                        lambda: sessions.search_notes(db, counsellor, "boundary")),
+        "note_search_supervisor": timed(
+            f"note search 'boundary' over {COUPLES} couples",
+            lambda: sessions.search_notes(db, supervisor, "boundary"),
+        ),
+        "note_search_counsellor": timed(
+            "note search 'boundary', one counsellor",
+            lambda: sessions.search_notes(db, counsellor, "boundary"),
+        ),
+        "clinic_reference": timed(
+            "clinic constants and band (all ratings)",
+            lambda: progress_views.clinic_reference(db),
+            repeats=2,
+        ),
+        "progress_caseload_counsellor": timed(
+            "caseload with progress, one counsellor",
+            lambda: progress_views.caseload_progress(
+                db, counsellor, today=today, reference=reference
+            ),
+            repeats=3,
+        ),
+        "progress_caseload_supervisor": timed(
+            f"caseload with progress, supervisor ({COUPLES} couples, cold read)",
+            lambda: progress_views.caseload_progress(
+                db, supervisor, today=today, reference=reference
+            ),
+            repeats=2,
+        ),
+        "couple_progress": timed(
+            "one couple's progress tab analysis",
+            lambda: progress_views.couple_progress(
+                db, counsellor, first_couple, today=today, reference=reference
+            ),
+        ),
         "caseload_page_supervisor": timed(
             "caseload page render (AppTest), supervisor",
             lambda: page_render(db, supervisor),

@@ -115,17 +115,4 @@ selection = st.dataframe(
         "sessions": st.column_config.NumberColumn("Sessions"),
     },
 )
-rows = selection.selection.rows if selection else []
-if rows:
-    st.switch_page("pages/couple.py", query_params={"case": table.iloc[rows[0]]["case_code"]})
-
-with st.form("open_case", border=False):
-    picked = st.selectbox(
-        "Open a couple",
-        table["case_code"].tolist(),
-        index=None,
-        placeholder="Choose a case code",
-        key="open_case_code",
-    )
-    if st.form_submit_button("Open couple") and picked:
-        st.switch_page("pages/couple.py", query_params={"case": picked})
+ui.open_couple_controls(table, selection=selection, key="caseload")

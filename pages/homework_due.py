@@ -50,17 +50,4 @@ selection = st.dataframe(
         "overdue": st.column_config.CheckboxColumn("Overdue"),
     },
 )
-rows = selection.selection.rows if selection else []
-if rows:
-    st.switch_page("pages/couple.py", query_params={"case": due.iloc[rows[0]]["case_code"]})
-
-with st.form("homework_due_open", border=False):
-    picked = st.selectbox(
-        "Open a couple",
-        list(dict.fromkeys(due["case_code"])),
-        index=None,
-        placeholder="Choose a case code",
-        key="homework_due_case",
-    )
-    if st.form_submit_button("Open couple") and picked:
-        st.switch_page("pages/couple.py", query_params={"case": picked})
+ui.open_couple_controls(due, selection=selection, key="homework_due")

@@ -248,3 +248,20 @@ def visible_ratings(user: Actor) -> Any:
     rating is never hidden by the cache."""
     db = database()
     return _visible_ratings(load_settings().database_url, user, progress_views.ratings_stamp(db))
+
+
+def open_couple_controls(table: Any, *, selection: Any, key: str) -> None:
+    """Row selection in a table of couples, plus a case-code picker, open the couple."""
+    rows = selection.selection.rows if selection else []
+    if rows:
+        st.switch_page("pages/couple.py", query_params={"case": table.iloc[rows[0]]["case_code"]})
+    with st.form(f"{key}_open", border=False):
+        picked = st.selectbox(
+            "Open a couple",
+            list(dict.fromkeys(table["case_code"])),
+            index=None,
+            placeholder="Choose a case code",
+            key=f"{key}_case",
+        )
+        if st.form_submit_button("Open couple") and picked:
+            st.switch_page("pages/couple.py", query_params={"case": picked})

@@ -146,14 +146,9 @@ def record_session(
     given = parse(SessionIn, data)
     with db.transaction() as session:
         couple = _editable_couple(session, actor, couple_id)
-        _check_date(couple, given.session_date)
         row = SessionRow(couple_id=couple.id, counsellor_id=actor.id, status=NoteStatus.DRAFT)
-        _apply(row, given)
         session.add(row)
-        session.flush()
-        _replace_ratings(session, actor, couple, row, given)
-        if review_homework is not None:
-            review_homework(session, actor, couple.id, given.session_date)
+        _save_draft(session, actor, couple, row, given, review_homework)
         audit.record(
             session,
             actor,
@@ -182,13 +177,8 @@ def update_draft(
     given = parse(SessionIn, data)
     with db.transaction() as session:
         row, couple = _own_draft(session, actor, session_id, expected_version, "edit")
-        _check_date(couple, given.session_date)
-        _apply(row, given)
         row.updated_at = utcnow()
-        session.flush()
-        _replace_ratings(session, actor, couple, row, given)
-        if review_homework is not None:
-            review_homework(session, actor, couple.id, given.session_date)
+        _save_draft(session, actor, couple, row, given, review_homework)
         audit.record(
             session,
             actor,
@@ -388,6 +378,23 @@ def _editable_couple(session: OrmSession, actor: Actor, couple_id: int) -> Coupl
     if couple.status is CoupleStatus.CLOSED:
         raise ValidationError(f"{couple.case_code} is closed; reopen it to record a session.")
     return couple
+
+
+def _save_draft(
+    session: OrmSession,
+    actor: Actor,
+    couple: Couple,
+    row: SessionRow,
+    given: SessionIn,
+    review_homework: ReviewHook | None,
+) -> None:
+    """Note, ratings and homework review of a draft, in the caller's transaction."""
+    _check_date(couple, given.session_date)
+    _apply(row, given)
+    session.flush()
+    _replace_ratings(session, actor, couple, row, given)
+    if review_homework is not None:
+        review_homework(session, actor, couple.id, given.session_date)
 
 
 def _check_date(couple: Couple, day: date) -> None:

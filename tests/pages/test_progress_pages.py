@@ -102,25 +102,30 @@ def test_counsellors_have_no_supervision_page(open_app: OpenApp, page_team: Team
         at.switch_page("pages/supervision.py")
 
 
-def test_session_form_reviews_due_homework_in_the_same_save(
-    open_app: OpenApp, page_team: Team, page_db: Database
-) -> None:
+def log_form_with_due_homework(open_app: OpenApp, team: Team, db: Database):  # type: ignore[no-untyped-def]
+    """A couple whose daily exercise for B fell due yesterday, and the log-session form."""
     couple = couples.create_couple(
-        page_db, page_team.alice, intake_form(intake_date=TODAY - timedelta(days=30))
+        db, team.alice, intake_form(intake_date=TODAY - timedelta(days=30))
     )
     given = homework.assign(
-        page_db,
-        page_team.alice,
+        db,
+        team.alice,
         couple.id,
         homework_form(
-            page_db,
+            db,
             "kept-promises-log",
             target="B",
             assigned_on=TODAY - timedelta(days=8),
             due_on=TODAY - timedelta(days=1),
         ),
     )
-    at = open_app(page_team.alice, "pages/log_session.py", case=couple.case_code)
+    return couple, given, open_app(team.alice, "pages/log_session.py", case=couple.case_code)
+
+
+def test_session_form_reviews_due_homework_in_the_same_save(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    couple, given, at = log_form_with_due_homework(open_app, page_team, page_db)
     key = f"log{couple.id}_new"
     at.text_area[0].set_value("Reviewed the promises log together.")
     fill_ratings(at, key, "A")
@@ -138,22 +143,7 @@ def test_session_form_reviews_due_homework_in_the_same_save(
 def test_a_failing_homework_review_saves_no_note(
     open_app: OpenApp, page_team: Team, page_db: Database
 ) -> None:
-    couple = couples.create_couple(
-        page_db, page_team.alice, intake_form(intake_date=TODAY - timedelta(days=30))
-    )
-    given = homework.assign(
-        page_db,
-        page_team.alice,
-        couple.id,
-        homework_form(
-            page_db,
-            "kept-promises-log",
-            target="B",
-            assigned_on=TODAY - timedelta(days=8),
-            due_on=TODAY - timedelta(days=1),
-        ),
-    )
-    at = open_app(page_team.alice, "pages/log_session.py", case=couple.case_code)
+    couple, given, at = log_form_with_due_homework(open_app, page_team, page_db)
     key = f"log{couple.id}_new"
     at.text_area[0].set_value("Note.")
     fill_ratings(at, key, "A")
