@@ -23,15 +23,17 @@ couple = st.Page(
 log_session = st.Page(
     "pages/log_session.py",
     title="Log a session",
-    url_path="log-session",
+    url_path="log_session",
     icon=":material/edit_note:",
     visibility="hidden",
 )
+# URL paths match the file names: the first request after a restart is resolved
+# against pages/ (see pages/ui.py), and only then by st.navigation.
 homework_due = st.Page(
     "pages/homework_due.py",
     title="Homework due",
     icon=":material/assignment_late:",
-    url_path="homework-due",
+    url_path="homework_due",
 )
 library = st.Page(
     "pages/library.py", title="Exercise library", icon=":material/menu_book:", url_path="library"

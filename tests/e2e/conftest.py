@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+# A loaded CI machine can take a few seconds per Streamlit rerun.
+expect.set_options(timeout=15_000)
+
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / ".e2e"
 CHROMIUM = "/usr/bin/chromium"

@@ -26,7 +26,7 @@ def rate_partner(page: Page, index: int, level: int) -> None:
 
 def test_log_sign_and_review_a_session(page: Page, app_url: str) -> None:
     # A bookmarked address: the login form appears there, then the page asked for.
-    log_in(page, f"{app_url}/log-session?case=C-0002", "counsellor1", "counsel-demo-1")
+    log_in(page, f"{app_url}/log_session?case=C-0002", "counsellor1", "counsel-demo-1")
     expect(page.get_by_role("heading", name="Log a session · C-0002")).to_be_visible()
     page.get_by_label("Data: what happened and what was said", exact=True).fill(
         "Both attended. Talked through the week; one argument repaired the same evening."
@@ -54,7 +54,7 @@ def test_log_sign_and_review_a_session(page: Page, app_url: str) -> None:
 
 
 def test_missing_ratings_are_explained_and_nothing_is_saved(page: Page, app_url: str) -> None:
-    log_in(page, f"{app_url}/log-session?case=C-0004", "counsellor1", "counsel-demo-1")
+    log_in(page, f"{app_url}/log_session?case=C-0004", "counsellor1", "counsel-demo-1")
     page.get_by_label("Data: what happened and what was said", exact=True).fill("Short note.")
     page.get_by_role("button", name="Save draft").click()
     settle(page)
