@@ -18,8 +18,10 @@ from sqlalchemy import create_engine, make_url, text
 from core.db import Database, upgrade_schema
 from core.domain import Role
 from core.models import Counsellor
+from core.services import couples
 from core.services.access import Actor
 from core.services.accounts import hash_password
+from core.services.couples import CoupleView
 
 POSTGRES_URL = os.environ.get("MEND_TEST_POSTGRES_URL")
 TEST_PASSWORD = "test-pass-123"
@@ -156,3 +158,22 @@ def intake_form(**overrides: Any) -> dict[str, Any]:
     }
     form.update(overrides)
     return form
+
+
+@pytest.fixture
+def kit_and_lou(db: Database, team: Team) -> CoupleView:
+    """Alice's couple C-0001 (Kit = A, hurt; Lou = B), intake 2026-09-01."""
+    return couples.create_couple(db, team.alice, intake_form())
+
+
+@pytest.fixture
+def mara_and_nils(db: Database, team: Team) -> CoupleView:
+    """Bruno's couple."""
+    return couples.create_couple(
+        db,
+        team.bruno,
+        intake_form(
+            partner_a={"name": "Mara", "role": "hurt"},
+            partner_b={"name": "Nils", "role": "broke_trust"},
+        ),
+    )

@@ -14,10 +14,10 @@ from core.db import Database
 from core.domain import ScreenStatus
 from core.errors import NotFound, PermissionDenied, ValidationError
 from core.models import AuditEvent, Measurement, SafetyScreen
-from core.services import couples, safety
+from core.services import safety
 from core.services.couples import CoupleView
 from core.services.safety import ScreenIn, ScreenView
-from tests.conftest import Team, intake_form
+from tests.conftest import Team
 
 INTAKE = date(2026, 9, 1)
 SCREEN_DAY = date(2026, 9, 8)
@@ -68,25 +68,6 @@ def _events(db: Database, action: str) -> list[AuditEvent]:
 def _has_open_concern(db: Database, couple_id: int) -> bool:
     with db.read() as session:
         return safety.has_open_concern(session, couple_id)
-
-
-@pytest.fixture
-def kit_and_lou(db: Database, team: Team) -> CoupleView:
-    """Alice's couple (Kit = A, hurt; Lou = B), intake 2026-09-01."""
-    return couples.create_couple(db, team.alice, intake_form())
-
-
-@pytest.fixture
-def mara_and_nils(db: Database, team: Team) -> CoupleView:
-    """Bruno's couple."""
-    return couples.create_couple(
-        db,
-        team.bruno,
-        intake_form(
-            partner_a={"name": "Mara", "role": "hurt"},
-            partner_b={"name": "Nils", "role": "broke_trust"},
-        ),
-    )
 
 
 # --- recording --------------------------------------------------------------------------------

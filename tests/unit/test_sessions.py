@@ -34,7 +34,7 @@ from core.services.sessions import (
     attending_labels,
     excerpt,
 )
-from tests.conftest import Team, intake_form
+from tests.conftest import Team
 
 TODAY = date(2026, 11, 24)
 INTAKE = date(2026, 9, 1)
@@ -120,25 +120,6 @@ def _measurement_totals(db: Database, session_id: int) -> list[float]:
                 select(Measurement.total).where(Measurement.session_id == session_id)
             ).all()
         )
-
-
-@pytest.fixture
-def kit_and_lou(db: Database, team: Team) -> CoupleView:
-    """Alice's couple C-0001 (Kit = A, Lou = B), intake 2026-09-01."""
-    return couples.create_couple(db, team.alice, intake_form())
-
-
-@pytest.fixture
-def mara_and_nils(db: Database, team: Team) -> CoupleView:
-    """Bruno's couple."""
-    return couples.create_couple(
-        db,
-        team.bruno,
-        intake_form(
-            partner_a={"name": "Mara", "role": "hurt"},
-            partner_b={"name": "Nils", "role": "broke_trust"},
-        ),
-    )
 
 
 def _reassign_to_bruno(db: Database, team: Team, couple: CoupleView) -> None:
