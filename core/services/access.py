@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.domain import Role
-from core.errors import PermissionDenied
+from core.errors import NotFound, PermissionDenied
 from core.models import Counsellor, Couple
 
 
@@ -45,6 +47,15 @@ def require_active(session: Session, actor: Actor) -> Counsellor:
     if user is None or not user.active:
         raise PermissionDenied("Your account is no longer active. Ask an administrator.")
     return user
+
+
+def load_couple(session: Session, couple_id: int, *options: Any) -> Couple:
+    """The couple or a NotFound every service words the same way."""
+    query = select(Couple).where(Couple.id == couple_id)
+    couple = session.scalar(query.options(*options) if options else query)
+    if couple is None:
+        raise NotFound("That couple does not exist.")
+    return couple
 
 
 def can_view_couple(actor: Actor, couple: Couple) -> bool:

@@ -29,7 +29,14 @@ from core.models import Counsellor, Couple, CoupleBreach, Partner, utcnow
 from core.models import Session as SessionRow
 from core.schemas import CoupleIn, PartnerIn, StatusChangeIn, parse
 from core.services import audit, safety
-from core.services.access import Actor, require_active, require_edit, require_role, require_view
+from core.services.access import (
+    Actor,
+    load_couple,
+    require_active,
+    require_edit,
+    require_role,
+    require_view,
+)
 
 CASELOAD_COLUMNS = [
     "couple_id",
@@ -387,18 +394,13 @@ def _apply_partner(partner: Partner, given: PartnerIn) -> None:
 
 
 def _load(session: Session, couple_id: int) -> Couple:
-    couple = session.scalar(
-        select(Couple)
-        .where(Couple.id == couple_id)
-        .options(
-            selectinload(Couple.partners),
-            selectinload(Couple.breaches),
-            selectinload(Couple.counsellor),
-        )
+    return load_couple(
+        session,
+        couple_id,
+        selectinload(Couple.partners),
+        selectinload(Couple.breaches),
+        selectinload(Couple.counsellor),
     )
-    if couple is None:
-        raise NotFound("That couple does not exist.")
-    return couple
 
 
 def _view(couple: Couple) -> CoupleView:

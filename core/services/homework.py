@@ -53,7 +53,7 @@ from core.models import (
 from core.models import Session as SessionRow
 from core.schemas import Strict, parse
 from core.services import audit, exercises, safety
-from core.services.access import Actor, require_active, require_edit, require_view
+from core.services.access import Actor, load_couple, require_active, require_edit, require_view
 from core.services.exercises import ROLE_LABELS, ExerciseView
 from core.suggestions import CoupleProfile, Suggestion, suggest_exercises
 
@@ -246,14 +246,9 @@ def target_label(target: str, name_a: str, name_b: str) -> str:
 
 
 def _load_couple(session: Session, couple_id: int) -> Couple:
-    couple = session.scalar(
-        select(Couple)
-        .where(Couple.id == couple_id)
-        .options(selectinload(Couple.partners), selectinload(Couple.breaches))
+    return load_couple(
+        session, couple_id, selectinload(Couple.partners), selectinload(Couple.breaches)
     )
-    if couple is None:
-        raise NotFound("That couple does not exist.")
-    return couple
 
 
 def _couple_to_read(session: Session, actor: Actor, couple_id: int) -> Couple:

@@ -15,10 +15,16 @@ from core.db import Database
 from core.domain import ScreenStatus
 from core.errors import NotFound, ValidationError
 from core.measures import PCPTSD5
-from core.models import Couple, Measurement, Partner, SafetyScreen, utcnow
+from core.models import Measurement, Partner, SafetyScreen, utcnow
 from core.schemas import Strict, parse
 from core.services import audit
-from core.services.access import Actor, require_active, require_edit, require_view
+from core.services.access import (
+    Actor,
+    load_couple,
+    require_active,
+    require_edit,
+    require_view,
+)
 
 CONCERN_LABELS = {
     "violence": "Violence",
@@ -77,7 +83,7 @@ def record_screen(
     ptsd = None if screen_in.ptsd_answers is None else int(PCPTSD5.score(screen_in.ptsd_answers))
     with db.transaction() as session:
         require_active(session, actor)
-        couple = _couple(session, couple_id)
+        couple = load_couple(session, couple_id)
         require_edit(actor, couple)
         if screen_in.screened_on < couple.intake_date:
             raise ValidationError("Screening date cannot be before the intake date.")
@@ -136,7 +142,7 @@ def resolve_screen(db: Database, actor: Actor, screen_id: int, note: str) -> Scr
             raise NotFound("That safety screen does not exist.")
         partner = session.get(Partner, screen.partner_id)
         assert partner is not None
-        couple = _couple(session, partner.couple_id)
+        couple = load_couple(session, partner.couple_id)
         require_edit(actor, couple)
         if screen.status is ScreenStatus.RESOLVED:
             raise ValidationError("This concern is already resolved.")
@@ -158,7 +164,7 @@ def resolve_screen(db: Database, actor: Actor, screen_id: int, note: str) -> Scr
 def screens(db: Database, actor: Actor, couple_id: int) -> list[ScreenView]:
     """All screens of a couple, newest first."""
     with db.read() as session:
-        couple = _couple(session, couple_id)
+        couple = load_couple(session, couple_id)
         require_view(actor, couple)
         rows = session.execute(
             select(SafetyScreen, Partner)
@@ -194,13 +200,6 @@ def open_concern_query() -> Any:
         .where(SafetyScreen.status == ScreenStatus.OPEN)
         .distinct()
     )
-
-
-def _couple(session: Session, couple_id: int) -> Couple:
-    couple = session.get(Couple, couple_id)
-    if couple is None:
-        raise NotFound("That couple does not exist.")
-    return couple
 
 
 def _view(screen: SafetyScreen, partner: Partner) -> ScreenView:

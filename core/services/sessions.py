@@ -26,7 +26,13 @@ from core.models import Addendum, Counsellor, Couple, Measurement, Partner, utcn
 from core.models import Session as SessionRow
 from core.schemas import Strict, parse
 from core.services import audit
-from core.services.access import Actor, require_active, require_edit, require_view
+from core.services.access import (
+    Actor,
+    load_couple,
+    require_active,
+    require_edit,
+    require_view,
+)
 
 NOTE_LIMIT = 20_000
 PREVIEW_CHARS = 140
@@ -286,9 +292,7 @@ def get_session(db: Database, actor: Actor, session_id: int) -> SessionView:
 def list_sessions(db: Database, actor: Actor, couple_id: int) -> list[SessionView]:
     """Newest first, with ratings and addenda."""
     with db.read() as session:
-        couple = session.get(Couple, couple_id)
-        if couple is None:
-            raise NotFound("That couple does not exist.")
+        couple = load_couple(session, couple_id)
         require_view(actor, couple)
         rows = session.scalars(
             select(SessionRow)
@@ -371,9 +375,7 @@ def _preview(text: str) -> str:
 
 def _editable_couple(session: OrmSession, actor: Actor, couple_id: int) -> Couple:
     require_active(session, actor)
-    couple = session.get(Couple, couple_id)
-    if couple is None:
-        raise NotFound("That couple does not exist.")
+    couple = load_couple(session, couple_id)
     require_edit(actor, couple)
     if couple.status is CoupleStatus.CLOSED:
         raise ValidationError(f"{couple.case_code} is closed; reopen it to record a session.")
