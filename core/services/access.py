@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from core.domain import Role
@@ -33,6 +33,13 @@ class Actor:
     @property
     def sees_every_caseload(self) -> bool:
         return self.role in (Role.SUPERVISOR, Role.ADMIN)
+
+
+def caseload_scope(actor: Actor) -> ColumnElement[bool]:
+    """The couples an actor may see, as a WHERE clause on `Couple`: the one caseload
+    filter. Counsellors see their own caseload; supervisors and admins every one.
+    Read queries (core.queries) take it as their `scope` argument."""
+    return true() if actor.sees_every_caseload else Couple.counsellor_id == actor.id
 
 
 def require_role(actor: Actor, *roles: Role, doing: str) -> None:
