@@ -24,7 +24,6 @@ from core.config import PROJECT_ROOT
 from core.errors import ValidationError
 
 DEFAULT_PATH = PROJECT_ROOT / "data" / "exercises.yaml"
-REPAIR_STEPS: tuple[str, ...] = ("1", "2", "3", "4", "5", "together")
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 RepairStep = Literal["1", "2", "3", "4", "5", "together"]

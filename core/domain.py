@@ -80,13 +80,13 @@ class ScreenStatus(StrEnum):
     RESOLVED = "resolved"
 
 
-ROLE_LABELS: dict[Role, str] = {
+ACCOUNT_ROLE_LABELS: dict[Role, str] = {
     Role.COUNSELLOR: "Counsellor",
     Role.SUPERVISOR: "Supervisor",
     Role.ADMIN: "Administrator",
 }
 
-STATUS_LABELS: dict[CoupleStatus, str] = {
+COUPLE_STATUS_LABELS: dict[CoupleStatus, str] = {
     CoupleStatus.INTAKE: "Intake",
     CoupleStatus.ACTIVE: "Active",
     CoupleStatus.PAUSED: "Paused",
@@ -118,6 +118,58 @@ BREACH_LABELS: dict[BreachType, str] = {
     BreachType.UNSTATED_EXPECTATIONS: "Unmet expectations that were never stated",
     BreachType.LACK_OF_COMMUNICATION: "Lack of communication",
     BreachType.EMOTIONAL_ABUSE: "Emotional abuse / coercive control",
+}
+
+ASSIGNMENT_STATUS_LABELS: dict[AssignmentStatus, str] = {
+    AssignmentStatus.ASSIGNED: "Assigned",
+    AssignmentStatus.IN_PROGRESS: "In progress",
+    AssignmentStatus.DONE: "Done",
+    AssignmentStatus.SKIPPED: "Skipped",
+}
+
+# Safety-screen concern flags (SafetyScreen columns) and how they read.
+CONCERN_LABELS: dict[str, str] = {
+    "violence": "Violence",
+    "coercive_control": "Coercive control",
+    "emotional_abuse": "Emotional abuse",
+    "self_harm_risk": "Self-harm risk",
+}
+
+# The repair steps, in order (DOMAIN.md): five numbered steps, then joint work.
+REPAIR_STEPS: tuple[str, ...] = ("1", "2", "3", "4", "5", "together")
+NUMBERED_STEPS: tuple[str, ...] = REPAIR_STEPS[:5]
+STEP_NAMES: dict[str, str] = {
+    "1": "take responsibility",
+    "2": "space for healing",
+    "3": "honest communication",
+    "4": "new boundaries",
+    "5": "small, reliable actions",
+    "together": "joint work",
+}
+STEP_LABELS: dict[str, str] = {
+    step: ("Together" if step == "together" else f"Step {step}")
+    + f" · {STEP_NAMES[step][:1].upper()}{STEP_NAMES[step][1:]}"
+    for step in REPAIR_STEPS
+}
+
+# Who an exercise is meant for (ExerciseVersion.intended_role).
+INTENDED_ROLE_LABELS: dict[str, str] = {
+    "hurt": "Hurt partner",
+    "broke_trust": "Partner who broke trust",
+    "both": "Both partners",
+    "either": "Either partner",
+}
+FREQUENCY_LABELS: dict[str, str] = {"once": "Once", "daily": "Daily", "weekly": "Weekly"}
+# Recovery phases (Snyder, Baucom & Gordon): a short label and a longer description.
+PHASE_LABELS: dict[str, str] = {
+    "impact": "Impact (stabilise)",
+    "meaning": "Meaning (understand)",
+    "moving_on": "Moving on",
+}
+PHASE_NAMES: dict[str, str] = {
+    "impact": "impact phase: stabilise, no big decisions",
+    "meaning": "meaning phase: understand what happened",
+    "moving_on": "moving-on phase: boundaries and building together",
 }
 
 # Allowed status changes; every one is confirmed in the UI and audited.

@@ -1,7 +1,12 @@
 """Pydantic input models: the one place where user input is validated.
 
-Services call `parse(Model, data)`, which turns pydantic's errors into a
+Services call `parse(Model, data, today=...)`, which turns pydantic's errors into a
 `core.errors.ValidationError` whose message names the field in plain words.
+
+"Today" has one meaning: the counsellor's local date, which the page reads from the
+browser (`pages.ui.local_today`) and passes down. A date after it is in the future
+(`not_in_future`). Callers without a browser (scripts, the demo generator, tests that
+do not care) get the server's date.
 """
 
 from __future__ import annotations
@@ -9,16 +14,43 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from core.domain import BreachPattern, BreachType, CoupleStatus, PartnerRole, Role
+from core.catalogue import Frequency, IntendedRole, Phase, RepairStep
+from core.domain import (
+    CONCERN_LABELS,
+    AssignmentStatus,
+    AssignmentTarget,
+    Attendees,
+    BreachPattern,
+    BreachType,
+    CoupleStatus,
+    Modality,
+    PartnerRole,
+    Role,
+)
 from core.errors import ValidationError
+from core.homework_rules import answered
 
 EARLIEST_INTAKE = date(2000, 1, 1)
 MIN_PASSWORD_LENGTH = 10
+NOTE_LIMIT = 20_000  # each DAP section and each addendum
+REASON_LIMIT = 1000  # override, skip and closing reasons
+COMMENT_LIMIT = 2000  # the counsellor's homework review comment
+ANSWER_LIMIT = 5000  # one reflection answer
 
 FIELD_LABELS = {
     "partner_a": "Partner A",
@@ -36,6 +68,19 @@ FIELD_LABELS = {
     "password": "Password",
     "reason": "Reason",
     "target": "New status",
+    "session_date": "Session date",
+    "screened_on": "Screening date",
+    "assigned_on": "Assignment date",
+    "due_on": "Due date",
+    "completed_on": "Completion date",
+    "personal_note": "Personal note",
+    "safety_override_reason": "Override reason",
+    "skip_reason": "Reason for skipping",
+    "comment": "Review comment",
+    "answers": "Answer",
+    "text": "Addendum",
+    "partner_label": "Partner",
+    "duration_minutes": "Duration",
 }
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -50,6 +95,22 @@ Name = Annotated[str, Field(min_length=1, max_length=80)]
 
 class Strict(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid", frozen=True)
+
+
+def today_of(info: ValidationInfo) -> date:
+    """The counsellor's "today" given to `parse`, else the server's date."""
+    given = (info.context or {}).get("today")
+    return given if isinstance(given, date) else date.today()
+
+
+def not_in_future(value: date, info: ValidationInfo) -> date:
+    """The one "not in the future" rule, against the counsellor's today."""
+    if value > today_of(info):
+        raise ValueError("cannot be in the future")
+    return value
+
+
+NotInFuture = Annotated[date, AfterValidator(not_in_future)]
 
 
 class PartnerIn(Strict):
@@ -74,9 +135,8 @@ class CoupleIn(Strict):
 
     @field_validator("intake_date")
     @classmethod
-    def _intake_in_range(cls, value: date) -> date:
-        if value > date.today():
-            raise ValueError("cannot be in the future")
+    def _intake_in_range(cls, value: date, info: ValidationInfo) -> date:
+        not_in_future(value, info)
         if value < EARLIEST_INTAKE:
             raise ValueError(f"must be on or after {EARLIEST_INTAKE:%d %b %Y}")
         return value
@@ -97,7 +157,7 @@ class CoupleIn(Strict):
 
 class StatusChangeIn(Strict):
     target: CoupleStatus
-    reason: str = Field(default="", max_length=1000)
+    reason: str = Field(default="", max_length=REASON_LIMIT)
 
     @model_validator(mode="after")
     def _closing_needs_reason(self) -> StatusChangeIn:
@@ -139,8 +199,229 @@ class AccountIn(PasswordIn):
         return value
 
 
+# --- sessions ---
+
+# Strict numbers: True or "3" is a data-entry error, not a rating.
+Ratings = dict[Literal["A", "B"], dict[str, dict[str, StrictInt | StrictFloat | None]]]
+NoteText = Annotated[str, Field(default="", max_length=NOTE_LIMIT)]
+
+
+class SessionIn(Strict):
+    session_date: NotInFuture
+    duration_minutes: int = Field(ge=5, le=300)
+    modality: Modality
+    attendees: Attendees
+    note_data: NoteText = ""
+    note_assessment: NoteText = ""
+    note_plan: NoteText = ""
+    risk_raised: bool = False
+    risk_text: str = Field(default="", max_length=5000)
+    ratings: Ratings = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _risk_described(self) -> SessionIn:
+        if self.risk_raised and not self.risk_text:
+            raise ValueError("Describe the safety concern raised in the session")
+        return self
+
+
+class AddendumIn(Strict):
+    text: str
+
+    @field_validator("text")
+    @classmethod
+    def _some_text_within_limit(cls, value: str) -> str:
+        if not value:
+            raise ValueError("needs text")
+        if len(value) > NOTE_LIMIT:
+            raise ValueError(f"is limited to {NOTE_LIMIT} characters")
+        return value
+
+
+# --- safety ---
+
+
+class ScreenIn(Strict):
+    partner_label: str = Field(pattern="^[AB]$")
+    screened_on: NotInFuture
+    violence: bool = False
+    coercive_control: bool = False
+    emotional_abuse: bool = False
+    self_harm_risk: bool = False
+    # PC-PTSD-5 answers (exposure + five items, 0/1); None when not given.
+    ptsd_answers: dict[str, int] | None = None
+    notes: str = Field(default="", max_length=5000)
+    plan: str = Field(default="", max_length=5000)
+
+    @model_validator(mode="after")
+    def _plan_for_concerns(self) -> ScreenIn:
+        if self.has_concern and not self.plan:
+            raise ValueError("A screen with a concern needs a safety plan")
+        return self
+
+    @property
+    def has_concern(self) -> bool:
+        return any(getattr(self, flag) for flag in CONCERN_LABELS)
+
+
+# --- the exercise library ---
+
+
+def _lines(value: Any) -> Any:
+    """Text typed one item per line becomes a list; list items are stripped;
+    leading numbering ("1.", "2)", "-") is dropped because the UI numbers them."""
+    if isinstance(value, str):
+        value = value.splitlines()
+    if isinstance(value, list | tuple):
+        items = [re.sub(r"^\s*(\d+[.)]|[-*•])\s*", "", str(item)).strip() for item in value]
+        return [item for item in items if item]
+    return value
+
+
+class ExerciseIn(Strict):
+    """A custom exercise (or a new version of one): the catalogue's fields but the slug."""
+
+    title: str = Field(min_length=1, max_length=120)
+    repair_step: RepairStep
+    intended_role: IntendedRole
+    joint: bool = False
+    asks_vulnerability: bool = False
+    frequency: Frequency
+    minutes: int = Field(ge=1, le=240)
+    purpose: str = Field(min_length=1, max_length=2000)
+    instructions: list[str] = Field(max_length=12)
+    prompts: list[str] = Field(max_length=8)
+    review_guidance: str = Field(min_length=1, max_length=2000)
+    phase: Phase | None = None
+
+    @field_validator("instructions", "prompts", mode="before")
+    @classmethod
+    def _split_lines(cls, value: Any) -> Any:
+        return _lines(value)
+
+    @field_validator("instructions")
+    @classmethod
+    def _some_instructions(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("needs at least one step (one per line)")
+        return value
+
+    @field_validator("prompts")
+    @classmethod
+    def _some_prompts(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("needs at least one question the client answers (one per line)")
+        if len(set(value)) != len(value):
+            raise ValueError("repeat the same question; each one must be different")
+        return value
+
+    def version_fields(self) -> dict[str, Any]:
+        return self.model_dump()
+
+
+# --- homework ---
+
+Answer = Annotated[str, Field(max_length=ANSWER_LIMIT)]
+Reason = Annotated[str, Field(max_length=REASON_LIMIT)]
+
+
+class AssignmentIn(Strict):
+    exercise_id: int
+    target: AssignmentTarget
+    assigned_on: NotInFuture
+    due_on: date
+    personal_note: str = Field(default="", max_length=1000)
+
+    @model_validator(mode="after")
+    def _due_after_assigned(self) -> AssignmentIn:
+        if self.due_on < self.assigned_on:
+            raise ValueError(
+                f"The due date ({self.due_on:%d %b %Y}) cannot be before the assignment "
+                f"date ({self.assigned_on:%d %b %Y})"
+            )
+        return self
+
+
+class SafetyOverrideIn(Strict):
+    """Why a gated exercise is given despite an open safety concern (blank: no override)."""
+
+    safety_override_reason: Reason | None = None
+
+    @field_validator("safety_override_reason")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+
+class StatusUpdateIn(Strict):
+    status: AssignmentStatus
+    skip_reason: Reason | None = None
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _known_status(cls, value: Any) -> Any:
+        if value not in {status.value for status in AssignmentStatus}:
+            raise ValueError(f"{value!r} is not a homework status")
+        return value
+
+    @field_validator("skip_reason")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @model_validator(mode="after")
+    def _skipping_needs_reason(self) -> StatusUpdateIn:
+        if self.status is AssignmentStatus.SKIPPED and self.skip_reason is None:
+            raise ValueError("Skipping an exercise needs a reason (what got in the way?)")
+        return self
+
+
+class CommentIn(Strict):
+    comment: str = Field(max_length=COMMENT_LIMIT)
+
+    @field_validator("comment")
+    @classmethod
+    def _written(cls, value: str) -> str:
+        if not value:
+            raise ValueError("Write a review comment first")
+        return value
+
+
+class CompletionIn(Strict):
+    partner_label: str
+    completed_on: NotInFuture
+    answers: dict[str, Answer] = Field(default_factory=dict)
+
+    @field_validator("partner_label")
+    @classmethod
+    def _a_or_b(cls, value: str) -> str:
+        if value not in ("A", "B"):
+            raise ValueError("is unknown: choose partner A or B")
+        return value
+
+
+class HomeworkReviewIn(Strict):
+    """One assignment reviewed in a session: answers each partner reported, an
+    outcome (None keeps the status), and the counsellor's comment."""
+
+    assignment_id: int
+    status: Literal["done", "skipped"] | None = None
+    skip_reason: Reason | None = None
+    answers: dict[Literal["A", "B"], dict[str, Answer]] = Field(default_factory=dict)
+    comment: str = Field(default="", max_length=COMMENT_LIMIT)
+    expected_version: int
+
+    @model_validator(mode="after")
+    def _skipped_has_no_answers(self) -> HomeworkReviewIn:
+        if self.status == "skipped" and answered(self.answers):
+            raise ValueError("A skipped exercise has no answers; mark it done or clear them")
+        return self
+
+
 def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
     location = [str(part) for part in error.get("loc", ()) if not isinstance(part, int)]
+    if "answers" in location:  # the keys after it are partners and whole questions
+        location = location[: location.index("answers") + 1]
     field = ".".join(location)
     label = " ".join(FIELD_LABELS.get(part, part.replace("_", " ")) for part in location)
     message = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
@@ -162,12 +443,17 @@ def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
     return field, f"{label[0].upper()}{label[1:]} {message}".replace("  ", " ")
 
 
-def parse(model: type[Model], data: Model | Mapping[str, Any]) -> Model:
-    """Validate `data` into `model`, or raise a readable ValidationError."""
+def parse(
+    model: type[Model], data: Model | Mapping[str, Any], *, today: date | None = None
+) -> Model:
+    """Validate `data` into `model`, or raise a readable ValidationError.
+
+    `today` is the counsellor's local date (see the module docstring). An instance
+    of `model` was validated when it was built and is returned as it is."""
     if isinstance(data, model):
         return data
     try:
-        return model.model_validate(dict(data))
+        return model.model_validate(dict(data), context={"today": today})
     except pydantic.ValidationError as exc:
         field_errors = dict(_describe(error) for error in exc.errors())
         message = "; ".join(dict.fromkeys(field_errors.values()))

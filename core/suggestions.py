@@ -36,16 +36,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
-STEP_ORDER: tuple[str, ...] = ("1", "2", "3", "4", "5", "together")
-NUMBERED_STEPS: tuple[str, ...] = STEP_ORDER[:5]
-STEP_NAMES: dict[str, str] = {
-    "1": "take responsibility",
-    "2": "space for healing",
-    "3": "honest communication",
-    "4": "new boundaries",
-    "5": "small, reliable actions",
-    "together": "joint work",
-}
+from core.domain import NUMBERED_STEPS, PHASE_NAMES, REPAIR_STEPS, STEP_NAMES
+from core.homework_rules import is_gated
 
 IMPACT_UNTIL_WEEK = 6
 MEANING_UNTIL_WEEK = 16
@@ -53,11 +45,6 @@ PHASE_STEPS: dict[str, frozenset[str]] = {
     "impact": frozenset({"1", "2"}),
     "meaning": frozenset({"2", "3"}),
     "moving_on": frozenset({"4", "5", "together"}),
-}
-PHASE_NAMES: dict[str, str] = {
-    "impact": "impact phase: stabilise, no big decisions",
-    "meaning": "meaning phase: understand what happened",
-    "moving_on": "moving-on phase: boundaries and building together",
 }
 
 THEMES: dict[str, tuple[str, ...]] = {
@@ -145,10 +132,6 @@ def care_phase(weeks_in_care: int) -> str:
     return "moving_on"
 
 
-def is_gated(exercise: ExerciseLike) -> bool:
-    return bool(exercise.joint or exercise.asks_vulnerability)
-
-
 def has_theme(exercise: ExerciseLike, theme: str) -> bool:
     words = f"{exercise.slug} {exercise.title}".casefold()
     return any(keyword in words for keyword in THEMES[theme])
@@ -171,7 +154,7 @@ def suggest_exercises(
 
 
 def _step_index(step: str) -> int:
-    return STEP_ORDER.index(step) if step in STEP_ORDER else len(STEP_ORDER)
+    return REPAIR_STEPS.index(step) if step in REPAIR_STEPS else len(REPAIR_STEPS)
 
 
 def _fits_roles(profile: CoupleProfile, intended_role: str) -> bool | None:

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from core.domain import ROLE_LABELS, Role
+from core.domain import ACCOUNT_ROLE_LABELS, Role
 from core.schemas import MIN_PASSWORD_LENGTH
 from core.services import accounts, audit
 from pages import ui
@@ -23,7 +23,7 @@ with accounts_tab:
                 {
                     "Username": a.username,
                     "Name": a.display_name,
-                    "Role": ROLE_LABELS[a.role],
+                    "Role": ACCOUNT_ROLE_LABELS[a.role],
                     "Active": a.active,
                     "Locked": bool(a.locked_until),
                     "Last login": ui.show_date(a.last_login_at.date())
@@ -42,7 +42,7 @@ with accounts_tab:
         new_account = {
             "username": left.text_input("Username", max_chars=40),
             "display_name": right.text_input("Display name", max_chars=80),
-            "role": left.selectbox("Role", list(Role), format_func=ROLE_LABELS.__getitem__),
+            "role": left.selectbox("Role", list(Role), format_func=ACCOUNT_ROLE_LABELS.__getitem__),
             "password": right.text_input(
                 f"Temporary password (at least {MIN_PASSWORD_LENGTH} characters)", type="password"
             ),

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.domain import STATUS_LABELS, CoupleStatus
+from core.domain import COUPLE_STATUS_LABELS, CoupleStatus
 from core.services import accounts, progress_views, sessions
 from pages import ui
 
@@ -31,7 +31,7 @@ filters = st.columns([2, 2, 2, 2] if user.sees_every_caseload else [2, 2, 3])
 statuses = filters[0].multiselect(
     "Status",
     list(CoupleStatus),
-    format_func=STATUS_LABELS.__getitem__,
+    format_func=COUPLE_STATUS_LABELS.__getitem__,
     default=[CoupleStatus.INTAKE, CoupleStatus.ACTIVE, CoupleStatus.PAUSED],
     key="status_filter",
 )

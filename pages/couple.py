@@ -4,9 +4,9 @@ import streamlit as st
 
 from core.domain import (
     BREACH_LABELS,
+    COUPLE_STATUS_LABELS,
     PARTNER_ROLE_LABELS,
     PATTERN_LABELS,
-    STATUS_LABELS,
     STATUS_TRANSITIONS,
     CoupleStatus,
     transition_verb,
@@ -39,7 +39,7 @@ ui.safety_banner(db, user, couple.id)
 today = ui.local_today()
 st.title(f"{couple.case_code} · {couple.partner_names}")
 st.caption(
-    f"**{STATUS_LABELS[couple.status]}** · counsellor {couple.counsellor_name} · "
+    f"**{COUPLE_STATUS_LABELS[couple.status]}** · counsellor {couple.counsellor_name} · "
     f"intake {ui.show_date(couple.intake_date)} · week {couple.weeks_in_care(today)} in care · "
     f"{PATTERN_LABELS[couple.pattern].lower()}"
 )
@@ -84,7 +84,12 @@ if "Edit details" in tabs:
     if save:
         try:
             saved = couples.update_couple(
-                db, user, couple.id, values, expected_version=st.session_state[base_key]
+                db,
+                user,
+                couple.id,
+                values,
+                expected_version=st.session_state[base_key],
+                today=ui.local_today(),
             )
         except ConflictError as conflict:
             tabs["Edit details"].error(
@@ -116,8 +121,8 @@ if "Status" in tabs:
             target, reason = pending
             st.warning(
                 f"{transition_verb(couple.status, target)} {couple.case_code}? "
-                f"Its status changes from {STATUS_LABELS[couple.status].lower()} to "
-                f"{STATUS_LABELS[target].lower()}."
+                f"Its status changes from {COUPLE_STATUS_LABELS[couple.status].lower()} to "
+                f"{COUPLE_STATUS_LABELS[target].lower()}."
             )
             confirm, cancel = st.columns(2)
             if confirm.button(
@@ -138,7 +143,7 @@ if "Status" in tabs:
                     del st.session_state[pending_key]
                     st.session_state[base_key] = changed.version
                     st.session_state["flash"] = (
-                        f"{couple.case_code} is now {STATUS_LABELS[changed.status].lower()}."
+                        f"{couple.case_code} is now {COUPLE_STATUS_LABELS[changed.status].lower()}."
                     )
                     st.rerun()
             if cancel.button("Cancel", key=f"cancel_status_{couple.id}"):

@@ -20,13 +20,21 @@ from typing import Any
 import streamlit as st
 
 from core.db import Database
-from core.domain import AssignmentStatus, CoupleStatus
+from core.domain import (
+    ASSIGNMENT_STATUS_LABELS,
+    FREQUENCY_LABELS,
+    INTENDED_ROLE_LABELS,
+    STEP_LABELS,
+    AssignmentStatus,
+    CoupleStatus,
+)
 from core.errors import ConflictError, MendError
+from core.schemas import ANSWER_LIMIT
 from core.services import exercises, homework, safety
 from core.services.access import Actor
 from core.services.couples import CoupleView
-from core.services.exercises import FREQUENCY_LABELS, ROLE_LABELS, STEP_LABELS, ExerciseView
-from core.services.homework import STATUS_LABELS, ConfirmationNeeded, SafetyGateError
+from core.services.exercises import ExerciseView
+from core.services.homework import ConfirmationNeeded, SafetyGateError
 from pages import ui
 
 TARGETS = ("A", "B", "both")
@@ -167,7 +175,7 @@ def assign_form(
 
 
 def _exercise_label(item: ExerciseView, concern_open: bool) -> str:
-    kind = "joint" if item.joint else ROLE_LABELS[item.intended_role].lower()
+    kind = "joint" if item.joint else INTENDED_ROLE_LABELS[item.intended_role].lower()
     gate = " · needs a safety override" if concern_open and item.gated else ""
     return f"{item.title} · {STEP_LABELS[item.repair_step]} · {kind}{gate}"
 
@@ -208,6 +216,7 @@ def _attempt_assignment(
             data,
             confirm_role_mismatch=confirmed,
             safety_override_reason=override,
+            today=ui.local_today(),
         )
     except (SafetyGateError, ConfirmationNeeded) as question:
         st.session_state[state_key] = {
@@ -322,7 +331,7 @@ def _assignment(db: Database, user: Actor, couple: CoupleView, may_edit: bool, t
             "Status",
             list(AssignmentStatus),
             index=list(AssignmentStatus).index(view.status),
-            format_func=STATUS_LABELS.__getitem__,
+            format_func=ASSIGNMENT_STATUS_LABELS.__getitem__,
             key=f"hw_status_value_{view.id}",
         )
         st.text_input("Reason (needed when skipped)", max_chars=1000, key=f"hw_skip_{view.id}")
@@ -353,9 +362,7 @@ def _assignment(db: Database, user: Actor, couple: CoupleView, may_edit: bool, t
             key=f"hw_done_on_{view.id}",
         )
         for number, prompt in enumerate(view.prompts):
-            st.text_area(
-                prompt, max_chars=homework.MAX_ANSWER_LENGTH, key=f"hw_answer_{view.id}_{number}"
-            )
+            st.text_area(prompt, max_chars=ANSWER_LIMIT, key=f"hw_answer_{view.id}_{number}")
         st.form_submit_button("Save reflection", on_click=_save_reflection, args=args)
 
 
@@ -468,7 +475,9 @@ def _save_reflection(target: _Target) -> None:
 
     def record(_version: int) -> homework.AssignmentView:
         # Adding a completion changes nothing already saved, so it needs no version.
-        saved = homework.record_completion(target.db, target.user, view.id, label, done_on, answers)
+        saved = homework.record_completion(
+            target.db, target.user, view.id, label, done_on, answers, today=ui.local_today()
+        )
         for answer_key in answer_keys:
             st.session_state.pop(answer_key, None)
         return saved

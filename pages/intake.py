@@ -18,7 +18,7 @@ with st.form("intake"):
     submitted = st.form_submit_button("Save intake", type="primary")
 
 if submitted:
-    created = ui.attempt(lambda: couples.create_couple(db, user, values))
+    created = ui.attempt(lambda: couples.create_couple(db, user, values, today=ui.local_today()))
     if created is not None:
         ui.forget_widgets("intake_")
         st.session_state["flash"] = f"Saved {created.case_code}: {created.partner_names}."

@@ -4,17 +4,17 @@ from typing import Any
 
 import streamlit as st
 
-from core.catalogue import REPAIR_STEPS
-from core.domain import CoupleStatus
+from core.domain import (
+    FREQUENCY_LABELS,
+    INTENDED_ROLE_LABELS,
+    PHASE_LABELS,
+    REPAIR_STEPS,
+    STEP_LABELS,
+    CoupleStatus,
+)
 from core.errors import ConflictError, MendError
 from core.services import couples, exercises
-from core.services.exercises import (
-    FREQUENCY_LABELS,
-    PHASE_LABELS,
-    ROLE_LABELS,
-    STEP_LABELS,
-    ExerciseView,
-)
+from core.services.exercises import ExerciseView
 from pages import homework_tab, ui
 
 KINDS = {"all": "All", "joint": "Joint", "individual": "Individual"}
@@ -44,7 +44,7 @@ def exercise_fields(key: str, initial: dict[str, Any] | None = None) -> dict[str
         left, "Repair step", STEP_LABELS, initial, "repair_step", "1", key
     )
     values["intended_role"] = _pick(
-        middle, "Intended for", ROLE_LABELS, initial, "intended_role", "either", key
+        middle, "Intended for", INTENDED_ROLE_LABELS, initial, "intended_role", "either", key
     )
     values["frequency"] = _pick(
         right, "Frequency", FREQUENCY_LABELS, initial, "frequency", "once", key
@@ -115,7 +115,8 @@ def show(exercise: ExerciseView) -> None:
     origin = "built in" if exercise.built_in else "custom"
     st.subheader(exercise.title)
     st.caption(
-        f"{STEP_LABELS[exercise.repair_step]} · {ROLE_LABELS[exercise.intended_role]} · {kind} · "
+        f"{STEP_LABELS[exercise.repair_step]} · "
+        f"{INTENDED_ROLE_LABELS[exercise.intended_role]} · {kind} · "
         f"{FREQUENCY_LABELS[exercise.frequency]} · about {exercise.minutes} minutes · "
         f"{origin}, version {exercise.version}"
         + (f" · {PHASE_LABELS[exercise.phase]}" if exercise.phase else "")
@@ -145,8 +146,8 @@ step = filters[0].selectbox(
 )
 role = filters[1].selectbox(
     "Intended for",
-    [None, *ROLE_LABELS],
-    format_func=lambda r: "Anyone" if r is None else ROLE_LABELS[r],
+    [None, *INTENDED_ROLE_LABELS],
+    format_func=lambda r: "Anyone" if r is None else INTENDED_ROLE_LABELS[r],
     key="library_role",
 )
 kind = filters[2].radio(

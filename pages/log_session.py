@@ -163,12 +163,20 @@ if save_draft or sign_now:
     hook = homework.review_hook([review for review in reviews if review is not None])
     if draft is None:
         saved = ui.attempt(
-            lambda: sessions.record_session(db, user, couple.id, values, review_homework=hook)
+            lambda: sessions.record_session(
+                db, user, couple.id, values, review_homework=hook, today=ui.local_today()
+            )
         )
     else:
         saved = ui.attempt(
             lambda: sessions.update_draft(
-                db, user, draft.id, values, expected_version=draft.version, review_homework=hook
+                db,
+                user,
+                draft.id,
+                values,
+                expected_version=draft.version,
+                review_homework=hook,
+                today=ui.local_today(),
             )
         )
     if saved is not None and sign_now:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.db import Database
-from core.domain import ScreenStatus
+from core.domain import CONCERN_LABELS, ScreenStatus
 from core.measures import PCPTSD5
 from core.services import safety
 from core.services.access import Actor
@@ -69,7 +69,7 @@ def _record_form(db: Database, user: Actor, couple: CoupleView) -> None:
         screened_on = right.date_input(
             "Date", value=ui.local_today(), max_value=ui.local_today(), format=ui.style().widget
         )
-        flags = {flag: st.checkbox(text) for flag, text in safety.CONCERN_LABELS.items()}
+        flags = {flag: st.checkbox(text) for flag, text in CONCERN_LABELS.items()}
         include_ptsd = st.checkbox("Include the PC-PTSD-5 trauma screen")
         st.caption(PCPTSD5.instructions)
         ptsd = {
@@ -94,6 +94,8 @@ def _record_form(db: Database, user: Actor, couple: CoupleView) -> None:
             "notes": notes,
             "plan": plan,
         }
-        if ui.attempt(lambda: safety.record_screen(db, user, couple.id, data)):
+        if ui.attempt(
+            lambda: safety.record_screen(db, user, couple.id, data, today=ui.local_today())
+        ):
             st.session_state["flash"] = "Safety screen saved."
             st.rerun()

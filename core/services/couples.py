@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.db import Database, like_pattern
 from core.domain import (
-    STATUS_LABELS,
+    COUPLE_STATUS_LABELS,
     STATUS_TRANSITIONS,
     BreachPattern,
     BreachType,
@@ -98,10 +98,17 @@ class CoupleView:
         }
 
 
-def create_couple(db: Database, actor: Actor, data: CoupleIn | Mapping[str, Any]) -> CoupleView:
-    """Intake: the acting counsellor becomes the couple's counsellor."""
+def create_couple(
+    db: Database,
+    actor: Actor,
+    data: CoupleIn | Mapping[str, Any],
+    *,
+    today: date | None = None,
+) -> CoupleView:
+    """Intake: the acting counsellor becomes the couple's counsellor. `today`: the
+    counsellor's local date (a later intake date is refused)."""
     require_role(actor, Role.COUNSELLOR, doing="take on new couples")
-    intake = parse(CoupleIn, data)
+    intake = parse(CoupleIn, data, today=today)
     for attempt in range(3):
         try:
             with db.transaction() as session:
@@ -155,9 +162,10 @@ def update_couple(
     data: CoupleIn | Mapping[str, Any],
     *,
     expected_version: int,
+    today: date | None = None,
 ) -> CoupleView:
     """Save edited details unless someone saved a newer version meanwhile."""
-    details = parse(CoupleIn, data)
+    details = parse(CoupleIn, data, today=today)
     with _writing(db, actor, couple_id, expected_version) as (session, couple):
         before = _view(couple).as_form()
         _refuse_intake_after_sessions(session, couple, details.intake_date)
@@ -261,7 +269,7 @@ def caseload(
     frame["weeks_in_care"] = ((pd.Timestamp(today) - intake).dt.days // 7).clip(lower=0)
     frame["sessions"] = frame["sessions"].fillna(0).astype(int)
     frame["last_session"] = frame["last_session"].astype("object")
-    frame["status"] = frame["status"].map(lambda status: STATUS_LABELS[CoupleStatus(status)])
+    frame["status"] = frame["status"].map(lambda status: COUPLE_STATUS_LABELS[CoupleStatus(status)])
     return frame[CASELOAD_COLUMNS]
 
 

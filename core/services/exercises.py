@@ -22,49 +22,30 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import Field, field_validator
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.catalogue import (
-    REPAIR_STEPS,
     CatalogueError,
     CatalogueExercise,
-    Frequency,
-    IntendedRole,
-    Phase,
-    RepairStep,
     load_catalogue,
 )
 from core.db import Database
-from core.domain import Role
+from core.domain import (
+    FREQUENCY_LABELS,
+    INTENDED_ROLE_LABELS,
+    REPAIR_STEPS,
+    STEP_LABELS,
+    Role,
+)
 from core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from core.homework_rules import is_gated
 from core.models import Exercise, ExerciseVersion
-from core.schemas import Strict, parse
+from core.schemas import ExerciseIn, parse
 from core.services import audit
 from core.services.access import Actor, require_active, require_role
 
-STEP_LABELS: dict[str, str] = {
-    "1": "Step 1 · Take responsibility",
-    "2": "Step 2 · Space for healing",
-    "3": "Step 3 · Honest communication",
-    "4": "Step 4 · New boundaries",
-    "5": "Step 5 · Small, reliable actions",
-    "together": "Together · Joint work",
-}
-ROLE_LABELS: dict[str, str] = {
-    "hurt": "Hurt partner",
-    "broke_trust": "Partner who broke trust",
-    "both": "Both partners",
-    "either": "Either partner",
-}
-FREQUENCY_LABELS: dict[str, str] = {"once": "Once", "daily": "Daily", "weekly": "Weekly"}
-PHASE_LABELS: dict[str, str] = {
-    "impact": "Impact (stabilise)",
-    "meaning": "Meaning (understand)",
-    "moving_on": "Moving on",
-}
 CUSTOM_SLUG_PREFIX = "custom-"
 SYSTEM_USER = "system"
 
@@ -113,7 +94,7 @@ class ExerciseView:
     @property
     def gated(self) -> bool:
         """Blocked by an open safety concern unless overridden with a reason."""
-        return self.joint or self.asks_vulnerability
+        return is_gated(self)
 
     @property
     def is_current(self) -> bool:
@@ -125,58 +106,6 @@ class ExerciseView:
             "instructions": list(self.instructions),
             "prompts": list(self.prompts),
         }
-
-
-def _lines(value: Any) -> Any:
-    """Text typed one item per line becomes a list; list items are stripped;
-    leading numbering ("1.", "2)", "-") is dropped because the UI numbers them."""
-    if isinstance(value, str):
-        value = value.splitlines()
-    if isinstance(value, list | tuple):
-        items = [re.sub(r"^\s*(\d+[.)]|[-*•])\s*", "", str(item)).strip() for item in value]
-        return [item for item in items if item]
-    return value
-
-
-class ExerciseIn(Strict):
-    """A custom exercise (or a new version of one): the catalogue's fields but the slug."""
-
-    title: str = Field(min_length=1, max_length=120)
-    repair_step: RepairStep
-    intended_role: IntendedRole
-    joint: bool = False
-    asks_vulnerability: bool = False
-    frequency: Frequency
-    minutes: int = Field(ge=1, le=240)
-    purpose: str = Field(min_length=1, max_length=2000)
-    instructions: list[str] = Field(max_length=12)
-    prompts: list[str] = Field(max_length=8)
-    review_guidance: str = Field(min_length=1, max_length=2000)
-    phase: Phase | None = None
-
-    @field_validator("instructions", "prompts", mode="before")
-    @classmethod
-    def _split_lines(cls, value: Any) -> Any:
-        return _lines(value)
-
-    @field_validator("instructions")
-    @classmethod
-    def _some_instructions(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("needs at least one step (one per line)")
-        return value
-
-    @field_validator("prompts")
-    @classmethod
-    def _some_prompts(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("needs at least one question the client answers (one per line)")
-        if len(set(value)) != len(value):
-            raise ValueError("repeat the same question; each one must be different")
-        return value
-
-    def version_fields(self) -> dict[str, Any]:
-        return self.model_dump()
 
 
 # --- the built-in catalogue ---
@@ -336,7 +265,7 @@ def library_table(views: list[ExerciseView]) -> pd.DataFrame:
                 "id": view.id,
                 "title": view.title + (" (retired)" if view.retired else ""),
                 "step": STEP_LABELS[view.repair_step],
-                "for": ROLE_LABELS[view.intended_role],
+                "for": INTENDED_ROLE_LABELS[view.intended_role],
                 "kind": "Joint" if view.joint else "Individual",
                 "frequency": FREQUENCY_LABELS[view.frequency],
                 "minutes": view.minutes,

@@ -20,18 +20,20 @@ import itertools
 import statistics
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.db import Database
 from core.domain import (
+    ASSIGNMENT_STATUS_LABELS,
+    CONCERN_LABELS,
+    INTENDED_ROLE_LABELS,
     AssignmentStatus,
     AssignmentTarget,
     BreachPattern,
@@ -40,6 +42,7 @@ from core.domain import (
     ScreenStatus,
 )
 from core.errors import ConflictError, NotFound, ValidationError
+from core.homework_rules import answered, is_gated
 from core.models import (
     Assignment,
     AssignmentCompletion,
@@ -51,24 +54,25 @@ from core.models import (
     SafetyScreen,
 )
 from core.models import Session as SessionRow
-from core.schemas import Strict, parse
+from core.schemas import (
+    AssignmentIn,
+    CommentIn,
+    CompletionIn,
+    HomeworkReviewIn,
+    SafetyOverrideIn,
+    StatusUpdateIn,
+    parse,
+)
 from core.services import audit, exercises, safety
 from core.services.access import Actor, load_couple, require_active, require_edit, require_view
-from core.services.exercises import ROLE_LABELS, ExerciseView
+from core.services.exercises import ExerciseView
 from core.suggestions import CoupleProfile, Suggestion, suggest_exercises
 
-STATUS_LABELS: dict[AssignmentStatus, str] = {
-    AssignmentStatus.ASSIGNED: "Assigned",
-    AssignmentStatus.IN_PROGRESS: "In progress",
-    AssignmentStatus.DONE: "Done",
-    AssignmentStatus.SKIPPED: "Skipped",
-}
 OPEN_STATUSES = (AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS)
 TARGET_PARTNERS: dict[str, tuple[str, ...]] = {"A": ("A",), "B": ("B",), "both": ("A", "B")}
 DEFAULT_DUE_DAYS = 7
 DUE_SOON_DAYS = 7
 RECENT_SESSIONS = 6  # the usual interval is the median gap between these
-MAX_ANSWER_LENGTH = 5000
 
 HOMEWORK_COLUMNS = [
     "id",
@@ -121,61 +125,6 @@ class ConfirmationNeeded(ValidationError):
         self.partners = partners
 
 
-def latest_today() -> date:
-    """Today's date where it is latest on Earth (UTC+14): a date after it is in the
-    future for every user, whatever their time zone."""
-    return (datetime.now(UTC) + timedelta(hours=14)).date()
-
-
-# --- input ---
-
-
-class AssignmentIn(Strict):
-    exercise_id: int
-    target: AssignmentTarget
-    assigned_on: date
-    due_on: date
-    personal_note: str = Field(default="", max_length=1000)
-
-    @model_validator(mode="after")
-    def _dates_make_sense(self) -> AssignmentIn:
-        if self.assigned_on > latest_today():
-            raise ValueError("The assignment date cannot be in the future")
-        if self.due_on < self.assigned_on:
-            raise ValueError(
-                f"The due date ({self.due_on:%d %b %Y}) cannot be before the assignment "
-                f"date ({self.assigned_on:%d %b %Y})"
-            )
-        return self
-
-
-class HomeworkReviewIn(Strict):
-    """One assignment reviewed in a session: answers each partner reported, an
-    outcome (None keeps the status), and the counsellor's comment."""
-
-    assignment_id: int
-    status: Literal["done", "skipped"] | None = None
-    skip_reason: str | None = Field(default=None, max_length=1000)
-    answers: dict[Literal["A", "B"], dict[str, str]] = Field(default_factory=dict)
-    comment: str = Field(default="", max_length=2000)
-    expected_version: int
-
-    @model_validator(mode="after")
-    def _skipped_has_no_answers(self) -> HomeworkReviewIn:
-        if self.status == "skipped" and _answered(self.answers):
-            raise ValueError("A skipped exercise has no answers; mark it done or clear them")
-        return self
-
-
-def _answered(answers: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
-    """Only the partners who answered something, with their non-empty answers."""
-    kept = {
-        label: {prompt: text.strip() for prompt, text in given.items() if text and text.strip()}
-        for label, given in answers.items()
-    }
-    return {label: given for label, given in kept.items() if given}
-
-
 # --- views ---
 
 
@@ -212,7 +161,7 @@ class AssignmentView:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return ASSIGNMENT_STATUS_LABELS[self.status]
 
     def overdue(self, today: date) -> bool:
         return self.is_open and self.due_on < today
@@ -393,12 +342,14 @@ def assign(
     *,
     confirm_role_mismatch: bool = False,
     safety_override_reason: str | None = None,
+    today: date | None = None,
 ) -> AssignmentView:
-    """Give the exercise's current version to partner A, B or both."""
-    given = parse(AssignmentIn, data)
-    override = (safety_override_reason or "").strip() or None
-    if override is not None and len(override) > 1000:
-        raise ValidationError("The override reason is too long (at most 1000 characters).")
+    """Give the exercise's current version to partner A, B or both. `today`: the
+    counsellor's local date (a later assignment date is refused)."""
+    given = parse(AssignmentIn, data, today=today)
+    override = parse(
+        SafetyOverrideIn, {"safety_override_reason": safety_override_reason}
+    ).safety_override_reason
     with db.transaction() as session:
         couple = _couple_to_change(session, actor, couple_id)
         exercise = session.get(Exercise, given.exercise_id)
@@ -412,9 +363,7 @@ def assign(
         )
         assert version is not None, exercise.slug
         _refuse_unassignable(couple, exercise, version, given)
-        gated = (version.joint or version.asks_vulnerability) and safety.has_open_concern(
-            session, couple.id
-        )
+        gated = is_gated(version) and safety.has_open_concern(session, couple.id)
         concerns = _concern_summary(session, couple.id) if gated else ""
         if gated and override is None:
             raise SafetyGateError(_gate_message(couple, version, concerns), concerns=concerns)
@@ -494,7 +443,7 @@ def _concern_summary(session: Session, couple_id: int) -> str:
     ).all()
     parts = []
     for screen, partner in rows:
-        flags = [label for flag, label in safety.CONCERN_LABELS.items() if getattr(screen, flag)]
+        flags = [label for flag, label in CONCERN_LABELS.items() if getattr(screen, flag)]
         what = ", ".join(flags).lower() or "concern"
         parts.append(
             f"{what} for {partner.name} (partner {partner.label}), "
@@ -535,11 +484,12 @@ def _role_mismatches(
 def _mismatch_message(version: ExerciseVersion, partners: list[Partner]) -> str:
     who = " and ".join(
         f"{p.name} (partner {p.label}) is recorded as "
-        f"{ROLE_LABELS[PartnerRole(p.role).value].lower()}"
+        f"{INTENDED_ROLE_LABELS[PartnerRole(p.role).value].lower()}"
         for p in partners
     )
     return (
-        f"{version.title!r} is meant for the {ROLE_LABELS[version.intended_role].lower()}, "
+        f"{version.title!r} is meant for the "
+        f"{INTENDED_ROLE_LABELS[version.intended_role].lower()}, "
         f"but {who}. Assign it anyway?"
     )
 
@@ -582,7 +532,8 @@ def _check_version(opened: _Open, expected_version: int) -> None:
     if current.version != expected_version:
         raise ConflictError(
             f"{opened.title!r} was updated by someone else after you opened it (it is now "
-            f"{STATUS_LABELS[AssignmentStatus(current.status)].lower()}). Nothing was changed: "
+            f"{ASSIGNMENT_STATUS_LABELS[AssignmentStatus(current.status)].lower()}). "
+            "Nothing was changed: "
             "check the saved homework and try again."
         )
 
@@ -605,15 +556,8 @@ def _change_status(
     status: AssignmentStatus | str,
     skip_reason: str | None,
 ) -> None:
-    try:
-        new = AssignmentStatus(status)
-    except ValueError:
-        raise ValidationError(f"{status!r} is not a homework status.") from None
-    reason = (skip_reason or "").strip() or None
-    if new is AssignmentStatus.SKIPPED and reason is None:
-        raise ValidationError("Skipping an exercise needs a reason (what got in the way?).")
-    if reason is not None and len(reason) > 1000:
-        raise ValidationError("The reason is too long (at most 1000 characters).")
+    update = parse(StatusUpdateIn, {"status": status, "skip_reason": skip_reason})
+    new, reason = update.status, update.skip_reason
     assignment = opened.assignment
     old = AssignmentStatus(assignment.status)
     reason = reason if new is AssignmentStatus.SKIPPED else None
@@ -645,8 +589,6 @@ def _clean_answers(opened: _Open, answers: Mapping[str, str]) -> dict[str, str]:
             f"(version {opened.text.version}); answers go with the exercise's own questions."
         )
     cleaned = {prompt: str(text).strip() for prompt, text in answers.items()}
-    if any(len(text) > MAX_ANSWER_LENGTH for text in cleaned.values()):
-        raise ValidationError(f"An answer is too long (at most {MAX_ANSWER_LENGTH} characters).")
     # In the exercise's order, without unanswered questions.
     return {prompt: cleaned[prompt] for prompt in prompts if cleaned.get(prompt)}
 
@@ -661,8 +603,6 @@ def _add_completion(
 ) -> None:
     assignment = opened.assignment
     assigned_to = TARGET_PARTNERS[AssignmentTarget(assignment.target).value]
-    if partner_label not in ("A", "B"):
-        raise ValidationError("Choose partner A or B.")
     partner = opened.partner(partner_label)
     if partner_label not in assigned_to:
         other = opened.partner(assigned_to[0])
@@ -675,8 +615,6 @@ def _add_completion(
             f"The completion date cannot be before the assignment date "
             f"({assignment.assigned_on:%d %b %Y})."
         )
-    if completed_on > latest_today():
-        raise ValidationError("The completion date cannot be in the future.")
     cleaned = _clean_answers(opened, answers)
     earlier = session.execute(
         select(AssignmentCompletion.partner_id, AssignmentCompletion.completed_on).where(
@@ -723,11 +661,7 @@ def _add_completion(
 
 
 def _comment(session: Session, actor: Actor, opened: _Open, comment: str) -> None:
-    text = comment.strip()
-    if not text:
-        raise ValidationError("Write a review comment first.")
-    if len(text) > 2000:
-        raise ValidationError("The review comment is too long (at most 2000 characters).")
+    text = parse(CommentIn, {"comment": comment}).comment
     opened.assignment.counsellor_comment = text
     audit.record(
         session,
@@ -785,20 +719,27 @@ def record_completion(
     partner_label: str,
     completed_on: date,
     answers: Mapping[str, str],
+    *,
+    today: date | None = None,
 ) -> AssignmentView:
     """One partner did the exercise on `completed_on`, answering some of its questions.
 
     A one-time exercise is done when every partner it was given to completed it
     (in progress until then); a recurring one keeps each completion and moves to
-    in progress.
+    in progress. `today`: the counsellor's local date (a later completion is refused).
     """
+    given = parse(
+        CompletionIn,
+        {"partner_label": partner_label, "completed_on": completed_on, "answers": answers},
+        today=today,
+    )
     return _change_one(
         db,
         actor,
         assignment_id,
         None,
         lambda session, opened: _add_completion(
-            session, actor, opened, partner_label, completed_on, answers
+            session, actor, opened, given.partner_label, given.completed_on, given.answers
         ),
     )
 
@@ -836,7 +777,7 @@ def apply_reviews(
     for item in parsed:
         opened = _open(session, actor, item.assignment_id, couple_id=couple_id)
         _check_version(opened, item.expected_version)
-        for label, answers in _answered(item.answers).items():
+        for label, answers in answered(item.answers).items():
             _add_completion(session, actor, opened, label, on, answers)
         if item.status is not None:
             _change_status(session, actor, opened, item.status, item.skip_reason)
@@ -1156,7 +1097,7 @@ def homework_due(db: Database, actor: Actor, today: date) -> pd.DataFrame:
                 "exercise": title,
                 "target": target_label(_value(target), name_a, name_b),
                 "due_on": due_on,
-                "status": STATUS_LABELS[AssignmentStatus(status)],
+                "status": ASSIGNMENT_STATUS_LABELS[AssignmentStatus(status)],
                 "overdue": due_on < today,
             }
             for (

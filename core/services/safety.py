@@ -7,16 +7,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import Database
-from core.domain import ScreenStatus
+from core.domain import CONCERN_LABELS, ScreenStatus
 from core.errors import NotFound, ValidationError
 from core.measures import PCPTSD5
 from core.models import Measurement, Partner, SafetyScreen, utcnow
-from core.schemas import Strict, parse
+from core.schemas import ScreenIn, parse
 from core.services import audit
 from core.services.access import (
     Actor,
@@ -25,38 +24,6 @@ from core.services.access import (
     require_edit,
     require_view,
 )
-
-CONCERN_LABELS = {
-    "violence": "Violence",
-    "coercive_control": "Coercive control",
-    "emotional_abuse": "Emotional abuse",
-    "self_harm_risk": "Self-harm risk",
-}
-
-
-class ScreenIn(Strict):
-    partner_label: str = Field(pattern="^[AB]$")
-    screened_on: date
-    violence: bool = False
-    coercive_control: bool = False
-    emotional_abuse: bool = False
-    self_harm_risk: bool = False
-    # PC-PTSD-5 answers (exposure + five items, 0/1); None when not given.
-    ptsd_answers: dict[str, int] | None = None
-    notes: str = Field(default="", max_length=5000)
-    plan: str = Field(default="", max_length=5000)
-
-    @model_validator(mode="after")
-    def _plan_for_concerns(self) -> ScreenIn:
-        if self.screened_on > date.today():
-            raise ValueError("Screening date cannot be in the future")
-        if self.has_concern and not self.plan:
-            raise ValueError("A screen with a concern needs a safety plan")
-        return self
-
-    @property
-    def has_concern(self) -> bool:
-        return any(getattr(self, flag) for flag in CONCERN_LABELS)
 
 
 @dataclass(frozen=True)
@@ -77,9 +44,15 @@ class ScreenView:
 
 
 def record_screen(
-    db: Database, actor: Actor, couple_id: int, data: ScreenIn | Mapping[str, Any]
+    db: Database,
+    actor: Actor,
+    couple_id: int,
+    data: ScreenIn | Mapping[str, Any],
+    *,
+    today: date | None = None,
 ) -> ScreenView:
-    screen_in = parse(ScreenIn, data)
+    """`today`: the counsellor's local date (a later screening date is refused)."""
+    screen_in = parse(ScreenIn, data, today=today)
     ptsd = None if screen_in.ptsd_answers is None else int(PCPTSD5.score(screen_in.ptsd_answers))
     with db.transaction() as session:
         require_active(session, actor)

@@ -11,10 +11,9 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
-from pydantic import Field, StrictFloat, StrictInt, model_validator
 from sqlalchemy import delete, literal_column, select
 from sqlalchemy.orm import Session as OrmSession
 
@@ -24,7 +23,7 @@ from core.errors import ConflictError, NotFound, PermissionDenied, ValidationErr
 from core.measures import Instrument, instrument, session_instruments
 from core.models import Addendum, Counsellor, Couple, Measurement, Partner, utcnow
 from core.models import Session as SessionRow
-from core.schemas import Strict, parse
+from core.schemas import AddendumIn, Ratings, SessionIn, parse
 from core.services import audit
 from core.services.access import (
     Actor,
@@ -34,34 +33,9 @@ from core.services.access import (
     require_view,
 )
 
-NOTE_LIMIT = 20_000
 PREVIEW_CHARS = 140
 EXCERPT_RADIUS = 60
 UNSIGNED_AFTER_DAYS = 3
-
-# Strict numbers: True or "3" is a data-entry error, not a rating.
-Ratings = dict[Literal["A", "B"], dict[str, dict[str, StrictInt | StrictFloat | None]]]
-
-
-class SessionIn(Strict):
-    session_date: date
-    duration_minutes: int = Field(ge=5, le=300)
-    modality: Modality
-    attendees: Attendees
-    note_data: str = Field(default="", max_length=NOTE_LIMIT)
-    note_assessment: str = Field(default="", max_length=NOTE_LIMIT)
-    note_plan: str = Field(default="", max_length=NOTE_LIMIT)
-    risk_raised: bool = False
-    risk_text: str = Field(default="", max_length=5000)
-    ratings: Ratings = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> SessionIn:
-        if self.session_date > date.today():
-            raise ValueError("Session date cannot be in the future")
-        if self.risk_raised and not self.risk_text:
-            raise ValueError("Describe the safety concern raised in the session")
-        return self
 
 
 def attending_labels(attendees: Attendees) -> tuple[str, ...]:
@@ -147,9 +121,12 @@ def record_session(
     data: SessionIn | Mapping[str, Any],
     *,
     review_homework: ReviewHook | None = None,
+    today: date | None = None,
 ) -> SessionView:
-    """Save a new draft note with its ratings (and homework review) in one transaction."""
-    given = parse(SessionIn, data)
+    """Save a new draft note with its ratings (and homework review) in one transaction.
+
+    `today`: the counsellor's local date (a later session date is refused)."""
+    given = parse(SessionIn, data, today=today)
     with db.transaction() as session:
         couple = _editable_couple(session, actor, couple_id)
         row = SessionRow(couple_id=couple.id, counsellor_id=actor.id, status=NoteStatus.DRAFT)
@@ -179,8 +156,9 @@ def update_draft(
     *,
     expected_version: int,
     review_homework: ReviewHook | None = None,
+    today: date | None = None,
 ) -> SessionView:
-    given = parse(SessionIn, data)
+    given = parse(SessionIn, data, today=today)
     with db.transaction() as session:
         row, couple = _own_draft(session, actor, session_id, expected_version, "edit")
         row.updated_at = utcnow()
@@ -245,11 +223,7 @@ def cosign(db: Database, actor: Actor, session_id: int) -> SessionView:
 
 def add_addendum(db: Database, actor: Actor, session_id: int, text: str) -> SessionView:
     """A dated addition to a signed note by its author, the couple's counsellor or a supervisor."""
-    text = text.strip()
-    if not text:
-        raise ValidationError("An addendum needs text.")
-    if len(text) > NOTE_LIMIT:
-        raise ValidationError(f"An addendum is limited to {NOTE_LIMIT} characters.")
+    text = parse(AddendumIn, {"text": text}).text
     with db.transaction() as session:
         require_active(session, actor)
         row = _load(session, session_id)

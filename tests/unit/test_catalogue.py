@@ -12,13 +12,13 @@ import yaml
 
 from core.catalogue import (
     DEFAULT_PATH,
-    REPAIR_STEPS,
     CatalogueError,
     CatalogueExercise,
     load_catalogue,
     steps_covered,
 )
 from core.config import PROJECT_ROOT
+from core.domain import REPAIR_STEPS
 from core.errors import ValidationError
 from core.models import ExerciseVersion
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from core.db import Database
 from core.domain import (
-    STATUS_LABELS,
+    COUPLE_STATUS_LABELS,
     Attendees,
     BreachPattern,
     BreachType,
@@ -707,7 +707,7 @@ def test_caseload_rows_describe_each_couple(
     assert kit["partners"] == "Kit & Lou"
     assert kit["counsellor"] == "Alice"
     # The status column carries the words a counsellor reads, not the stored value.
-    assert kit["status"] == STATUS_LABELS[CoupleStatus.INTAKE] == "Intake"
+    assert kit["status"] == COUPLE_STATUS_LABELS[CoupleStatus.INTAKE] == "Intake"
     assert kit["intake_date"] == INTAKE
     assert frame.loc["C-0002", "status"] == "Active"
 
@@ -824,3 +824,13 @@ def test_caseload_empty_after_filtering_keeps_the_columns(
     frame = couples.caseload(db, team.supervisor, today=TODAY, search="zzz")
     assert frame.empty
     assert list(frame.columns) == CASELOAD_COLUMNS
+
+
+def test_a_counsellor_ahead_of_the_server_records_todays_intake(db: Database, team: Team) -> None:
+    """Between the counsellor's midnight and the server's, the counsellor's today is the
+    server's tomorrow: the page passes it, and the intake is accepted."""
+    theirs = date.today() + timedelta(days=1)
+    with pytest.raises(ValidationError, match="cannot be in the future"):
+        couples.create_couple(db, team.alice, intake_form(intake_date=theirs))
+    created = couples.create_couple(db, team.alice, intake_form(intake_date=theirs), today=theirs)
+    assert created.intake_date == theirs

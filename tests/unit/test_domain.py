@@ -6,11 +6,11 @@ import pytest
 
 from core import config
 from core.domain import (
+    ACCOUNT_ROLE_LABELS,
     BREACH_LABELS,
+    COUPLE_STATUS_LABELS,
     PARTNER_ROLE_LABELS,
     PATTERN_LABELS,
-    ROLE_LABELS,
-    STATUS_LABELS,
     STATUS_TRANSITIONS,
     BreachPattern,
     BreachType,
@@ -24,8 +24,8 @@ from core.domain import (
 @pytest.mark.parametrize(
     ("enum", "labels"),
     [
-        (Role, ROLE_LABELS),
-        (CoupleStatus, STATUS_LABELS),
+        (Role, ACCOUNT_ROLE_LABELS),
+        (CoupleStatus, COUPLE_STATUS_LABELS),
         (PartnerRole, PARTNER_ROLE_LABELS),
         (BreachPattern, PATTERN_LABELS),
         (BreachType, BREACH_LABELS),
@@ -104,3 +104,16 @@ def test_demo_flag_values(monkeypatch: pytest.MonkeyPatch, value: str, on: bool)
 def test_empty_database_url_falls_back_to_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "")
     assert config.load_settings().database_url == config.default_database_url()
+
+
+def test_repair_steps_have_one_order_and_every_label() -> None:
+    from typing import get_args
+
+    from core.catalogue import RepairStep
+    from core.domain import NUMBERED_STEPS, REPAIR_STEPS, STEP_LABELS, STEP_NAMES
+
+    assert get_args(RepairStep) == REPAIR_STEPS
+    assert REPAIR_STEPS[:5] == NUMBERED_STEPS
+    assert list(STEP_NAMES) == list(STEP_LABELS) == list(REPAIR_STEPS)
+    assert STEP_LABELS["1"] == "Step 1 · Take responsibility"
+    assert STEP_LABELS["together"] == "Together · Joint work"

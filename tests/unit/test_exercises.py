@@ -14,8 +14,9 @@ from core.catalogue import DEFAULT_PATH, CatalogueError, load_catalogue
 from core.db import Database
 from core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from core.models import AuditEvent, Exercise, ExerciseVersion
+from core.schemas import ExerciseIn
 from core.services import exercises
-from core.services.exercises import ExerciseIn, slug_for
+from core.services.exercises import slug_for
 from tests.conftest import Team
 from tests.homework_support import audit_actions, count, exercise_id
 

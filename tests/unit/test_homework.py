@@ -15,13 +15,13 @@ from core.domain import AssignmentStatus
 from core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from core.models import Assignment, AssignmentCompletion, AuditEvent, Couple
 from core.models import Session as SessionRow
+from core.schemas import HomeworkReviewIn
 from core.services import exercises, homework, safety, sessions
 from core.services.couples import CoupleView
 from core.services.homework import (
     DUE_COLUMNS,
     HOMEWORK_COLUMNS,
     ConfirmationNeeded,
-    HomeworkReviewIn,
     SafetyGateError,
     usual_interval,
 )

@@ -14,9 +14,10 @@ from core.db import Database
 from core.domain import ScreenStatus
 from core.errors import NotFound, PermissionDenied, ValidationError
 from core.models import AuditEvent, Measurement, SafetyScreen
+from core.schemas import ScreenIn
 from core.services import safety
 from core.services.couples import CoupleView
-from core.services.safety import ScreenIn, ScreenView
+from core.services.safety import ScreenView
 from tests.conftest import Team
 
 INTAKE = date(2026, 9, 1)

@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
 from core.domain import BreachPattern, BreachType, CoupleStatus, PartnerRole, Role
 from core.errors import ValidationError
-from core.schemas import MIN_PASSWORD_LENGTH, AccountIn, CoupleIn, StatusChangeIn, parse
+from core.schemas import (
+    MIN_PASSWORD_LENGTH,
+    AccountIn,
+    AddendumIn,
+    AssignmentIn,
+    CommentIn,
+    CompletionIn,
+    CoupleIn,
+    SafetyOverrideIn,
+    ScreenIn,
+    SessionIn,
+    StatusChangeIn,
+    StatusUpdateIn,
+    parse,
+)
 from tests.conftest import intake_form
 
 
@@ -349,3 +364,64 @@ def test_unknown_account_role_is_refused() -> None:
     error = _refused(AccountIn, _account(role="owner"))
     assert "Role is not one of the allowed choices" in str(error)
     assert set(error.field_errors) == {"role"}
+
+
+# A counsellor east of the server: their "today" is the server's tomorrow. Every
+# "not in the future" rule must measure against the counsellor's date, given by the page.
+AHEAD = date.today() + timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("model", "data"),
+    [
+        (CoupleIn, intake_form(intake_date=AHEAD)),
+        (
+            SessionIn,
+            {
+                "session_date": AHEAD,
+                "duration_minutes": 50,
+                "modality": "in_person",
+                "attendees": "joint",
+            },
+        ),
+        (ScreenIn, {"partner_label": "A", "screened_on": AHEAD}),
+        (
+            AssignmentIn,
+            {"exercise_id": 1, "target": "both", "assigned_on": AHEAD, "due_on": AHEAD},
+        ),
+        (CompletionIn, {"partner_label": "B", "completed_on": AHEAD}),
+    ],
+    ids=["intake", "session", "screen", "assignment", "completion"],
+)
+def test_a_counsellor_ahead_of_the_server_may_use_their_own_today(
+    model: type[Any], data: dict[str, Any]
+) -> None:
+    with pytest.raises(ValidationError, match="cannot be in the future"):
+        parse(model, data)  # the server's today: the counsellor's date is "tomorrow"
+    assert parse(model, data, today=AHEAD)
+    with pytest.raises(ValidationError, match="cannot be in the future"):
+        parse(model, data, today=AHEAD - timedelta(days=1))
+
+
+@pytest.mark.parametrize(
+    ("model", "data", "field"),
+    [
+        (SafetyOverrideIn, {"safety_override_reason": "x" * 1001}, "Override reason"),
+        (StatusUpdateIn, {"status": "skipped", "skip_reason": "x" * 1001}, "Reason for skipping"),
+        (CommentIn, {"comment": "x" * 2001}, "Review comment"),
+        (
+            CompletionIn,
+            {"partner_label": "A", "completed_on": date.today(), "answers": {"Q?": "x" * 5001}},
+            "Answer",
+        ),
+        (AddendumIn, {"text": "x" * 20_001}, "Addendum"),
+    ],
+    ids=["override", "skip", "comment", "answer", "addendum"],
+)
+def test_every_length_limit_is_a_schema_field(
+    model: type[Any], data: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ValidationError) as info:
+        parse(model, data)
+    assert str(info.value).startswith(field)
+    assert "Q?" not in str(info.value)  # a question is not part of the field's name

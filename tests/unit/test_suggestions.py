@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import pytest
 
 from core.catalogue import load_catalogue
+from core.homework_rules import is_gated
 from core.suggestions import (
     CoupleProfile,
     care_phase,
-    is_gated,
     suggest_exercises,
 )
 
