@@ -33,6 +33,7 @@ from core.domain import (
     Role,
     ScreenStatus,
 )
+from core.homework_rules import is_gated
 from core.models import (
     Assignment,
     AssignmentCompletion,
@@ -466,12 +467,8 @@ def _pick_exercise(
     rng: random.Random, versions: list[ExerciseVersion], week: int, concern: bool
 ) -> ExerciseVersion:
     phase = next(name for limit, name in HOMEWORK_PHASES if week < limit)
-    fitting = [
-        v
-        for v in versions
-        if v.phase == phase and not (concern and (v.joint or v.asks_vulnerability))
-    ]
-    safe = [v for v in versions if not (v.joint or v.asks_vulnerability)]
+    fitting = [v for v in versions if v.phase == phase and not (concern and is_gated(v))]
+    safe = [v for v in versions if not is_gated(v)]
     return rng.choice(fitting or safe)
 
 
