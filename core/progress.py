@@ -6,8 +6,8 @@ the couples of a caseload (the few loops here run over instruments or milestones
 
 Data flow::
 
-    measures_frame(db, actor)         one query -> long frame, one row per rating
-    clinic_frame(db)                  the same ratings clinic-wide, without names or case
+    queries.ratings.measures_frame    one query -> long frame, one row per rating
+    queries.ratings.clinic_frame      the same ratings clinic-wide, without names or case
                                       codes: input for the two clinic aggregates below
     clinic_constants(clinic)          SD and reliability per instrument, and their source
     empirical_band(clinic, constants) expected range of change per 2-week bin
@@ -27,16 +27,14 @@ Reliable change follows Jacobson & Truax (1991) through
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from statistics import NormalDist
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, String, case, null, select, type_coerce
 
-from core.db import Database
 from core.measures import (
     INSTRUMENTS,
     Instrument,
@@ -44,7 +42,6 @@ from core.measures import (
     is_reliable,
     reliable_change_index,
 )
-from core.models import Couple, Measurement, Partner
 
 # --- constants ---------------------------------------------------------------------------------
 
@@ -260,121 +257,11 @@ TRACKED: dict[str, Instrument] = {
 _ORDER = {key: position for position, key in enumerate(INSTRUMENTS)}
 
 
-class Viewer(Protocol):
-    """Whoever reads the data; `core.services.access.Actor` fits (structural typing keeps
-    this floor free of imports from the services above it)."""
-
-    @property
-    def id(self) -> int: ...
-
-    @property
-    def sees_every_caseload(self) -> bool: ...
-
-
-# --- reading -----------------------------------------------------------------------------------
-
-
-def measures_frame(
-    db: Database,
-    actor: Viewer,
-    *,
-    couple_ids: Iterable[int] | None = None,
-    instruments: Iterable[str] | None = None,
-    with_items: bool = True,
-) -> pd.DataFrame:
-    """Every rating the actor may see, in one query (Measurement x Partner x Couple).
-
-    Counsellors see their own caseload, supervisors and admins every one; couples in
-    `couple_ids` that the actor may not see are left out, not refused (callers opening a
-    single couple check access first). Columns: MEASURE_COLUMNS; `measured_on` is
-    datetime64, `week` the float weeks since intake, `items` the item answers (dict).
-    `with_items=False` leaves items as None: decoding them is most of the cost of a
-    clinic-sized read, and only the five C's profile needs them.
-    Checking that the account is still active is the calling service's job.
-    """
-    items: Any = Measurement.items if with_items else null()
-    query = _ratings_query(couple_ids, instruments, items)
-    if not actor.sees_every_caseload:
-        query = query.where(Couple.counsellor_id == actor.id)
-    return _long_frame(db, query)[MEASURE_COLUMNS]
-
-
-def clinic_frame(db: Database, *, instruments: Iterable[str] | None = None) -> pd.DataFrame:
-    """All the clinic's ratings without names, case codes or counsellors (CLINIC_COLUMNS).
-
-    Only for the clinic-wide aggregates (`clinic_constants`, `empirical_band`): a
-    counsellor's statuses must be judged against the same constants and band as anyone
-    else's. Never show its rows. Items are read only for instruments whose reliability
-    is estimated from the clinic's data (None for the others).
-    """
-    estimated = [key for key, tool in TRACKED.items() if tool.estimate_from_clinic]
-    items = case((Measurement.instrument.in_(estimated), Measurement.items), else_=null())
-    return _long_frame(db, _ratings_query(None, instruments, items))[CLINIC_COLUMNS]
-
-
 def empty_measures() -> pd.DataFrame:
     """A measures frame with no rows and the right columns and dtypes."""
     return pd.DataFrame(
         {column: pd.Series(dtype=dtype) for column, dtype in MEASURE_DTYPES.items()}
     )
-
-
-def _ratings_query(
-    couple_ids: Iterable[int] | None, instruments: Iterable[str] | None, items: Any
-) -> Select[Any]:
-    # Enums and dates come back as the database has them; pandas converts whole columns
-    # at once, which is much faster than a Python object per value at clinic scale.
-    query = (
-        select(
-            Measurement.couple_id,
-            Couple.case_code,
-            Couple.counsellor_id,
-            type_coerce(Couple.status, String).label("status"),
-            Partner.label.label("partner_label"),
-            Partner.name.label("partner_name"),
-            type_coerce(Partner.role, String).label("role"),
-            Measurement.instrument,
-            type_coerce(Measurement.measured_on, String).label("measured_on"),
-            type_coerce(Couple.intake_date, String).label("intake_date"),
-            Measurement.total,
-            items.label("items"),
-        )
-        .join(Partner, Partner.id == Measurement.partner_id)
-        .join(Couple, Couple.id == Measurement.couple_id)
-        .order_by(
-            Measurement.couple_id,
-            Partner.label,
-            Measurement.instrument,
-            Measurement.measured_on,
-            Measurement.id,
-        )
-    )
-    if couple_ids is not None:
-        query = query.where(Measurement.couple_id.in_(list(couple_ids)))
-    if instruments is not None:
-        query = query.where(Measurement.instrument.in_(list(instruments)))
-    return query
-
-
-def _long_frame(db: Database, query: Select[Any]) -> pd.DataFrame:
-    with db.read() as session:
-        result = session.connection().execute(query)
-        names = list(result.keys())
-        rows = result.fetchall()
-    if not rows:
-        return empty_measures()
-    # Column by column: a DataFrame built from Row objects inspects every row.
-    raw = pd.DataFrame(
-        dict(zip(names, (list(column) for column in zip(*rows, strict=True)), strict=True))
-    )
-    frame = raw.drop(columns="intake_date")
-    frame["measured_on"] = pd.to_datetime(raw["measured_on"]).astype("datetime64[ns]")
-    intake = pd.to_datetime(raw["intake_date"]).astype("datetime64[ns]")
-    frame["week"] = (frame["measured_on"] - intake).dt.days / 7
-    frame["total"] = frame["total"].astype("float64")
-    for column in ("case_code", "status", "partner_label", "partner_name", "role", "instrument"):
-        frame[column] = frame[column].astype("object")
-    return frame
 
 
 # --- constants ---------------------------------------------------------------------------------

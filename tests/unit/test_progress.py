@@ -2,8 +2,8 @@
 milestones, the expected trajectory and band, statuses, asymmetry, the caseload summary,
 outcomes by counsellor, thin data. Expected values are worked by hand in the comments.
 
-Frames are built directly in measures_frame's shape; one test reads them from a real
-database (SQLite and PostgreSQL) and one runs everything on a 60-couple demo caseload."""
+Frames are built directly in measures_frame's shape, without a database; the readers
+themselves are tested in tests/unit/queries/test_ratings.py."""
 
 from __future__ import annotations
 
@@ -14,13 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import select
 
-from core import charts, progress
-from core.db import Database
-from core.demo import load_demo
 from core.measures import reliable_change_index
-from core.models import Counsellor, Measurement
 from core.progress import (
     CHANGE_COLUMNS,
     MEASURE_COLUMNS,
@@ -40,9 +35,6 @@ from core.progress import (
     reference_band,
     reference_curve,
 )
-from core.services import couples
-from core.services.access import Actor
-from tests.conftest import Team, intake_form
 
 INTAKE = date(2026, 1, 5)
 NAMES = {"A": "Kit", "B": "Lou"}
@@ -651,120 +643,3 @@ def test_everything_survives_no_ratings_at_all() -> None:
 def test_classify_without_today_judges_at_the_last_rating() -> None:
     # No today: the last rating's week (8) stands in, so the week-12 rule does not fire.
     assert partner_status(statuses(rating(0, 12), rating(8, 13), today=None))[0] == "on track"
-
-
-# --- database ----------------------------------------------------------------------------------
-
-
-def add_rating(
-    db: Database,
-    by: Actor,
-    couple: couples.CoupleView,
-    label: str,
-    on: date,
-    total: float,
-    instrument: str = "csi4",
-) -> None:
-    partner = next(p for p in couple.partners if p.label == label)
-    items = (
-        {"q1": 3, "q2": 3, "q3": 2, "q4": total - 8}
-        if instrument == "csi4"
-        else dict.fromkeys(("care", "communication", "character", "consistency", "competence"), 4)
-    )
-    with db.transaction() as session:
-        session.add(
-            Measurement(
-                couple_id=couple.id,
-                partner_id=partner.id,
-                session_id=None,
-                instrument=instrument,
-                measured_on=on,
-                items=items,
-                total=total,
-                recorded_by_id=by.id,
-            )
-        )
-
-
-def test_measures_frame_reads_one_long_frame_with_access(db: Database, team: Team) -> None:
-    intake = date(2026, 9, 1)
-    ours = couples.create_couple(db, team.alice, intake_form(intake_date=intake))
-    theirs = couples.create_couple(db, team.bruno, intake_form(intake_date=intake))
-    add_rating(db, team.alice, ours, "A", intake, 10)
-    add_rating(db, team.alice, ours, "A", intake + timedelta(days=17), 12)
-    add_rating(db, team.alice, ours, "B", intake + timedelta(days=14), 9)
-    add_rating(db, team.bruno, theirs, "A", intake + timedelta(days=7), 11)
-
-    frame = progress.measures_frame(db, team.alice)
-    assert list(frame.columns) == MEASURE_COLUMNS
-    assert set(frame["couple_id"]) == {ours.id}
-    assert frame["week"].tolist() == [0.0, 17 / 7, 2.0]  # A, A, B: days since intake / 7
-    assert str(frame["measured_on"].dtype).startswith("datetime64")
-    first = frame.iloc[0]
-    assert (first.case_code, first.partner_label, first.partner_name) == (
-        ours.case_code,
-        "A",
-        "Kit",
-    )
-    assert (first.status, first.role, first.counsellor_id) == ("intake", "hurt", team.alice.id)
-    assert first["items"] == {"q1": 3, "q2": 3, "q3": 2, "q4": 2}
-
-    assert set(progress.measures_frame(db, team.bruno)["couple_id"]) == {theirs.id}
-    assert progress.measures_frame(db, team.bruno, couple_ids=[ours.id]).empty
-    assert len(progress.measures_frame(db, team.supervisor)) == 4
-    assert len(progress.measures_frame(db, team.admin, couple_ids=[theirs.id])) == 1
-    assert progress.measures_frame(db, team.alice, instruments=["five_cs"]).empty
-
-    without_items = progress.measures_frame(db, team.alice, with_items=False)
-    assert without_items["items"].isna().all()
-    assert without_items.drop(columns="items").equals(frame.drop(columns="items"))
-
-    add_rating(db, team.bruno, theirs, "B", intake, 20, instrument="five_cs")
-    clinic = progress.clinic_frame(db)
-    assert len(clinic) == 5 and "case_code" not in clinic.columns
-    # Items only where the clinic estimates reliability from them (the five C's).
-    five = clinic.loc[clinic["instrument"] == "five_cs", "items"].iloc[0]
-    assert five == dict.fromkeys(
-        ("care", "communication", "character", "consistency", "competence"), 4
-    )
-    assert clinic.loc[clinic["instrument"] == "csi4", "items"].isna().all()
-    changes = change_table(frame, clinic_constants(clinic))
-    assert changes.set_index("partner_label").loc["A", "change"] == 2
-
-
-# --- the demo caseload -------------------------------------------------------------------------
-
-
-def test_demo_caseload_runs_end_to_end(sqlite_db: Database) -> None:
-    today = date(2026, 11, 24)
-    load_demo(sqlite_db, couples=60, seed=1, today=today)
-    with sqlite_db.read() as session:
-        supervisor = Actor.of(
-            session.scalars(select(Counsellor).where(Counsellor.username == "supervisor")).one()
-        )
-        counsellor = Actor.of(
-            session.scalars(select(Counsellor).where(Counsellor.username == "counsellor1")).one()
-        )
-    clinic = progress.clinic_frame(sqlite_db)
-    constants = clinic_constants(clinic)
-    band = empirical_band(clinic, constants)
-    assert (constants["n_baselines"] >= 30).all()  # 60 couples: the clinic's own constants
-    assert constants["source"].str.contains("from the clinic's baselines").all()
-    for actor in (supervisor, counsellor):
-        frame = progress.measures_frame(sqlite_db, actor)
-        roster = couples.caseload(sqlite_db, actor, today=today)
-        summary = caseload_summary(frame, constants, couples=roster, band=band, today=today)
-        assert len(summary) == len(roster) and summary["progress_reason"].str.len().gt(0).all()
-        assert set(summary["progress_status"]) <= set(STATUSES)
-        assert summary["progress_status"].nunique() >= 3
-        outcomes = outcomes_by_counsellor(summary)
-        assert outcomes["past_26"].sum() > 0
-        charts.caseload_overview(summary)
-        charts.outcomes_by_counsellor_chart(outcomes)
-        for code in summary["case_code"].head(5):
-            charts.trend(frame, "csi4", band, case_code=code)
-            charts.five_cs_profile(frame, case_code=code)
-    supervisor_view = progress.measures_frame(sqlite_db, supervisor)
-    counsellor_view = progress.measures_frame(sqlite_db, counsellor)
-    assert set(counsellor_view["counsellor_id"]) == {counsellor.id}
-    assert len(counsellor_view) < len(supervisor_view)
