@@ -1,5 +1,8 @@
 """Progress for the pages: access checks, clinic-wide reference data and the
-per-couple extras (homework, safety, unsigned notes) around core.progress."""
+per-couple extras (homework, safety, unsigned notes) around core.progress.
+
+Reads = access + queries (core.queries.ratings, within the actor's caseload scope) +
+the pure analytics (core.progress)."""
 
 from __future__ import annotations
 
@@ -13,10 +16,10 @@ from core import progress
 from core.db import Database
 from core.domain import NoteStatus, Role
 from core.measures import INSTRUMENTS
-from core.models import Measurement
 from core.models import Session as SessionRow
+from core.queries import ratings as rating_queries
 from core.services import couples, homework
-from core.services.access import Actor, require_active, require_role
+from core.services.access import Actor, caseload_scope, require_active, require_role
 
 
 @dataclass(frozen=True)
@@ -41,14 +44,12 @@ class CoupleProgress:
 def ratings_stamp(db: Database) -> tuple[int, int]:
     """Changes whenever a rating is added or removed: the key for cached reads."""
     with db.read() as session:
-        highest, count = session.execute(
-            select(func.max(Measurement.id), func.count(Measurement.id))
-        ).one()
-    return int(highest or 0), int(count)
+        return rating_queries.ratings_stamp(session)
 
 
 def clinic_reference(db: Database) -> ClinicReference:
-    frame = progress.clinic_frame(db)
+    with db.read() as session:
+        frame = rating_queries.clinic_frame(session)
     constants = progress.clinic_constants(frame)
     return ClinicReference(constants, progress.empirical_band(frame, constants))
 
@@ -57,7 +58,10 @@ def couple_progress(
     db: Database, actor: Actor, couple_id: int, *, today: date, reference: ClinicReference
 ) -> CoupleProgress:
     couple = couples.get_couple(db, actor, couple_id)  # access check
-    ratings = progress.measures_frame(db, actor, couple_ids=[couple_id])
+    with db.read() as session:
+        ratings = rating_queries.measures_frame(
+            session, caseload_scope(actor), couple_ids=[couple_id]
+        )
     changes = progress.change_table(ratings, reference.constants)
     table = progress.milestones(ratings, reference.constants)
     roster = pd.DataFrame({"couple_id": [couple.id], "case_code": [couple.case_code]})
@@ -91,9 +95,13 @@ def caseload_progress(
     if table.empty:
         return table
     if ratings is None:
-        ratings = progress.measures_frame(
-            db, actor, couple_ids=table["couple_id"].tolist(), with_items=False
-        )
+        with db.read() as session:
+            ratings = rating_queries.measures_frame(
+                session,
+                caseload_scope(actor),
+                couple_ids=table["couple_id"].tolist(),
+                with_items=False,
+            )
     extras = _extras(db, actor, table["couple_id"], today)
     return progress.caseload_summary(
         ratings, reference.constants, couples=table, extras=extras, band=reference.band, today=today
@@ -120,7 +128,7 @@ def visible_ratings(db: Database, actor: Actor) -> pd.DataFrame:
     """Every rating the actor may see, without item answers (caseload-scale reads)."""
     with db.read() as session:
         require_active(session, actor)
-    return progress.measures_frame(db, actor, with_items=False)
+        return rating_queries.measures_frame(session, caseload_scope(actor), with_items=False)
 
 
 def _extras(db: Database, actor: Actor, couple_ids: pd.Series, today: date) -> pd.DataFrame:

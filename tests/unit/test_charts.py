@@ -13,8 +13,8 @@ import pytest
 from core import charts
 from core.charts import PARTNER_COLOURS, STATUS_COLOURS, figure_summary
 from core.progress import empty_measures
-from tests.unit.test_progress import flat_band as band
-from tests.unit.test_progress import frame_of, rating
+from tests.progress_support import flat_band as band
+from tests.progress_support import frame_of, rating
 
 FIVE = ("care", "communication", "character", "consistency", "competence")
 

@@ -1,0 +1,277 @@
+"""The caseload: partners moving apart (`asymmetry`), one summary row per couple with an
+attention score (`caseload_summary`), the order for a second look
+(`needs_attention_first`) and the outcomes at six months per counsellor
+(`outcomes_by_counsellor`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from core.progress.change import _direction_sign, _lookup, change_table, milestones
+from core.progress.constants import (
+    ASYMMETRY_COLUMNS,
+    ATTENTION_WEIGHTS,
+    LONG_GAP_WEEKS,
+    OUTCOME_COLUMNS,
+    OUTCOMES,
+    PARTNER_KEYS,
+    SIX_MONTHS,
+    STATUSES,
+    TRACKED,
+    TRUST_GAP,
+    TRUST_INSTRUMENT,
+    clinic_constants,
+)
+from core.progress.status import classify, couple_status
+from core.progress.text import _num, _rci, _who
+from core.progress.trajectory import empirical_band
+
+# --- asymmetry ---------------------------------------------------------------------------------
+
+
+def asymmetry(changes: pd.DataFrame, *, trust_gap: float = TRUST_GAP) -> pd.DataFrame:
+    """Couples where the partners are moving apart (ASYMMETRY_COLUMNS, one row per couple).
+
+    Flagged when both partners have at least two ratings on some instrument and one of
+    them improves reliably (on any instrument) while the other does not improve reliably
+    on any; or when their latest five C's totals differ by more than `trust_gap` points.
+    The reason names the evidence: the improving partner's largest reliable improvement
+    and the other partner's best change.
+    """
+    couples = changes[["couple_id"]].drop_duplicates()
+    measured = changes.loc[changes["n_ratings"] >= 2]
+    ranked = measured.assign(
+        _who=_who(measured),
+        _improved=measured["direction"] == "improved",
+        _up=measured["rci"] * _direction_sign(measured["instrument"]),
+    ).sort_values([*PARTNER_KEYS, "_improved", "_up"], ascending=[True, True, False, False])
+    best = ranked.drop_duplicates(PARTNER_KEYS)
+    pair = _pair(best)
+    split = pair.loc[pair["_improved_a"] != pair["_improved_b"]]
+    a_up = split["_improved_a"]
+
+    def side(column: str, improving: bool) -> pd.Series:
+        first, second = split[f"{column}_a"], split[f"{column}_b"]
+        return first.where(a_up, second) if improving else second.where(a_up, first)
+
+    def evidence(improving: bool) -> pd.Series:
+        name = _lookup(side("instrument", improving), "short_name").astype("object")
+        return name + ", RCI " + _rci(side("rci", improving))
+
+    uneven = (
+        side("_who", True) + " improved reliably (" + evidence(True) + "); "
+        + side("_who", False) + " has not (best: " + evidence(False) + ")"
+    )  # fmt: skip
+    latest = changes.loc[changes["instrument"] == TRUST_INSTRUMENT]
+    trust = _pair(latest.assign(_who=_who(latest)))
+    apart = trust.loc[(trust["latest_a"] - trust["latest_b"]).abs() > trust_gap]
+    gap = (
+        "latest Five C's " + apart["_who_a"] + " " + _num(apart["latest_a"]) + ", "
+        + apart["_who_b"] + " " + _num(apart["latest_b"]) + ": "
+        + _num((apart["latest_a"] - apart["latest_b"]).abs()) + " points apart (more than "
+        + _num(pd.Series(trust_gap, index=apart.index)) + ")"
+    )  # fmt: skip
+    result = couples.merge(
+        pd.DataFrame({"couple_id": split["couple_id"], "_uneven": uneven}), how="left"
+    ).merge(pd.DataFrame({"couple_id": apart["couple_id"], "_gap": gap}), how="left")
+    reason = (result["_uneven"].fillna("") + "; " + result["_gap"].fillna("")).str.strip("; ")
+    result["asymmetry"] = result["_uneven"].notna() | result["_gap"].notna()
+    result["asymmetry_reason"] = reason.str[:1].str.upper() + reason.str[1:]
+    return result[ASYMMETRY_COLUMNS].reset_index(drop=True)
+
+
+def _pair(rows: pd.DataFrame) -> pd.DataFrame:
+    """Partner A's row next to partner B's, per couple (suffixes _a and _b)."""
+    a = rows.loc[rows["partner_label"] == "A"]
+    b = rows.loc[rows["partner_label"] == "B"]
+    return a.merge(b, on="couple_id", suffixes=("_a", "_b"))
+
+
+# --- the caseload ------------------------------------------------------------------------------
+
+
+def _outcome_at_six_months(table: pd.DataFrame) -> pd.DataFrame:
+    """One outcome per couple at the week-26 milestone (OUTCOMES order decides)."""
+    at_26 = table.loc[(table["milestone"] == SIX_MONTHS) & table["outcome"].isin(OUTCOMES)]
+    ranked = at_26.assign(_rank=at_26["outcome"].map({o: i for i, o in enumerate(OUTCOMES)}))
+    best = ranked.sort_values(["couple_id", "_rank"], kind="stable").drop_duplicates("couple_id")
+    return best[["couple_id", "outcome"]].rename(columns={"outcome": "outcome_26"})
+
+
+def caseload_summary(
+    frame: pd.DataFrame,
+    constants: pd.DataFrame | None = None,
+    *,
+    couples: pd.DataFrame,
+    extras: pd.DataFrame | None = None,
+    band: pd.DataFrame | None = None,
+    today: date | None = None,
+) -> pd.DataFrame:
+    """One row per couple of `couples`, with its progress and what needs attention.
+
+    `couples`: the caseload frame (core.services.couples.caseload: couple_id, case_code,
+    partners, counsellor, status, intake_date, weeks_in_care, last_session, ...).
+    `extras`: per-couple columns merged on couple_id (they replace same-named caseload
+    columns); the attention score reads `safety_concern` (bool), `overdue_homework` and
+    `unsigned_notes` (counts) when present. `constants` and `band` should be the
+    clinic-wide ones; by default they are computed from `frame`.
+
+    Adds: progress_status, progress_reason, status_A, status_B, asymmetry,
+    asymmetry_reason, improvement_<instrument> (mean of the partners' change since their
+    first rating, signed so that up is better), outcome_26 (at the six-month milestone;
+    "not rated" without a rating there, "not yet" before week 26),
+    weeks_since_last_session, attention and attention_reasons.
+    """
+    today = today or date.today()
+    constants = clinic_constants(frame) if constants is None else constants
+    changes = change_table(frame, constants)
+    table = milestones(frame, constants)
+    band = empirical_band(frame, constants) if band is None else band
+    weeks = _weeks_in_care(couples, today)
+    status = couple_status(
+        classify(
+            changes,
+            table,
+            band,
+            today_weeks=pd.Series(weeks.to_numpy(), index=couples["couple_id"]),
+            roster=couples,
+        )
+    )
+    summary = couples.merge(
+        status[["couple_id", "status", "reason", "status_A", "status_B"]].rename(
+            columns={"status": "progress_status", "reason": "progress_reason"}
+        ),
+        on="couple_id",
+        how="left",
+    )
+    summary = summary.merge(asymmetry(changes), on="couple_id", how="left")
+    summary["asymmetry"] = summary["asymmetry"].eq(True)
+    summary["asymmetry_reason"] = summary["asymmetry_reason"].fillna("")
+    improvement = (
+        changes.loc[changes["n_ratings"] >= 2]
+        .groupby(["couple_id", "instrument"])["improvement"]
+        .mean()
+        .unstack()
+        .reindex(columns=list(TRACKED))
+        .add_prefix("improvement_")
+        .reset_index()
+    )
+    summary = summary.merge(improvement, on="couple_id", how="left")
+    summary = summary.merge(_outcome_at_six_months(table), on="couple_id", how="left")
+    past = weeks.to_numpy() >= SIX_MONTHS
+    summary["outcome_26"] = np.where(past, summary["outcome_26"].fillna("not rated"), "not yet")
+    summary["weeks_since_last_session"] = _weeks_since(summary, today)
+    if extras is not None and len(extras.columns) > 1:
+        replaced = [c for c in extras.columns if c != "couple_id" and c in summary.columns]
+        summary = summary.drop(columns=replaced).merge(extras, on="couple_id", how="left")
+    return _attention(summary, weeks.to_numpy())
+
+
+def _weeks_in_care(couples: pd.DataFrame, today: date) -> pd.Series:
+    if "intake_date" in couples.columns:
+        intake = pd.to_datetime(couples["intake_date"])
+        return ((pd.Timestamp(today) - intake).dt.days / 7).clip(lower=0).astype("float64")
+    return couples["weeks_in_care"].astype("float64")
+
+
+def _weeks_since(summary: pd.DataFrame, today: date) -> pd.Series:
+    if "last_session" not in summary.columns:
+        return pd.Series(np.nan, index=summary.index)
+    last = pd.to_datetime(summary["last_session"])
+    return ((pd.Timestamp(today) - last).dt.days // 7).astype("float64")
+
+
+def _attention(summary: pd.DataFrame, weeks: np.ndarray) -> pd.DataFrame:
+    lowered = summary["status"].astype(str).str.lower()
+    open_case = ~lowered.isin(["closed"])
+    gap = summary["weeks_since_last_session"]
+    quiet = gap.fillna(pd.Series(weeks, index=summary.index)) > LONG_GAP_WEEKS
+    overdue = _count(summary, "overdue_homework")
+    unsigned = _count(summary, "unsigned_notes")
+    flags = {
+        "deteriorated": open_case & summary["progress_status"].eq("deteriorated"),
+        "safety_concern": _count(summary, "safety_concern") > 0,
+        "not_on_track": open_case & summary["progress_status"].eq("not on track"),
+        "asymmetry": open_case & summary["asymmetry"],
+        "overdue_homework": open_case & (overdue > 0),
+        "unsigned_notes": unsigned > 0,
+        "long_gap": open_case & ~lowered.isin(["paused"]) & quiet,
+    }
+    texts = {
+        "deteriorated": pd.Series("deteriorated", index=summary.index),
+        "safety_concern": pd.Series("open safety concern", index=summary.index),
+        "not_on_track": pd.Series("not on track", index=summary.index),
+        "asymmetry": pd.Series("partners moving apart", index=summary.index),
+        "overdue_homework": _num(overdue) + " overdue homework",
+        "unsigned_notes": _num(unsigned)
+        + np.where(unsigned == 1, " unsigned note", " unsigned notes"),
+        "long_gap": np.where(
+            gap.isna(), "no session yet", _num(gap) + " weeks since the last session"
+        ),
+    }
+    score = sum(flag.astype(int) * ATTENTION_WEIGHTS[key] for key, flag in flags.items())
+    joined = pd.Series("", index=summary.index, dtype="object")
+    for key, flag in flags.items():  # seven flags, each a whole column
+        joined = joined + np.where(flag, "; " + pd.Series(texts[key], index=summary.index), "")
+    summary["attention"] = pd.Series(score, index=summary.index).astype("int64")
+    summary["attention_reasons"] = joined.str.removeprefix("; ")
+    return summary
+
+
+def _count(summary: pd.DataFrame, column: str) -> pd.Series:
+    if column not in summary.columns:
+        return pd.Series(0.0, index=summary.index)
+    return pd.to_numeric(summary[column], errors="coerce").fillna(0).astype("float64")
+
+
+def needs_attention_first(summary: pd.DataFrame) -> pd.DataFrame:
+    """The caseload summary sorted for a second look: attention score, then status
+    urgency, then the longest gap since a session, then case code."""
+    urgency = summary["progress_status"].map({s: i for i, s in enumerate(STATUSES)})
+    ordered = summary.assign(_urgency=urgency, _gap=summary["weeks_since_last_session"])
+    ordered = ordered.sort_values(
+        ["attention", "_urgency", "_gap", "case_code"],
+        ascending=[False, True, False, True],
+        na_position="last",
+        kind="stable",
+    )
+    return ordered.drop(columns=["_urgency", "_gap"]).reset_index(drop=True)
+
+
+def outcomes_by_counsellor(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per counsellor: couples, those past week 26, those rated at the six-month
+    milestone, each outcome there, and the share improved or recovered.
+
+    `share_improved` = (improved + recovered) / rated at 26 weeks; `share_improved_all` =
+    the same over every couple past week 26 (a couple without a 26-week rating, such as
+    one who stopped attending, counts as not improved). NaN where the denominator is 0.
+    Columns: OUTCOME_COLUMNS.
+    """
+    by = "counsellor" if "counsellor" in summary.columns else "counsellor_id"
+    if summary.empty:
+        return pd.DataFrame(columns=OUTCOME_COLUMNS)
+    outcome = summary["outcome_26"]
+    past = ~outcome.eq("not yet")
+    counts = {name.replace(" ", "_"): (past & outcome.eq(name)).astype(int) for name in OUTCOMES}
+    table = summary.assign(
+        counsellor=summary[by],
+        _one=1,
+        past_26=past.astype(int),
+        rated_26=(past & outcome.isin(OUTCOMES)).astype(int),
+        **counts,
+    )
+    grouped = (
+        table.groupby("counsellor")[["_one", "past_26", "rated_26", *counts]]
+        .sum()
+        .rename(columns={"_one": "couples"})
+        .reset_index()
+    )
+    grouped["improved_or_recovered"] = grouped["improved"] + grouped["recovered"]
+    helped = grouped["improved_or_recovered"]
+    grouped["share_improved"] = helped / grouped["rated_26"].where(grouped["rated_26"] > 0)
+    grouped["share_improved_all"] = helped / grouped["past_26"].where(grouped["past_26"] > 0)
+    return grouped[OUTCOME_COLUMNS]

@@ -1,0 +1,187 @@
+"""The caseload (core.progress.caseload): partner asymmetry, the caseload summary and its
+attention score, outcomes by counsellor, and the whole pipeline on no ratings at all.
+Expected values are worked by hand in the comments."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+
+from core.progress import (
+    CHANGE_COLUMNS,
+    MEASURE_COLUMNS,
+    asymmetry,
+    caseload_summary,
+    change_table,
+    classify,
+    clinic_constants,
+    empirical_band,
+    empty_measures,
+    milestones,
+    needs_attention_first,
+    outcomes_by_counsellor,
+)
+from tests.progress_support import (
+    DEFAULTS,
+    INTAKE,
+    flat_band,
+    frame_of,
+    rating,
+)
+
+# --- asymmetry ---------------------------------------------------------------------------------
+
+
+def test_asymmetry_one_partner_improves_reliably() -> None:
+    # Kit 10 -> 16 (RCI +4.3); Lou 10 -> 11 (RCI 1 / 1.385641 = +0.7).
+    frame = frame_of(
+        rating(0, 10), rating(8, 16), rating(0, 10, partner="B"), rating(8, 11, partner="B")
+    )
+    row = asymmetry(change_table(frame, DEFAULTS)).iloc[0]
+    assert row.asymmetry
+    assert row.asymmetry_reason == (
+        "Kit improved reliably (CSI-4, RCI +4.3); Lou has not (best: CSI-4, RCI +0.7)"
+    )
+
+
+def test_no_asymmetry_when_both_improve_or_one_has_a_single_rating() -> None:
+    both = frame_of(
+        rating(0, 10), rating(8, 16), rating(0, 10, partner="B"), rating(8, 14, partner="B")
+    )
+    single = frame_of(rating(0, 10), rating(8, 16), rating(0, 10, partner="B"))
+    for frame in (both, single):
+        row = asymmetry(change_table(frame, DEFAULTS)).iloc[0]
+        assert (row.asymmetry, row.asymmetry_reason) == (False, "")
+
+
+def test_asymmetry_trust_gap_is_strictly_more_than_ten_points() -> None:
+    def gap(a: float, b: float) -> pd.Series:
+        frame = frame_of(
+            rating(0, a, instrument="five_cs"), rating(0, b, partner="B", instrument="five_cs")
+        )
+        return asymmetry(change_table(frame, DEFAULTS)).iloc[0]
+
+    assert not gap(38, 28).asymmetry  # 10 points: not more than 10
+    row = gap(40, 28)
+    assert row.asymmetry
+    assert row.asymmetry_reason == "Latest Five C's Kit 40, Lou 28: 12 points apart (more than 10)"
+
+
+# --- caseload summary and attention ------------------------------------------------------------
+
+
+TODAY = date(2026, 3, 2)  # INTAKE + 8 weeks
+
+
+def caseload_frame(
+    statuses_by_couple: dict[int, str], last_sessions: dict[int, date]
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "couple_id": list(statuses_by_couple),
+            "case_code": [f"C-{c:04d}" for c in statuses_by_couple],
+            "partners": "Kit & Lou",
+            "counsellor": "Alice",
+            "status": list(statuses_by_couple.values()),
+            "safety_concern": False,
+            "intake_date": INTAKE,
+            "weeks_in_care": 8,
+            "last_session": [last_sessions.get(c) for c in statuses_by_couple],
+            "sessions": 3,
+        }
+    )
+
+
+def test_caseload_summary_scores_attention_and_sorts() -> None:
+    frame = frame_of(
+        rating(0, 14, couple=1), rating(8, 8, couple=1),  # deteriorated
+        rating(0, 12, couple=2), rating(8, 13, couple=2),  # on track, open safety concern
+        rating(0, 12, couple=3), rating(8, 10, couple=3),  # not on track, 2 overdue
+        rating(0, 14, couple=4, status="closed"), rating(4, 8, couple=4, status="closed"),
+        rating(0, 12, couple=5), rating(8, 13, couple=5),  # on track, 5 weeks quiet
+    )  # fmt: skip
+    recent = TODAY - timedelta(days=3)
+    roster = caseload_frame(
+        {1: "Active", 2: "Active", 3: "Active", 4: "Closed", 5: "Active", 6: "Intake"},
+        {1: recent, 2: recent, 3: recent, 4: INTAKE, 5: TODAY - timedelta(weeks=5), 6: recent},
+    )
+    extras = pd.DataFrame(
+        {
+            "couple_id": [2, 3, 4],
+            "safety_concern": [True, False, False],
+            "overdue_homework": [0, 2, 5],
+            "unsigned_notes": [0, 0, 1],
+        }
+    )
+    summary = caseload_summary(
+        frame, DEFAULTS, couples=roster, extras=extras, band=flat_band(), today=TODAY
+    )
+    by = summary.set_index("couple_id")
+    assert list(by["progress_status"]) == [
+        "deteriorated", "on track", "not on track", "deteriorated", "on track", "no ratings"
+    ]  # fmt: skip
+    # deteriorated 32; safety 32; not on track 16 + overdue 4; closed: only the unsigned
+    # note (2), not its deterioration or overdue homework; long gap 1; couple 6: nothing.
+    assert list(by["attention"]) == [32, 32, 20, 2, 1, 0]
+    assert by.loc[3, "attention_reasons"] == "not on track; 2 overdue homework"
+    assert by.loc[4, "attention_reasons"] == "1 unsigned note"
+    assert by.loc[5, "attention_reasons"] == "5 weeks since the last session"
+    assert by.loc[5, "weeks_since_last_session"] == 5
+    assert by.loc[1, "improvement_csi4"] == -6 and math.isnan(by.loc[6, "improvement_csi4"])
+    assert list(by["outcome_26"].unique()) == ["not yet"]
+    ordered = needs_attention_first(summary)
+    # 1 and 2 tie at 32: deteriorated before on track.
+    assert list(ordered["couple_id"]) == [1, 2, 3, 4, 5, 6]
+
+
+def test_outcomes_by_counsellor_counts_and_shares() -> None:
+    summary = pd.DataFrame(
+        {
+            "couple_id": range(1, 8),
+            "counsellor": ["Alice"] * 5 + ["Bruno"] * 2,
+            "outcome_26": [
+                "recovered", "improved", "no reliable change", "not rated", "not yet",
+                "deteriorated", "not yet",
+            ],
+        }
+    )  # fmt: skip
+    table = outcomes_by_counsellor(summary).set_index("counsellor")
+    alice, bruno = table.loc["Alice"], table.loc["Bruno"]
+    # Alice: 5 couples, 4 past week 26, 3 rated there, 2 improved or recovered:
+    # 2 / 3 = 0.667 of those rated, 2 / 4 = 0.5 of all past week 26.
+    assert (alice.couples, alice.past_26, alice.rated_26, alice.improved_or_recovered) == (
+        5,
+        4,
+        3,
+        2,
+    )
+    assert (alice.share_improved, alice.share_improved_all) == pytest.approx((2 / 3, 0.5))
+    assert (bruno.past_26, bruno.deteriorated, bruno.share_improved) == (1, 1, 0.0)
+    assert outcomes_by_counsellor(summary.iloc[0:0]).empty
+
+
+# --- empty and thin data -----------------------------------------------------------------------
+
+
+def test_everything_survives_no_ratings_at_all() -> None:
+    empty = empty_measures()
+    assert list(empty.columns) == MEASURE_COLUMNS
+    constants = clinic_constants(empty)
+    assert list(constants["sd"]) == [8.0, 4.0, 2.5]
+    changes = change_table(empty, constants)
+    assert changes.empty and list(changes.columns) == CHANGE_COLUMNS
+    assert milestones(empty, constants).empty
+    band = empirical_band(empty, constants)
+    assert set(band["source"]) == {"reference"}
+    assert asymmetry(changes).empty
+    assert classify(changes, None, None, today_weeks=5).empty
+    roster = caseload_frame({1: "Intake", 2: "Active"}, {})
+    summary = caseload_summary(empty, constants, couples=roster, today=TODAY)
+    assert list(summary["progress_status"]) == ["no ratings", "no ratings"]
+    assert list(summary["attention"]) == [1, 1]  # no session yet after 8 weeks
+    assert list(summary["attention_reasons"]) == ["no session yet", "no session yet"]
+    assert needs_attention_first(summary).shape[0] == 2
+    assert outcomes_by_counsellor(summary)["past_26"].tolist() == [0]
