@@ -48,15 +48,8 @@ from core.models import (
 )
 from core.models import Session as SessionRow
 from core.services import audit, exercises, safety
-from core.services.accounts import hash_password
+from core.services.accounts import DEMO_ACCOUNTS, hash_password
 
-# Documented in the README; refused for real accounts outside demo mode.
-DEMO_ACCOUNTS: tuple[tuple[str, str, Role, str], ...] = (
-    ("admin", "Avery Admin (demo)", Role.ADMIN, "admin-demo-pass"),
-    ("supervisor", "Sky Supervisor (demo)", Role.SUPERVISOR, "supervise-demo"),
-    ("counsellor1", "Robin Ashdown (demo)", Role.COUNSELLOR, "counsel-demo-1"),
-    ("counsellor2", "Jules Marlow (demo)", Role.COUNSELLOR, "counsel-demo-2"),
-)
 COUPLES_PER_EXTRA_COUNSELLOR = 25
 
 FIRST_NAMES = (

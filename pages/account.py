@@ -9,8 +9,7 @@ from pages import ui
 db = ui.database()
 user = ui.current_user()
 st.title("My account")
-if flash := st.session_state.pop("flash", None):
-    st.success(flash)
+ui.show_flash()
 st.markdown(f"**{user.display_name}** · username `{user.username}` · {user.role.value}")
 if accounts.must_change_password(db, user):
     st.warning("Your password was set by an administrator. Choose your own to continue.")
@@ -27,5 +26,5 @@ if submitted:
     if new != repeat:
         st.error("The two new passwords differ; nothing was changed.")
     elif ui.attempt(lambda: accounts.change_own_password(db, user, current, new)):
-        st.session_state["flash"] = "Password changed."
+        ui.flash("Password changed.")
         st.rerun()

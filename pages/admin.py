@@ -7,12 +7,12 @@ from core.domain import ACCOUNT_ROLE_LABELS, Role
 from core.schemas import MIN_PASSWORD_LENGTH
 from core.services import accounts, audit
 from pages import ui
+from pages.components import confirm
 
 db = ui.database()
 user = ui.current_user()
 st.title("Admin")
-if flash := st.session_state.pop("flash", None):
-    st.success(flash)
+ui.show_flash()
 accounts_tab, audit_tab = st.tabs(["Accounts", "Audit log"])
 
 with accounts_tab:
@@ -52,7 +52,7 @@ with accounts_tab:
     if create:
         made = ui.attempt(lambda: accounts.create_account(db, user, new_account))
         if made is not None:
-            st.session_state["flash"] = f"Created {made.role.value} account '{made.username}'."
+            ui.flash(f"Created {made.role.value} account '{made.username}'.")
             st.rerun()
 
     st.subheader("Change an account")
@@ -68,25 +68,24 @@ with accounts_tab:
         chosen = by_id[chosen_id]
         actions = st.columns(3)
         verb = "Deactivate" if chosen.active else "Reactivate"
-        confirm_active = actions[0].checkbox(f"Confirm: {verb.lower()} {chosen.username}")
+        with actions[0]:
+            confirm_active = confirm.tick(f"Confirm: {verb.lower()} {chosen.username}")
         if actions[0].button(verb, disabled=not confirm_active) and ui.attempt(
             lambda: accounts.set_active(db, user, chosen.id, not chosen.active)
         ):
-            st.session_state["flash"] = f"{verb}d {chosen.username}."
+            ui.flash(f"{verb}d {chosen.username}.")
             st.rerun()
         if actions[1].button("Unlock", disabled=not chosen.locked_until) and ui.attempt(
             lambda: accounts.unlock(db, user, chosen.id)
         ):
-            st.session_state["flash"] = f"Unlocked {chosen.username}."
+            ui.flash(f"Unlocked {chosen.username}.")
             st.rerun()
         with actions[2].form("reset_password", clear_on_submit=True):
             temporary = st.text_input("New temporary password", type="password")
             if st.form_submit_button("Reset password") and ui.attempt(
                 lambda: accounts.reset_password(db, user, chosen.id, temporary)
             ):
-                st.session_state["flash"] = (
-                    f"Password of {chosen.username} reset; they must change it at next login."
-                )
+                ui.flash(f"Password of {chosen.username} reset; they must change it at next login.")
                 st.rerun()
 
 with audit_tab:

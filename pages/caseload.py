@@ -5,6 +5,7 @@ import streamlit as st
 from core.domain import COUPLE_STATUS_LABELS, CoupleStatus
 from core.services import accounts, progress_views, sessions
 from pages import ui
+from pages.components import couple_picker
 
 SORTS = {"Needs attention first": "attention", "Case code": "case_code"}
 
@@ -115,4 +116,5 @@ selection = st.dataframe(
         "sessions": st.column_config.NumberColumn("Sessions"),
     },
 )
-ui.open_couple_controls(table, selection=selection, key="caseload")
+if case := couple_picker.show(table, selection=selection, key="caseload"):
+    st.switch_page("pages/couple.py", query_params={"case": case})

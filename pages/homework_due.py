@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.services import homework
 from pages import ui
+from pages.components import couple_picker
 
 db = ui.database()
 user = ui.current_user()
@@ -50,4 +51,5 @@ selection = st.dataframe(
         "overdue": st.column_config.CheckboxColumn("Overdue"),
     },
 )
-ui.open_couple_controls(due, selection=selection, key="homework_due")
+if case := couple_picker.show(due, selection=selection, key="homework_due"):
+    st.switch_page("pages/couple.py", query_params={"case": case})

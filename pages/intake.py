@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.services import couples
 from pages import ui
+from pages.components import couple_form
 
 db = ui.database()
 user = ui.current_user()
@@ -14,12 +15,12 @@ st.caption(
 )
 
 with st.form("intake"):
-    values = ui.couple_fields("intake")
+    values = couple_form.show("intake")
     submitted = st.form_submit_button("Save intake", type="primary")
 
 if submitted:
     created = ui.attempt(lambda: couples.create_couple(db, user, values, today=ui.local_today()))
     if created is not None:
         ui.forget_widgets("intake_")
-        st.session_state["flash"] = f"Saved {created.case_code}: {created.partner_names}."
+        ui.flash(f"Saved {created.case_code}: {created.partner_names}.")
         st.switch_page("pages/couple.py", query_params={"case": created.case_code})

@@ -3,7 +3,6 @@
 import streamlit as st
 
 from core.config import load_settings
-from core.demo import DEMO_ACCOUNTS
 from core.services import accounts
 from pages import ui
 
@@ -32,8 +31,8 @@ elif load_settings().demo_mode:
     with st.expander("Demo accounts (synthetic data only)"):
         st.table(
             {
-                "Username": [a[0] for a in DEMO_ACCOUNTS],
-                "Role": [a[2].value for a in DEMO_ACCOUNTS],
-                "Password": [a[3] for a in DEMO_ACCOUNTS],
+                "Username": [a[0] for a in accounts.DEMO_ACCOUNTS],
+                "Role": [a[2].value for a in accounts.DEMO_ACCOUNTS],
+                "Password": [a[3] for a in accounts.DEMO_ACCOUNTS],
             }
         )

@@ -22,11 +22,17 @@ from core.services.access import Actor, require_active, require_role
 
 _hasher = PasswordHasher()
 
+# The demo logins: (username, display name, role, password). core.demo creates them,
+# the login page lists them in demo mode, and the README documents them.
+DEMO_ACCOUNTS: tuple[tuple[str, str, Role, str], ...] = (
+    ("admin", "Avery Admin (demo)", Role.ADMIN, "admin-demo-pass"),
+    ("supervisor", "Sky Supervisor (demo)", Role.SUPERVISOR, "supervise-demo"),
+    ("counsellor1", "Robin Ashdown (demo)", Role.COUNSELLOR, "counsel-demo-1"),
+    ("counsellor2", "Jules Marlow (demo)", Role.COUNSELLOR, "counsel-demo-2"),
+)
 # Passwords shipped in the demo data and the most common guesses: refused for
 # real accounts so a deployment never runs on a published password.
-DEMO_PASSWORDS = frozenset(
-    {"counsel-demo-1", "counsel-demo-2", "supervise-demo", "admin-demo-pass"}
-)
+DEMO_PASSWORDS = frozenset(password for *_, password in DEMO_ACCOUNTS)
 COMMON_PASSWORDS = frozenset(
     {"password123", "password12", "1234567890", "qwertyuiop", "letmein123", "changeme12"}
 )

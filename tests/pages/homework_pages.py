@@ -12,7 +12,7 @@ from core.services.access import Actor
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = ROOT / "pages" / "library.py"
 HOMEWORK_DUE = ROOT / "pages" / "homework_due.py"
-HOMEWORK_TAB_HOST = Path(__file__).resolve().parent / "_homework_tab_host.py"
+HOMEWORK_TAB_HOST = Path(__file__).resolve().parent / "tabs" / "_homework_host.py"
 
 
 def run_page(path: Path, user: Actor, **query: Any) -> AppTest:

@@ -1,4 +1,4 @@
-"""The couple page's Homework tab (pages/homework_tab.py), through a test-only host."""
+"""The couple page's Homework tab (pages/tabs/homework.py), through a test-only host."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Sessions tab of the couple page: timeline, full notes, signing and addenda."""
+"""The couple page's Sessions tab: timeline, full notes, signing and addenda."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from core.services import sessions
 from core.services.access import Actor
 from core.services.couples import CoupleView
 from pages import ui
+from pages.components import confirm
 
 ATTENDEE_LABELS = {
     Attendees.JOINT: "joint",
@@ -92,9 +93,10 @@ def _actions(db: Database, user: Actor, view: sessions.SessionView) -> None:
             icon=":material/edit:",
             query_params={"case": view.case_code, "session": str(view.id)},
         )
-        confirmed = right.checkbox(
-            "I have reviewed this note; sign and lock it", key=f"confirm_sign_{view.id}"
-        )
+        with right:
+            confirmed = confirm.tick(
+                "I have reviewed this note; sign and lock it", key=f"confirm_sign_{view.id}"
+            )
         if right.button("Sign note", key=f"sign_{view.id}", disabled=not confirmed, type="primary"):
             _done(
                 ui.attempt(lambda: sessions.sign(db, user, view.id, expected_version=view.version)),
@@ -118,5 +120,5 @@ def _actions(db: Database, user: Actor, view: sessions.SessionView) -> None:
 
 def _done(result: object, message: str) -> None:
     if result is not None:
-        st.session_state["flash"] = message
+        ui.flash(message)
         st.rerun()

@@ -1,4 +1,4 @@
-"""The Safety tab of the couple page: individual screens, open concerns, resolution."""
+"""The couple page's Safety tab: individual screens, open concerns, resolution."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def _screen(db: Database, user: Actor, screen: safety.ScreenView, own: bool) -> 
                 if st.form_submit_button("Resolve concern") and ui.attempt(
                     lambda: safety.resolve_screen(db, user, screen.id, note)
                 ):
-                    st.session_state["flash"] = "Safety concern resolved."
+                    ui.flash("Safety concern resolved.")
                     st.rerun()
 
 
@@ -97,5 +97,5 @@ def _record_form(db: Database, user: Actor, couple: CoupleView) -> None:
         if ui.attempt(
             lambda: safety.record_screen(db, user, couple.id, data, today=ui.local_today())
         ):
-            st.session_state["flash"] = "Safety screen saved."
+            ui.flash("Safety screen saved.")
             st.rerun()

@@ -1,4 +1,4 @@
-"""The Progress tab of the couple page: status, trend charts, milestones, CSV."""
+"""The couple page's Progress tab: status, trend charts, milestones, CSV."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""The couple page's tabs; each `render(db, user, couple)` draws one tab's contents."""
