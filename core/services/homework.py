@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from core.adherence import adherence
+from core.adherence import adherence_by_week as weekly_adherence
 from core.db import Database
 from core.domain import (
     ASSIGNMENT_STATUS_LABELS,
@@ -42,7 +43,14 @@ from core.domain import (
     ScreenStatus,
 )
 from core.errors import ConflictError, NotFound, ValidationError
-from core.homework_rules import answered, is_gated
+from core.homework_rules import (
+    TARGET_PARTNERS,
+    answered,
+    clean_answers,
+    is_gated,
+    role_mismatches,
+    unknown_prompts,
+)
 from core.models import (
     Assignment,
     AssignmentCompletion,
@@ -69,7 +77,6 @@ from core.services.exercises import ExerciseView
 from core.suggestions import CoupleProfile, Suggestion, suggest_exercises
 
 OPEN_STATUSES = (AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS)
-TARGET_PARTNERS: dict[str, tuple[str, ...]] = {"A": ("A",), "B": ("B",), "both": ("A", "B")}
 DEFAULT_DUE_DAYS = 7
 DUE_SOON_DAYS = 7
 RECENT_SESSIONS = 6  # the usual interval is the median gap between these
@@ -106,7 +113,6 @@ DUE_COLUMNS = [
     "status",
     "overdue",
 ]
-ADHERENCE_COLUMNS = ["partner", "expected", "done", "rate"]
 
 
 class SafetyGateError(ValidationError):
@@ -470,15 +476,13 @@ def _role_mismatches(
     couple: Couple, version: ExerciseVersion, target: AssignmentTarget
 ) -> list[Partner]:
     """Partners given an individual exercise meant for the other role ("both" fits any)."""
-    intended = version.intended_role
-    if version.joint or intended not in (PartnerRole.HURT, PartnerRole.BROKE_TRUST):
-        return []
-    labels = TARGET_PARTNERS[target.value]
-    return [
-        partner
-        for partner in couple.partners
-        if partner.label in labels and partner.role not in (intended, PartnerRole.BOTH)
-    ]
+    labels = role_mismatches(
+        [(partner.label, partner.role) for partner in couple.partners],
+        version.intended_role,
+        joint=version.joint,
+        target=target.value,
+    )
+    return [partner for partner in couple.partners if partner.label in labels]
 
 
 def _mismatch_message(version: ExerciseVersion, partners: list[Partner]) -> str:
@@ -582,15 +586,14 @@ def _change_status(
 
 def _clean_answers(opened: _Open, answers: Mapping[str, str]) -> dict[str, str]:
     prompts = list(opened.text.prompts)
-    unknown = [prompt for prompt in answers if prompt not in prompts]
+    unknown = unknown_prompts(prompts, answers)
     if unknown:
         raise ValidationError(
             f"{unknown[0]!r} is not one of the questions of {opened.title!r} "
             f"(version {opened.text.version}); answers go with the exercise's own questions."
         )
-    cleaned = {prompt: str(text).strip() for prompt, text in answers.items()}
     # In the exercise's order, without unanswered questions.
-    return {prompt: cleaned[prompt] for prompt in prompts if cleaned.get(prompt)}
+    return clean_answers(prompts, answers)
 
 
 def _add_completion(
@@ -887,74 +890,6 @@ def due_for_review(db: Database, actor: Actor, couple_id: int, on: date) -> list
 # --- adherence ---
 
 
-def adherence(assignments: pd.DataFrame, completions: pd.DataFrame, today: date) -> pd.DataFrame:
-    """Per partner (A, B): completions expected so far, done, and the rate done/expected.
-
-    `assignments`: id, target ("A", "B", "both"), frequency, assigned_on, due_on, status.
-    `completions`: assignment_id, partner_label, completed_on.
-
-    Rules:
-    - an assignment not started yet (assigned_on after today) does not count;
-    - the span runs from assigned_on to min(due_on, today), both days included;
-    - "once" expects 1; "daily" one per day of the span; "weekly" one per
-      started week of the span (8 days: 2);
-    - an assignment to "both" counts for each partner;
-    - skipped assignments count as expected with nothing done;
-    - a "once" exercise marked done counts as done for each partner it was
-      given to (its status records it, with or without reflections);
-    - completions beyond what is expected are capped (no credit in advance);
-    - rate is done / expected, NaN when nothing is expected yet.
-    """
-    when = pd.Timestamp(today)
-    given = assignments.loc[pd.to_datetime(assignments["assigned_on"]) <= when]
-    if given.empty:
-        return _adherence_frame(pd.DataFrame(columns=["partner", "expected", "done"]))
-    start = pd.to_datetime(given["assigned_on"])
-    end = pd.to_datetime(given["due_on"]).clip(upper=when)
-    days = (end - start).dt.days + 1
-    frequency = given["frequency"]
-    expected = np.select(
-        [frequency == "daily", frequency == "weekly"], [days, -(-days // 7)], default=1
-    )
-    per_partner = (
-        given.assign(expected=expected, partner=given["target"].map(TARGET_PARTNERS))
-        .explode("partner")
-        .rename(columns={"id": "assignment_id"})
-        .astype({"assignment_id": "int64"})
-    )
-    counted = (
-        completions.groupby(["assignment_id", "partner_label"])
-        .size()
-        .rename("completed")
-        .reset_index()
-        .astype({"assignment_id": "int64"})
-    )
-    per_partner = per_partner.merge(
-        counted,
-        how="left",
-        left_on=["assignment_id", "partner"],
-        right_on=["assignment_id", "partner_label"],
-    )
-    completed = per_partner["completed"].fillna(0).astype(int)
-    status = per_partner["status"].astype(str)
-    once_done = (per_partner["frequency"] == "once") & (status == AssignmentStatus.DONE.value)
-    completed = completed.where(~once_done, per_partner["expected"])
-    completed = completed.where(status != AssignmentStatus.SKIPPED.value, 0)
-    per_partner["done"] = np.minimum(completed, per_partner["expected"])
-    return _adherence_frame(per_partner[["partner", "expected", "done"]])
-
-
-def _adherence_frame(per_partner: pd.DataFrame) -> pd.DataFrame:
-    totals = (
-        per_partner.astype({"expected": "int64", "done": "int64"})
-        .groupby("partner")[["expected", "done"]]
-        .sum()
-        .reindex(["A", "B"], fill_value=0)
-    )
-    totals["rate"] = totals["done"] / totals["expected"].where(totals["expected"] > 0)
-    return totals.rename_axis("partner").reset_index()[ADHERENCE_COLUMNS]
-
-
 def couple_adherence(db: Database, actor: Actor, couple_id: int, today: date) -> pd.DataFrame:
     """`adherence` for one couple, with each partner's name (two queries)."""
     given, done, names, _ = _adherence_inputs(db, actor, couple_id)
@@ -968,18 +903,7 @@ def adherence_by_week(db: Database, actor: Actor, couple_id: int, today: date) -
     chart): partner_label, partner_name, week, done, expected, rate. Weeks before the
     first assignment are left out."""
     given, done, names, intake = _adherence_inputs(db, actor, couple_id)
-    columns = ["partner_label", "partner_name", "week", "done", "expected", "rate"]
-    if given.empty:
-        return pd.DataFrame(columns=columns)
-    first = min(given["assigned_on"])
-    rows = []
-    for week in range((first - intake).days // 7, (today - intake).days // 7 + 1):
-        day = min(today, intake + timedelta(days=7 * week + 6))
-        upto = done.loc[pd.to_datetime(done["completed_on"]) <= pd.Timestamp(day)]
-        rows.append(adherence(given, upto, day).assign(week=week))
-    frame = pd.concat(rows, ignore_index=True).rename(columns={"partner": "partner_label"})
-    frame["partner_name"] = frame["partner_label"].map(names)
-    return frame.loc[frame["expected"] > 0, columns].reset_index(drop=True)
+    return weekly_adherence(given, done, intake, today, names)
 
 
 def _adherence_inputs(

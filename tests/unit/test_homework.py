@@ -876,3 +876,37 @@ def test_overdue_query_joins_into_a_caseload_listing(
         ).all()
     # C-0002 is closed: its homework no longer counts as overdue.
     assert [tuple(row) for row in rows] == [("C-0001", 1), ("C-0002", 0), ("C-0003", 1)]
+
+
+def test_adherence_by_week_counts_only_completions_up_to_each_week(db, team) -> None:  # type: ignore[no-untyped-def]
+    """A daily exercise given on day 0 for 14 days, done on days 0-6 only:
+    week 0 (days 0-6): 7 of 7; week 1 (to day 13): 7 of 14 = 0.5."""
+    from datetime import timedelta
+
+    from core.services import couples, exercises, homework
+    from tests.conftest import intake_form
+    from tests.homework_support import homework_form
+
+    exercises.sync_catalogue(db)
+    start = date.today() - timedelta(days=13)
+    couple = couples.create_couple(db, team.alice, intake_form(intake_date=start))
+    given = homework.assign(
+        db,
+        team.alice,
+        couple.id,
+        homework_form(
+            db,
+            "kept-promises-log",
+            target="B",
+            assigned_on=start,
+            due_on=start + timedelta(days=13),
+        ),
+    )
+    for day in range(7):
+        homework.record_completion(db, team.alice, given.id, "B", start + timedelta(days=day), {})
+    weekly = homework.adherence_by_week(db, team.alice, couple.id, date.today())
+    partner_b = weekly.loc[weekly["partner_label"] == "B"].set_index("week")
+    assert partner_b.loc[0, ["done", "expected"]].tolist() == [7, 7]
+    assert partner_b.loc[1, ["done", "expected"]].tolist() == [7, 14]
+    assert partner_b.loc[1, "rate"] == 0.5
+    assert set(weekly["partner_label"]) == {"B"}
