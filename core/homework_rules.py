@@ -6,7 +6,7 @@ No database: give these plain values or anything with the named attributes
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 
@@ -32,3 +32,43 @@ def answered(answers: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, st
         for label, given in answers.items()
     }
     return {label: given for label, given in kept.items() if given}
+
+
+# Who an assignment is for: its target ("A", "B" or "both") as partner labels.
+TARGET_PARTNERS: dict[str, tuple[str, ...]] = {"A": ("A",), "B": ("B",), "both": ("A", "B")}
+
+# Intended roles an individual exercise can be meant for; "both" and "either" fit anyone.
+ONE_ROLE = ("hurt", "broke_trust")
+BOTH_ROLES = "both"
+
+
+def role_mismatches(
+    partner_roles: Iterable[tuple[str, str]], intended_role: str, *, joint: bool, target: str
+) -> list[str]:
+    """Labels of the partners given an individual exercise meant for the other role.
+
+    `partner_roles`: (label, role) of the couple's partners, in their order; `target`:
+    "A", "B" or "both". A joint exercise, or one meant for "both"/"either", fits any
+    partner; a partner whose own role is "both" fits any exercise.
+    """
+    intended = str(intended_role)
+    if joint or intended not in ONE_ROLE:
+        return []
+    labels = TARGET_PARTNERS[str(target)]
+    return [
+        label
+        for label, role in partner_roles
+        if label in labels and str(role) not in (intended, BOTH_ROLES)
+    ]
+
+
+def unknown_prompts(prompts: Sequence[str], answers: Mapping[str, object]) -> list[str]:
+    """The answered questions that are not among the exercise's own `prompts`, in order given."""
+    return [prompt for prompt in answers if prompt not in prompts]
+
+
+def clean_answers(prompts: Sequence[str], answers: Mapping[str, object]) -> dict[str, str]:
+    """Stripped answers in the exercise's order, without unanswered questions (and without
+    questions that are not the exercise's: check `unknown_prompts` first to refuse them)."""
+    cleaned = {prompt: str(text).strip() for prompt, text in answers.items()}
+    return {prompt: cleaned[prompt] for prompt in prompts if cleaned.get(prompt)}

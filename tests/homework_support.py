@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from core.db import Database
 from core.domain import Attendees, CoupleStatus, Modality, NoteStatus
-from core.models import AuditEvent, Exercise
+from core.models import Assignment, AuditEvent, Exercise
 from core.models import Session as SessionRow
-from core.services import couples, safety
+from core.services import couples, exercises, homework, safety
 from core.services.access import Actor
 from core.services.couples import CoupleView
-from tests.conftest import intake_form
+from tests.conftest import Team, intake_form
 
 TODAY = date.today()
 INTAKE = TODAY - timedelta(days=60)
+WEEK = timedelta(days=7)
+DAY = timedelta(days=1)
 
 
 def exercise_id(db: Database, slug: str) -> int:
@@ -109,3 +113,66 @@ def close_case(db: Database, actor: Actor, couple: CoupleView) -> CoupleView:
         {"target": CoupleStatus.CLOSED, "reason": "Counselling finished"},
         expected_version=couple.version,
     )
+
+
+# --- the homework service suites (fixtures shared through their conftest.py) ---
+
+
+@pytest.fixture
+def couple(db: Database, team: Team) -> CoupleView:
+    """Alice's couple C-0001: Kit (A, hurt) and Lou (B, broke trust)."""
+    exercises.sync_catalogue(db)
+    return add_couple(db, team.alice)
+
+
+def give(
+    db: Database, team: Team, couple: CoupleView, slug: str, **changes: Any
+) -> homework.AssignmentView:
+    options = {
+        key: changes.pop(key)
+        for key in ("confirm_role_mismatch", "safety_override_reason")
+        if key in changes
+    }
+    return homework.assign(db, team.alice, couple.id, homework_form(db, slug, **changes), **options)
+
+
+def stored(db: Database, assignment_id: int) -> Assignment:
+    with db.read() as session:
+        found = session.get(Assignment, assignment_id)
+        assert found is not None
+        return found
+
+
+def events(db: Database, action: str) -> list[dict[str, Any]]:
+    with db.read() as session:
+        return [
+            json.loads(detail)
+            for detail in session.scalars(
+                select(AuditEvent.detail).where(AuditEvent.action == action)
+            )
+        ]
+
+
+@pytest.fixture
+def caseload(db: Database, team: Team, couple: CoupleView) -> dict[str, int]:
+    """Alice: C-0001 (one overdue, one due soon, one later), C-0002 (closed, overdue);
+    Bruno: C-0003 (one overdue)."""
+    give(db, team, couple, "state-of-the-union", assigned_on=TODAY - 2 * WEEK, due_on=TODAY - DAY)
+    give(db, team, couple, "kept-promises-log", target="B", due_on=TODAY + 3 * DAY)
+    give(db, team, couple, "apology-letter", target="B", due_on=TODAY + 3 * WEEK)
+    closed = add_couple(db, team.alice, "Ann")
+    homework.assign(
+        db,
+        team.alice,
+        closed.id,
+        homework_form(db, "state-of-the-union", assigned_on=TODAY - WEEK, due_on=TODAY - DAY),
+    )
+    close_case(db, team.alice, closed)
+    bruno_couple = add_couple(db, team.bruno, "Pia")
+    homework.assign(
+        db,
+        team.bruno,
+        bruno_couple.id,
+        homework_form(db, "state-of-the-union", assigned_on=TODAY - WEEK, due_on=TODAY - 2 * DAY),
+    )
+    return {"alice": couple.id, "closed": closed.id, "bruno": bruno_couple.id}

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,73 +39,21 @@ from core.domain import (
     Role,
 )
 from core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
-from core.homework_rules import is_gated
 from core.models import Exercise, ExerciseVersion
+from core.queries.exercises import (
+    TEXT_FIELDS,
+    ExerciseView,
+    current_exercises,
+    current_version_join,
+    exercise_view,
+    version_view,
+)
 from core.schemas import ExerciseIn, parse
 from core.services import audit
 from core.services.access import Actor, require_active, require_role
 
 CUSTOM_SLUG_PREFIX = "custom-"
 SYSTEM_USER = "system"
-
-# The columns of ExerciseVersion that hold an exercise's text and settings.
-TEXT_FIELDS = (
-    "title",
-    "repair_step",
-    "intended_role",
-    "joint",
-    "asks_vulnerability",
-    "frequency",
-    "minutes",
-    "purpose",
-    "instructions",
-    "prompts",
-    "review_guidance",
-    "phase",
-)
-
-
-@dataclass(frozen=True)
-class ExerciseView:
-    """One version of an exercise, with the exercise's identity and state."""
-
-    id: int
-    slug: str
-    version_id: int
-    version: int
-    title: str
-    repair_step: str
-    intended_role: str
-    joint: bool
-    asks_vulnerability: bool
-    frequency: str
-    minutes: int
-    purpose: str
-    instructions: tuple[str, ...]
-    prompts: tuple[str, ...]
-    review_guidance: str
-    phase: str | None
-    built_in: bool
-    retired: bool
-    created_by_id: int | None = None
-    current_version: int | None = None
-
-    @property
-    def gated(self) -> bool:
-        """Blocked by an open safety concern unless overridden with a reason."""
-        return is_gated(self)
-
-    @property
-    def is_current(self) -> bool:
-        return self.current_version is None or self.version == self.current_version
-
-    def as_form(self) -> dict[str, Any]:
-        """This version in ExerciseIn's shape, to prefill the edit form."""
-        return {field: getattr(self, field) for field in TEXT_FIELDS} | {
-            "instructions": list(self.instructions),
-            "prompts": list(self.prompts),
-        }
-
 
 # --- the built-in catalogue ---
 
@@ -153,7 +100,7 @@ def _sync(db: Database, catalogue: list[CatalogueExercise]) -> int:
     with db.transaction() as session:
         rows = session.execute(
             select(Exercise, ExerciseVersion)
-            .outerjoin(ExerciseVersion, _current_version_join())
+            .outerjoin(ExerciseVersion, current_version_join())
             .where(Exercise.built_in.is_(True) | Exercise.slug.in_(list(wanted)))
         ).all()
         stored = {exercise.slug: (exercise, version) for exercise, version in rows}
@@ -196,13 +143,6 @@ def _sync(db: Database, catalogue: list[CatalogueExercise]) -> int:
     return changed
 
 
-def _current_version_join() -> Any:
-    return and_(
-        ExerciseVersion.exercise_id == Exercise.id,
-        ExerciseVersion.version == Exercise.current_version,
-    )
-
-
 def _add_version(session: Session, exercise: Exercise, fields: dict[str, Any]) -> ExerciseVersion:
     """A new version after the highest one; the older ones stay as they were."""
     highest = session.scalar(
@@ -238,20 +178,20 @@ def list_exercises(
     """
     if step is not None and step not in REPAIR_STEPS:
         raise ValidationError(f"There is no repair step {step!r}.")
-    query = select(Exercise, ExerciseVersion).join(ExerciseVersion, _current_version_join())
+    where = []
     if step is not None:
-        query = query.where(ExerciseVersion.repair_step == step)
+        where.append(ExerciseVersion.repair_step == step)
     if role is not None:
-        query = query.where(ExerciseVersion.intended_role == role)
+        where.append(ExerciseVersion.intended_role == role)
     if joint is not None:
-        query = query.where(ExerciseVersion.joint.is_(joint))
+        where.append(ExerciseVersion.joint.is_(joint))
     if not include_retired:
-        query = query.where(Exercise.retired.is_(False))
+        where.append(Exercise.retired.is_(False))
     with db.read() as session:
-        views = [_view(exercise, version) for exercise, version in session.execute(query)]
+        views = current_exercises(session, *where)
     if term := text.strip().casefold():
         views = [view for view in views if term in _searchable(view)]
-    return sorted(views, key=lambda v: (REPAIR_STEPS.index(v.repair_step), v.title.casefold()))
+    return views
 
 
 LIBRARY_COLUMNS = ["id", "title", "step", "for", "kind", "frequency", "minutes", "origin"]
@@ -285,16 +225,13 @@ def get_exercise(db: Database, actor: Actor, exercise_id: int) -> ExerciseView:
     """The current version of one exercise."""
     with db.read() as session:
         exercise = _exercise(session, exercise_id)
-        return _view(exercise, _current(session, exercise))
+        return exercise_view(exercise, _current(session, exercise))
 
 
 def get_version(db: Database, actor: Actor, version_id: int) -> ExerciseView:
     """One exact version, as a couple was given it."""
     with db.read() as session:
-        version = session.get(ExerciseVersion, version_id)
-        if version is None:
-            raise NotFound("That exercise version does not exist.")
-        return _view(version.exercise, version)
+        return version_view(session, version_id)
 
 
 def _exercise(session: Session, exercise_id: int) -> Exercise:
@@ -314,31 +251,6 @@ def _current(session: Session, exercise: Exercise) -> ExerciseVersion:
     if version is None:
         raise NotFound(f"The exercise {exercise.slug!r} has no current text.")
     return version
-
-
-def _view(exercise: Exercise, version: ExerciseVersion) -> ExerciseView:
-    return ExerciseView(
-        id=exercise.id,
-        slug=exercise.slug,
-        version_id=version.id,
-        version=version.version,
-        title=version.title,
-        repair_step=version.repair_step,
-        intended_role=version.intended_role,
-        joint=version.joint,
-        asks_vulnerability=version.asks_vulnerability,
-        frequency=version.frequency,
-        minutes=version.minutes,
-        purpose=version.purpose,
-        instructions=tuple(version.instructions),
-        prompts=tuple(version.prompts),
-        review_guidance=version.review_guidance,
-        phase=version.phase,
-        built_in=exercise.built_in,
-        retired=exercise.retired,
-        created_by_id=exercise.created_by_id,
-        current_version=exercise.current_version,
-    )
 
 
 # --- permissions, for services and for the UI to hide what would be refused ---
@@ -391,7 +303,7 @@ def create_custom(db: Database, actor: Actor, data: ExerciseIn | Mapping[str, An
             exercise.id,
             {"slug": exercise.slug, "title": given.title},
         )
-        return _view(exercise, exercise.versions[0])
+        return exercise_view(exercise, exercise.versions[0])
 
 
 def edit_exercise(
@@ -423,7 +335,7 @@ def edit_exercise(
                 )
             fields = given.version_fields()
             if _stored_fields(current) == fields:
-                return _view(exercise, current)
+                return exercise_view(exercise, current)
             version = _add_version(session, exercise, fields)
             session.flush()
             audit.record(
@@ -434,7 +346,7 @@ def edit_exercise(
                 exercise.id,
                 {"slug": exercise.slug, "version": version.version},
             )
-            return _view(exercise, version)
+            return exercise_view(exercise, version)
     except IntegrityError:
         # Two edits of the same version at the same moment: the other one won.
         raise ConflictError(
@@ -463,7 +375,7 @@ def set_retired(db: Database, actor: Actor, exercise_id: int, retired: bool) -> 
                 exercise.id,
                 {"slug": exercise.slug},
             )
-        return _view(exercise, current)
+        return exercise_view(exercise, current)
 
 
 def _require_owner(actor: Actor, exercise: Exercise, *, doing: str) -> None:

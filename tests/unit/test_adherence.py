@@ -1,4 +1,5 @@
-"""Adherence maths (core.services.homework.adherence): pure pandas, hand-computed cases."""
+"""Adherence maths (core.adherence): pure pandas, no database; hand-computed cases and the
+by-week pass checked against the week-by-week loop it replaced."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from core.services.homework import ADHERENCE_COLUMNS, adherence
+from core.adherence import ADHERENCE_COLUMNS, WEEKLY_COLUMNS, adherence, adherence_by_week
 
 TODAY = date(2026, 11, 24)
 NOV = {day: date(2026, 11, day) for day in range(1, 31)}
@@ -168,35 +171,119 @@ def test_dates_may_come_as_text_or_timestamps() -> None:
     assert result(adherence(given, completions(), TODAY))["A"] == (3, 0, 0.0)
 
 
-def test_adherence_by_week_counts_only_completions_up_to_each_week(db, team) -> None:  # type: ignore[no-untyped-def]
-    """A daily exercise given on day 0 for 14 days, done on days 0-6 only:
-    week 0 (days 0-6): 7 of 7; week 1 (to day 13): 7 of 14 = 0.5."""
-    from datetime import timedelta
-
-    from core.services import couples, exercises, homework
-    from tests.conftest import intake_form
-    from tests.homework_support import homework_form
-
-    exercises.sync_catalogue(db)
-    start = date.today() - timedelta(days=13)
-    couple = couples.create_couple(db, team.alice, intake_form(intake_date=start))
-    given = homework.assign(
-        db,
-        team.alice,
-        couple.id,
-        homework_form(
-            db,
-            "kept-promises-log",
-            target="B",
-            assigned_on=start,
-            due_on=start + timedelta(days=13),
-        ),
+def test_adherence_frame_shape_is_stable() -> None:
+    empty = adherence(
+        pd.DataFrame(columns=["id", "target", "frequency", "assigned_on", "due_on", "status"]),
+        pd.DataFrame(columns=["assignment_id", "partner_label", "completed_on"]),
+        TODAY,
     )
-    for day in range(7):
-        homework.record_completion(db, team.alice, given.id, "B", start + timedelta(days=day), {})
-    weekly = homework.adherence_by_week(db, team.alice, couple.id, date.today())
-    partner_b = weekly.loc[weekly["partner_label"] == "B"].set_index("week")
-    assert partner_b.loc[0, ["done", "expected"]].tolist() == [7, 7]
-    assert partner_b.loc[1, ["done", "expected"]].tolist() == [7, 14]
-    assert partner_b.loc[1, "rate"] == 0.5
-    assert set(weekly["partner_label"]) == {"B"}
+    assert empty["partner"].tolist() == ["A", "B"]
+
+
+# --- by week ---
+
+NAMES = {"A": "Kit", "B": "Lou"}
+
+
+def weekly_by_loop(
+    given: pd.DataFrame, done: pd.DataFrame, intake: date, today: date, names: dict[str, str]
+) -> pd.DataFrame:
+    """The reference: the week-by-week loop `adherence_by_week` replaced (one full
+    adherence computation per week in care)."""
+    columns = ["partner_label", "partner_name", "week", "done", "expected", "rate"]
+    if given.empty:
+        return pd.DataFrame(columns=columns)
+    first = min(given["assigned_on"])
+    rows = []
+    for week in range((first - intake).days // 7, (today - intake).days // 7 + 1):
+        day = min(today, intake + timedelta(days=7 * week + 6))
+        upto = done.loc[pd.to_datetime(done["completed_on"]) <= pd.Timestamp(day)]
+        rows.append(adherence(given, upto, day).assign(week=week))
+    frame = pd.concat(rows, ignore_index=True).rename(columns={"partner": "partner_label"})
+    frame["partner_name"] = frame["partner_label"].map(names)
+    return frame.loc[frame["expected"] > 0, columns].reset_index(drop=True)
+
+
+@st.composite
+def homework_history(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, date, date]:
+    """Random assignments (started by today) and completions, some after today."""
+    intake = date(2026, 1, 1) + timedelta(days=draw(st.integers(0, 6)))
+    today = intake + timedelta(days=draw(st.integers(0, 120)))
+    span = (today - intake).days
+    rows = []
+    for number in range(1, draw(st.integers(0, 6)) + 1):
+        assigned_on = intake + timedelta(days=draw(st.integers(0, span)))
+        rows.append(
+            {
+                "id": number,
+                "target": draw(st.sampled_from(["A", "B", "both"])),
+                "frequency": draw(st.sampled_from(["once", "daily", "weekly"])),
+                "assigned_on": assigned_on,
+                "due_on": assigned_on + timedelta(days=draw(st.integers(0, 40))),
+                "status": draw(st.sampled_from(["assigned", "in_progress", "done", "skipped"])),
+            }
+        )
+    given = pd.DataFrame(
+        rows, columns=["id", "target", "frequency", "assigned_on", "due_on", "status"]
+    )
+    done = []
+    if rows:
+        for _ in range(draw(st.integers(0, 25))):
+            done.append(
+                (
+                    draw(st.integers(1, len(rows))),
+                    draw(st.sampled_from(["A", "B"])),
+                    intake + timedelta(days=draw(st.integers(0, span + 10))),
+                )
+            )
+    return given, completions(*done), intake, today
+
+
+@settings(max_examples=60, deadline=None)
+@given(homework_history())
+def test_adherence_by_week_matches_the_week_by_week_loop(
+    history: tuple[pd.DataFrame, pd.DataFrame, date, date],
+) -> None:
+    given_, done, intake, today = history
+    expected = weekly_by_loop(given_, done, intake, today, NAMES)
+    actual = adherence_by_week(given_, done, intake, today, NAMES)
+    pd.testing.assert_frame_equal(actual, expected)
+
+
+def test_adherence_by_week_without_homework_is_empty() -> None:
+    frame = adherence_by_week(assignments(), completions(), NOV[1], TODAY, NAMES)
+    assert frame.empty and list(frame.columns) == WEEKLY_COLUMNS
+
+
+def test_adherence_by_week_counts_completions_up_to_each_week_end() -> None:
+    """Daily for B from intake (1 Nov) for 14 days, done on days 0-6 only: week 0
+    7 of 7; week 1 (to 14 Nov) 7 of 14; week 2 (to today, 17 Nov) still 7 of 14."""
+    given_ = assignments({"target": "B", "frequency": "daily", "due_on": NOV[14]})
+    done = completions(*[(1, "B", NOV[day]) for day in range(1, 8)])
+    frame = adherence_by_week(given_, done, NOV[1], NOV[17], NAMES)
+    assert frame.to_dict("records") == [
+        {
+            "partner_label": "B",
+            "partner_name": "Lou",
+            "week": 0,
+            "done": 7,
+            "expected": 7,
+            "rate": 1.0,
+        },
+        {
+            "partner_label": "B",
+            "partner_name": "Lou",
+            "week": 1,
+            "done": 7,
+            "expected": 14,
+            "rate": 0.5,
+        },
+        {
+            "partner_label": "B",
+            "partner_name": "Lou",
+            "week": 2,
+            "done": 7,
+            "expected": 14,
+            "rate": 0.5,
+        },
+    ]
