@@ -8,7 +8,7 @@ updates as well (core.models, migration 0002).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,8 +23,8 @@ from core.errors import ConflictError, NotFound, PermissionDenied, ValidationErr
 from core.measures import Instrument, instrument, session_instruments
 from core.models import Addendum, Counsellor, Couple, Measurement, Partner, utcnow
 from core.models import Session as SessionRow
-from core.schemas import AddendumIn, Ratings, SessionIn, parse
-from core.services import audit
+from core.schemas import AddendumIn, HomeworkReviewIn, Ratings, SessionIn, parse
+from core.services import audit, homework
 from core.services.access import (
     Actor,
     load_couple,
@@ -109,21 +109,18 @@ class SessionView:
         }
 
 
-# A hook the homework service plugs into, so reviewing homework shares the note's
-# transaction without this module knowing homework's rules.
-ReviewHook = Callable[[OrmSession, Actor, int, date], None]
-
-
 def record_session(
     db: Database,
     actor: Actor,
     couple_id: int,
     data: SessionIn | Mapping[str, Any],
     *,
-    review_homework: ReviewHook | None = None,
+    homework_reviews: Sequence[HomeworkReviewIn | Mapping[str, Any]] = (),
+    sign: bool = False,
     today: date | None = None,
 ) -> SessionView:
-    """Save a new draft note with its ratings (and homework review) in one transaction.
+    """Save a new note with its ratings, review homework and (`sign`) sign it, all in
+    one transaction: a refusal anywhere saves nothing.
 
     `today`: the counsellor's local date (a later session date is refused)."""
     given = parse(SessionIn, data, today=today)
@@ -131,7 +128,7 @@ def record_session(
         couple = _editable_couple(session, actor, couple_id)
         row = SessionRow(couple_id=couple.id, counsellor_id=actor.id, status=NoteStatus.DRAFT)
         session.add(row)
-        _save_draft(session, actor, couple, row, given, review_homework)
+        _save_draft(session, actor, couple, row, given, homework_reviews)
         audit.record(
             session,
             actor,
@@ -144,6 +141,8 @@ def record_session(
                 "risk_raised": given.risk_raised,
             },
         )
+        if sign:
+            _sign(session, actor, row, couple)
         session_id = row.id
     return get_session(db, actor, session_id)
 
@@ -155,14 +154,16 @@ def update_draft(
     data: SessionIn | Mapping[str, Any],
     *,
     expected_version: int,
-    review_homework: ReviewHook | None = None,
+    homework_reviews: Sequence[HomeworkReviewIn | Mapping[str, Any]] = (),
+    sign: bool = False,
     today: date | None = None,
 ) -> SessionView:
+    """Save the author's draft, review homework and (`sign`) sign it, in one transaction."""
     given = parse(SessionIn, data, today=today)
     with db.transaction() as session:
         row, couple = _own_draft(session, actor, session_id, expected_version, "edit")
         row.updated_at = utcnow()
-        _save_draft(session, actor, couple, row, given, review_homework)
+        _save_draft(session, actor, couple, row, given, homework_reviews)
         audit.record(
             session,
             actor,
@@ -171,6 +172,8 @@ def update_draft(
             row.id,
             {"case_code": couple.case_code},
         )
+        if sign:
+            _sign(session, actor, row, couple)
     return get_session(db, actor, session_id)
 
 
@@ -178,25 +181,7 @@ def sign(db: Database, actor: Actor, session_id: int, *, expected_version: int) 
     """Lock the note: from now on only addenda."""
     with db.transaction() as session:
         row, couple = _own_draft(session, actor, session_id, expected_version, "sign")
-        empty = [
-            label
-            for label, text in (
-                ("Data", row.note_data),
-                ("Assessment", row.note_assessment),
-                ("Plan", row.note_plan),
-            )
-            if not text.strip()
-        ]
-        if empty:
-            raise ValidationError(
-                f"A note needs every DAP section before signing; empty: {', '.join(empty)}."
-            )
-        row.status = NoteStatus.SIGNED
-        row.signed_at = utcnow()
-        row.signed_by_id = actor.id
-        audit.record(
-            session, actor, "session_signed", "session", row.id, {"case_code": couple.case_code}
-        )
+        _sign(session, actor, row, couple)
     return get_session(db, actor, session_id)
 
 
@@ -362,15 +347,38 @@ def _save_draft(
     couple: Couple,
     row: SessionRow,
     given: SessionIn,
-    review_homework: ReviewHook | None,
+    reviews: Sequence[HomeworkReviewIn | Mapping[str, Any]],
 ) -> None:
     """Note, ratings and homework review of a draft, in the caller's transaction."""
     _check_date(couple, given.session_date)
     _apply(row, given)
     session.flush()
     _replace_ratings(session, actor, couple, row, given)
-    if review_homework is not None:
-        review_homework(session, actor, couple.id, given.session_date)
+    if reviews:
+        homework.apply_reviews(session, actor, couple.id, reviews, given.session_date)
+
+
+def _sign(session: OrmSession, actor: Actor, row: SessionRow, couple: Couple) -> None:
+    """Sign the caller's draft (just saved or loaded) in the caller's transaction."""
+    empty = [
+        label
+        for label, text in (
+            ("Data", row.note_data),
+            ("Assessment", row.note_assessment),
+            ("Plan", row.note_plan),
+        )
+        if not text.strip()
+    ]
+    if empty:
+        raise ValidationError(
+            f"A note needs every DAP section before signing; empty: {', '.join(empty)}."
+        )
+    row.status = NoteStatus.SIGNED
+    row.signed_at = utcnow()
+    row.signed_by_id = actor.id
+    audit.record(
+        session, actor, "session_signed", "session", row.id, {"case_code": couple.case_code}
+    )
 
 
 def _check_date(couple: Couple, day: date) -> None:

@@ -24,7 +24,7 @@ from core.errors import (
 )
 from core.models import Addendum, AuditEvent, Measurement
 from core.models import Session as SessionRow
-from core.services import audit, couples, sessions
+from core.services import audit, couples, exercises, homework, sessions
 from core.services.access import Actor
 from core.services.couples import CoupleView
 from core.services.sessions import (
@@ -35,6 +35,7 @@ from core.services.sessions import (
     excerpt,
 )
 from tests.conftest import Team
+from tests.homework_support import homework_form
 
 TODAY = date(2026, 11, 24)
 INTAKE = date(2026, 9, 1)
@@ -332,31 +333,39 @@ def test_unknown_couple_is_not_found(db: Database, team: Team) -> None:
         sessions.record_session(db, team.alice, 9999, session_form())
 
 
-def test_review_homework_hook_runs_in_the_same_transaction(
-    db: Database, team: Team, kit_and_lou: CoupleView
+def test_homework_reviews_run_in_the_same_transaction(
+    db: Database, team: Team, kit_and_lou: CoupleView, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[tuple[int, int, date]] = []
 
-    def review(session: OrmSession, actor: Actor, couple_id: int, day: date) -> None:
+    def review(session: OrmSession, actor: Actor, couple_id: int, reviews: Any, day: date) -> None:
         calls.append((actor.id, couple_id, day))
         audit.record(session, actor, "homework_reviewed", "couple", couple_id)
 
-    sessions.record_session(db, team.alice, kit_and_lou.id, session_form(), review_homework=review)
+    monkeypatch.setattr(homework, "apply_reviews", review)
+    sessions.record_session(
+        db, team.alice, kit_and_lou.id, session_form(), homework_reviews=[{"assignment_id": 1}]
+    )
     assert calls == [(team.alice.id, kit_and_lou.id, SESSION_DAY)]
     assert len(_events(db, "homework_reviewed")) == 1
 
 
 def test_a_failing_homework_review_saves_nothing(
-    db: Database, team: Team, kit_and_lou: CoupleView
+    db: Database, team: Team, kit_and_lou: CoupleView, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def review(session: OrmSession, actor: Actor, couple_id: int, day: date) -> None:
+    def review(session: OrmSession, actor: Actor, couple_id: int, reviews: Any, day: date) -> None:
         audit.record(session, actor, "homework_reviewed", "couple", couple_id)
         raise ValidationError("Give a reason for skipping.")
 
+    monkeypatch.setattr(homework, "apply_reviews", review)
     before = _counts(db)
     with pytest.raises(ValidationError, match="Give a reason for skipping"):
         sessions.record_session(
-            db, team.alice, kit_and_lou.id, session_form(), review_homework=review
+            db,
+            team.alice,
+            kit_and_lou.id,
+            session_form(),
+            homework_reviews=[{"assignment_id": 1}],
         )
     assert _counts(db) == before
 
@@ -534,6 +543,122 @@ def test_a_signed_note_cannot_be_edited_or_signed_again(
     assert _counts(db) == before
     assert _stored_note(db, signed.id).note_data == signed.note_data
     assert _measurement_totals(db, signed.id) == sorted(TOTALS.values())
+
+
+# --- saving and signing in one transaction ---------------------------------------------------
+
+
+def test_record_and_sign_in_one_transaction(
+    db: Database, team: Team, kit_and_lou: CoupleView
+) -> None:
+    signed = sessions.record_session(db, team.alice, kit_and_lou.id, session_form(), sign=True)
+
+    assert signed.is_signed and signed.version == 2
+    assert _stored_note(db, signed.id).signed_by_id == team.alice.id
+    assert _measurement_totals(db, signed.id) == sorted(TOTALS.values())
+    assert len(_events(db, "session_recorded")) == len(_events(db, "session_signed")) == 1
+
+
+def test_a_refused_signature_saves_no_draft(
+    db: Database, team: Team, kit_and_lou: CoupleView
+) -> None:
+    before = _counts(db)
+    with pytest.raises(ValidationError, match="empty: Plan"):
+        sessions.record_session(
+            db, team.alice, kit_and_lou.id, session_form(note_plan=" "), sign=True
+        )
+    assert _counts(db) == before
+    assert sessions.list_sessions(db, team.alice, kit_and_lou.id) == []
+
+
+def test_update_and_sign_together_or_not_at_all(
+    db: Database, team: Team, kit_and_lou: CoupleView
+) -> None:
+    draft = sessions.record_session(db, team.alice, kit_and_lou.id, session_form(note_plan=""))
+    with pytest.raises(ValidationError, match="empty: Data"):
+        sessions.update_draft(
+            db,
+            team.alice,
+            draft.id,
+            session_form(note_data="", note_plan="Now planned."),
+            expected_version=draft.version,
+            sign=True,
+        )
+    kept = sessions.get_session(db, team.alice, draft.id)
+    assert (kept.version, kept.note_plan, kept.status) == (draft.version, "", NoteStatus.DRAFT)
+
+    signed = sessions.update_draft(
+        db,
+        team.alice,
+        draft.id,
+        session_form(note_plan="Now planned."),
+        expected_version=draft.version,
+        sign=True,
+    )
+    assert signed.is_signed and signed.note_plan == "Now planned."
+    assert [e.entity_id for e in _events(db, "session_signed")] == [str(draft.id)]
+
+
+def _homework_due(db: Database, team: Team, couple: CoupleView) -> homework.AssignmentView:
+    exercises.sync_catalogue(db)
+    return homework.assign(
+        db,
+        team.alice,
+        couple.id,
+        homework_form(
+            db,
+            "state-of-the-union",
+            assigned_on=SESSION_DAY - timedelta(days=7),
+            due_on=SESSION_DAY,
+        ),
+    )
+
+
+def _review(talk: homework.AssignmentView) -> dict[str, Any]:
+    return {
+        "assignment_id": talk.id,
+        "status": "done",
+        "answers": {"A": {talk.prompts[0]: "We did it on Sunday."}},
+        "comment": "Kept to the time limit.",
+        "expected_version": talk.version,
+    }
+
+
+def test_homework_reviews_and_the_signature_land_together(
+    db: Database, team: Team, kit_and_lou: CoupleView
+) -> None:
+    talk = _homework_due(db, team, kit_and_lou)
+    signed = sessions.record_session(
+        db,
+        team.alice,
+        kit_and_lou.id,
+        session_form(),
+        homework_reviews=[_review(talk)],
+        sign=True,
+    )
+    reviewed = homework.assignment(db, team.alice, talk.id)
+    assert signed.is_signed
+    assert reviewed.status.value == "done" and reviewed.completions == 1
+
+
+def test_a_refused_signature_keeps_the_homework_unreviewed(
+    db: Database, team: Team, kit_and_lou: CoupleView
+) -> None:
+    talk = _homework_due(db, team, kit_and_lou)
+    before = _counts(db)
+    with pytest.raises(ValidationError, match="empty: Assessment"):
+        sessions.record_session(
+            db,
+            team.alice,
+            kit_and_lou.id,
+            session_form(note_assessment=""),
+            homework_reviews=[_review(talk)],
+            sign=True,
+        )
+    unchanged = homework.assignment(db, team.alice, talk.id)
+    assert unchanged.status is talk.status and unchanged.completions == 0
+    assert unchanged.version == talk.version
+    assert _counts(db) == before
 
 
 # --- the lock below the services: ORM guard ---------------------------------------------------
