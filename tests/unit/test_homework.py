@@ -38,8 +38,8 @@ from tests.homework_support import (
     homework_form,
     open_concern,
 )
+from tests.sessions_support import session_form
 from tests.unit.test_exercises import custom_form
-from tests.unit.test_sessions import session_form
 
 WEEK = timedelta(days=7)
 DAY = timedelta(days=1)
