@@ -342,7 +342,9 @@ class Measurement(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id"))
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
-    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"), nullable=True)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sessions.id"), nullable=True, index=True
+    )
     instrument: Mapped[str] = mapped_column(String(32))
     measured_on: Mapped[date] = mapped_column(Date)
     items: Mapped[dict[str, float]] = mapped_column(JSON)

@@ -73,12 +73,18 @@ with st.form(key):
 
 if save_draft or sign_now:
     values = {**note, "attendees": attendees, "ratings": ratings}
-    # Homework reviewed here is saved in the note's transaction: both or neither.
-    hook = homework.review_hook([review for review in reviews if review is not None])
+    # Note, ratings, homework reviews and signing: one transaction, all or nothing.
+    reviewed = [review for review in reviews if review is not None]
     if draft is None:
         saved = ui.attempt(
             lambda: sessions.record_session(
-                db, user, couple.id, values, review_homework=hook, today=ui.local_today()
+                db,
+                user,
+                couple.id,
+                values,
+                homework_reviews=reviewed,
+                sign=sign_now,
+                today=ui.local_today(),
             )
         )
     else:
@@ -89,18 +95,11 @@ if save_draft or sign_now:
                 draft.id,
                 values,
                 expected_version=draft.version,
-                review_homework=hook,
+                homework_reviews=reviewed,
+                sign=sign_now,
                 today=ui.local_today(),
             )
         )
-    if saved is not None and sign_now:
-        signed = ui.attempt(
-            lambda: sessions.sign(db, user, saved.id, expected_version=saved.version)
-        )
-        if signed is None:
-            st.info("The note was saved as a draft; complete it and sign it from here.")
-            st.query_params["session"] = str(saved.id)
-            saved = None
     if saved is not None:
         ui.forget_widgets(key)
         ui.flash(

@@ -9,14 +9,13 @@ from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Integer, Select, cast, func, or_, select
+from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.db import Database, like_pattern
+from core.db import Database
 from core.domain import (
-    COUPLE_STATUS_LABELS,
     STATUS_TRANSITIONS,
     BreachPattern,
     BreachType,
@@ -27,29 +26,19 @@ from core.domain import (
 from core.errors import ConflictError, NotFound, ValidationError
 from core.models import Counsellor, Couple, CoupleBreach, Partner, utcnow
 from core.models import Session as SessionRow
+from core.queries.caseload import CASELOAD_COLUMNS as CASELOAD_COLUMNS
+from core.queries.caseload import caseload_frame
 from core.schemas import CoupleIn, PartnerIn, StatusChangeIn, parse
-from core.services import audit, safety
+from core.services import audit
 from core.services.access import (
     Actor,
+    caseload_scope,
     load_couple,
     require_active,
     require_edit,
     require_role,
     require_view,
 )
-
-CASELOAD_COLUMNS = [
-    "couple_id",
-    "case_code",
-    "partners",
-    "counsellor",
-    "status",
-    "safety_concern",
-    "intake_date",
-    "weeks_in_care",
-    "last_session",
-    "sessions",
-]
 
 
 @dataclass(frozen=True)
@@ -261,69 +250,14 @@ def caseload(
     """One row per couple the actor may see, filtered in the database."""
     with db.read() as session:
         require_active(session, actor)
-        result = session.execute(_caseload_query(actor, statuses, counsellor_ids, search))
-        frame = pd.DataFrame(result.all(), columns=list(result.keys()))
-    frame["partners"] = frame.pop("partner_a") + " & " + frame.pop("partner_b")
-    frame["safety_concern"] = frame["safety_concern"].astype(bool)
-    intake = pd.to_datetime(frame["intake_date"])
-    frame["weeks_in_care"] = ((pd.Timestamp(today) - intake).dt.days // 7).clip(lower=0)
-    frame["sessions"] = frame["sessions"].fillna(0).astype(int)
-    frame["last_session"] = frame["last_session"].astype("object")
-    frame["status"] = frame["status"].map(lambda status: COUPLE_STATUS_LABELS[CoupleStatus(status)])
-    return frame[CASELOAD_COLUMNS]
-
-
-def _caseload_query(
-    actor: Actor,
-    statuses: list[CoupleStatus] | None,
-    counsellor_ids: list[int] | None,
-    search: str,
-) -> Select[Any]:
-    partner_a, partner_b = aliased(Partner), aliased(Partner)
-    visits = (
-        select(
-            SessionRow.couple_id,
-            func.count(SessionRow.id).label("sessions"),
-            func.max(SessionRow.session_date).label("last_session"),
+        return caseload_frame(
+            session,
+            caseload_scope(actor),
+            today=today,
+            statuses=statuses,
+            counsellor_ids=counsellor_ids,
+            search=search,
         )
-        .group_by(SessionRow.couple_id)
-        .subquery()
-    )
-    query = (
-        select(
-            Couple.id.label("couple_id"),
-            Couple.case_code,
-            partner_a.name.label("partner_a"),
-            partner_b.name.label("partner_b"),
-            Counsellor.display_name.label("counsellor"),
-            Couple.status,
-            Couple.id.in_(safety.open_concern_query()).label("safety_concern"),
-            Couple.intake_date,
-            visits.c.last_session,
-            visits.c.sessions,
-        )
-        .join(Counsellor, Counsellor.id == Couple.counsellor_id)
-        .join(partner_a, (partner_a.couple_id == Couple.id) & (partner_a.label == "A"))
-        .join(partner_b, (partner_b.couple_id == Couple.id) & (partner_b.label == "B"))
-        .outerjoin(visits, visits.c.couple_id == Couple.id)
-        .order_by(Couple.case_code)
-    )
-    if not actor.sees_every_caseload:
-        query = query.where(Couple.counsellor_id == actor.id)
-    if statuses:
-        query = query.where(Couple.status.in_(statuses))
-    if counsellor_ids:
-        query = query.where(Couple.counsellor_id.in_(counsellor_ids))
-    if term := search.strip():
-        pattern = like_pattern(term)
-        query = query.where(
-            or_(
-                Couple.case_code.ilike(pattern, escape="\\"),
-                partner_a.name.ilike(pattern, escape="\\"),
-                partner_b.name.ilike(pattern, escape="\\"),
-            )
-        )
-    return query
 
 
 @contextmanager

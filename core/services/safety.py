@@ -15,6 +15,7 @@ from core.domain import CONCERN_LABELS, ScreenStatus
 from core.errors import NotFound, ValidationError
 from core.measures import PCPTSD5
 from core.models import Measurement, Partner, SafetyScreen, utcnow
+from core.queries.safety import open_concern_couples
 from core.schemas import ScreenIn, parse
 from core.services import audit
 from core.services.access import (
@@ -167,12 +168,7 @@ def has_open_concern(session: Session, couple_id: int) -> bool:
 
 def open_concern_query() -> Any:
     """Couple ids with an open concern, as a subquery for caseload listings."""
-    return (
-        select(Partner.couple_id)
-        .join(SafetyScreen, SafetyScreen.partner_id == Partner.id)
-        .where(SafetyScreen.status == ScreenStatus.OPEN)
-        .distinct()
-    )
+    return open_concern_couples()
 
 
 def _view(screen: SafetyScreen, partner: Partner) -> ScreenView:

@@ -1,4 +1,6 @@
-"""Session notes (DAP), in-session ratings, signing, addenda, unsigned lists and search.
+"""Session notes (DAP), in-session ratings, signing, addenda, unsigned lists and search:
+the use cases (access, rules, writes, audit). The SELECTs and view objects live in
+core.queries.sessions.
 
 A signed note is a clinical record: nothing here updates its text or ratings;
 later additions are dated addenda. The ORM and the database refuse such
@@ -7,35 +9,38 @@ updates as well (core.models, migration 0002).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, literal_column, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as OrmSession
 
-from core.db import Database, like_pattern
-from core.domain import Attendees, CoupleStatus, Modality, NoteStatus, Role
+from core.db import Database
+from core.domain import Attendees, CoupleStatus, NoteStatus, Role
 from core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from core.measures import Instrument, instrument, session_instruments
-from core.models import Addendum, Counsellor, Couple, Measurement, Partner, utcnow
+from core.models import Addendum, Couple, Measurement, Partner, utcnow
 from core.models import Session as SessionRow
-from core.schemas import AddendumIn, Ratings, SessionIn, parse
-from core.services import audit
+from core.queries import sessions as queries
+from core.queries.sessions import EXCERPT_RADIUS as EXCERPT_RADIUS
+from core.queries.sessions import PREVIEW_CHARS as PREVIEW_CHARS
+from core.queries.sessions import UNSIGNED_AFTER_DAYS, SessionView
+from core.queries.sessions import AddendumView as AddendumView
+from core.queries.sessions import RatingView as RatingView
+from core.queries.sessions import excerpt as excerpt
+from core.queries.sessions import note_text as note_text
+from core.schemas import AddendumIn, HomeworkReviewIn, Ratings, SessionIn, parse
+from core.services import audit, homework
 from core.services.access import (
     Actor,
+    caseload_scope,
     load_couple,
     require_active,
     require_edit,
     require_view,
 )
-
-PREVIEW_CHARS = 140
-EXCERPT_RADIUS = 60
-UNSIGNED_AFTER_DAYS = 3
 
 
 def attending_labels(attendees: Attendees) -> tuple[str, ...]:
@@ -44,86 +49,18 @@ def attending_labels(attendees: Attendees) -> tuple[str, ...]:
     ]
 
 
-@dataclass(frozen=True)
-class RatingView:
-    partner_label: str
-    instrument: str
-    items: dict[str, float]
-    total: float
-
-
-@dataclass(frozen=True)
-class AddendumView:
-    author: str
-    created_at: datetime
-    text: str
-
-
-@dataclass(frozen=True)
-class SessionView:
-    id: int
-    couple_id: int
-    case_code: str
-    author_id: int
-    author: str
-    session_date: date
-    duration_minutes: int
-    modality: Modality
-    attendees: Attendees
-    note_data: str
-    note_assessment: str
-    note_plan: str
-    risk_raised: bool
-    risk_text: str
-    status: NoteStatus
-    signed_at: datetime | None
-    cosigned_by: str | None
-    cosigned_at: datetime | None
-    version: int
-    ratings: tuple[RatingView, ...]
-    addenda: tuple[AddendumView, ...]
-
-    @property
-    def is_signed(self) -> bool:
-        return self.status is NoteStatus.SIGNED
-
-    @property
-    def preview(self) -> str:
-        return _preview(self.note_data or self.note_assessment or self.note_plan)
-
-    def as_form(self) -> dict[str, Any]:
-        ratings: dict[str, dict[str, dict[str, float]]] = {}
-        for rating in self.ratings:
-            ratings.setdefault(rating.partner_label, {})[rating.instrument] = rating.items
-        return {
-            "session_date": self.session_date,
-            "duration_minutes": self.duration_minutes,
-            "modality": self.modality,
-            "attendees": self.attendees,
-            "note_data": self.note_data,
-            "note_assessment": self.note_assessment,
-            "note_plan": self.note_plan,
-            "risk_raised": self.risk_raised,
-            "risk_text": self.risk_text,
-            "ratings": ratings,
-        }
-
-
-# A hook the homework service plugs into, so reviewing homework shares the note's
-# transaction without this module knowing homework's rules.
-ReviewHook = Callable[[OrmSession, Actor, int, date], None]
-
-
 def record_session(
     db: Database,
     actor: Actor,
     couple_id: int,
     data: SessionIn | Mapping[str, Any],
     *,
-    review_homework: ReviewHook | None = None,
+    homework_reviews: Sequence[HomeworkReviewIn | Mapping[str, Any]] = (),
+    sign: bool = False,
     today: date | None = None,
 ) -> SessionView:
-    """Save a new draft note with its ratings (and homework review) in one transaction.
+    """Save a new note with its ratings, review homework and (`sign`) sign it, all in
+    one transaction: a refusal anywhere saves nothing.
 
     `today`: the counsellor's local date (a later session date is refused)."""
     given = parse(SessionIn, data, today=today)
@@ -131,7 +68,7 @@ def record_session(
         couple = _editable_couple(session, actor, couple_id)
         row = SessionRow(couple_id=couple.id, counsellor_id=actor.id, status=NoteStatus.DRAFT)
         session.add(row)
-        _save_draft(session, actor, couple, row, given, review_homework)
+        _save_draft(session, actor, couple, row, given, homework_reviews)
         audit.record(
             session,
             actor,
@@ -144,6 +81,8 @@ def record_session(
                 "risk_raised": given.risk_raised,
             },
         )
+        if sign:
+            _sign(session, actor, row, couple)
         session_id = row.id
     return get_session(db, actor, session_id)
 
@@ -155,14 +94,16 @@ def update_draft(
     data: SessionIn | Mapping[str, Any],
     *,
     expected_version: int,
-    review_homework: ReviewHook | None = None,
+    homework_reviews: Sequence[HomeworkReviewIn | Mapping[str, Any]] = (),
+    sign: bool = False,
     today: date | None = None,
 ) -> SessionView:
+    """Save the author's draft, review homework and (`sign`) sign it, in one transaction."""
     given = parse(SessionIn, data, today=today)
     with db.transaction() as session:
         row, couple = _own_draft(session, actor, session_id, expected_version, "edit")
         row.updated_at = utcnow()
-        _save_draft(session, actor, couple, row, given, review_homework)
+        _save_draft(session, actor, couple, row, given, homework_reviews)
         audit.record(
             session,
             actor,
@@ -171,6 +112,8 @@ def update_draft(
             row.id,
             {"case_code": couple.case_code},
         )
+        if sign:
+            _sign(session, actor, row, couple)
     return get_session(db, actor, session_id)
 
 
@@ -178,25 +121,7 @@ def sign(db: Database, actor: Actor, session_id: int, *, expected_version: int) 
     """Lock the note: from now on only addenda."""
     with db.transaction() as session:
         row, couple = _own_draft(session, actor, session_id, expected_version, "sign")
-        empty = [
-            label
-            for label, text in (
-                ("Data", row.note_data),
-                ("Assessment", row.note_assessment),
-                ("Plan", row.note_plan),
-            )
-            if not text.strip()
-        ]
-        if empty:
-            raise ValidationError(
-                f"A note needs every DAP section before signing; empty: {', '.join(empty)}."
-            )
-        row.status = NoteStatus.SIGNED
-        row.signed_at = utcnow()
-        row.signed_by_id = actor.id
-        audit.record(
-            session, actor, "session_signed", "session", row.id, {"case_code": couple.case_code}
-        )
+        _sign(session, actor, row, couple)
     return get_session(db, actor, session_id)
 
 
@@ -260,91 +185,35 @@ def get_session(db: Database, actor: Actor, session_id: int) -> SessionView:
         assert couple is not None
         if row.counsellor_id != actor.id:  # authors keep their own notes after a reassignment
             require_view(actor, couple)
-        return _view(session, row, couple)
+        view = queries.note(session, session_id)
+        assert view is not None
+        return view
 
 
 def list_sessions(db: Database, actor: Actor, couple_id: int) -> list[SessionView]:
-    """Newest first, with ratings and addenda."""
+    """Newest first, with ratings and addenda (a fixed number of statements)."""
     with db.read() as session:
         couple = load_couple(session, couple_id)
         require_view(actor, couple)
-        rows = session.scalars(
-            select(SessionRow)
-            .where(SessionRow.couple_id == couple_id)
-            .order_by(SessionRow.session_date.desc(), SessionRow.id.desc())
-        ).all()
-        return [_view(session, row, couple) for row in rows]
+        return queries.timeline(session, couple_id)
 
 
 def unsigned_notes(
     db: Database, actor: Actor, *, today: date, older_than_days: int = UNSIGNED_AFTER_DAYS
 ) -> pd.DataFrame:
-    """The actor's own drafts older than the limit, oldest first."""
-    cutoff = today - timedelta(days=older_than_days)
+    """The actor's own unsigned notes (queries.sessions.unsigned), oldest first."""
     with db.read() as session:
-        rows = session.execute(
-            select(SessionRow.id, Couple.case_code, SessionRow.session_date)
-            .join(Couple, Couple.id == SessionRow.couple_id)
-            .where(
-                SessionRow.counsellor_id == actor.id,
-                SessionRow.status == NoteStatus.DRAFT,
-                SessionRow.session_date < cutoff,
-            )
-            .order_by(SessionRow.session_date)
-        ).all()
-    frame = pd.DataFrame(rows, columns=["session_id", "case_code", "session_date"])
-    frame["days_unsigned"] = [(today - d).days for d in frame["session_date"]]
-    return frame
+        return queries.unsigned_by_author(session, actor.id, today, older_than_days)
 
 
 def search_notes(db: Database, actor: Actor, query: str, *, limit: int = 50) -> pd.DataFrame:
     """Case-insensitive search over the notes of couples the actor may see."""
     term = query.strip()
-    columns = ["session_id", "case_code", "session_date", "status", "excerpt"]
     if len(term) < 2:
         raise ValidationError("Type at least two characters to search the notes.")
-    text = note_text()
-    statement = (
-        select(SessionRow.id, Couple.case_code, SessionRow.session_date, SessionRow.status, text)
-        .join(Couple, Couple.id == SessionRow.couple_id)
-        .where(text.ilike(like_pattern(term), escape="\\"))
-        .order_by(SessionRow.session_date.desc())
-        .limit(limit)
-    )
-    if not actor.sees_every_caseload:
-        statement = statement.where(Couple.counsellor_id == actor.id)
     with db.read() as session:
         require_active(session, actor)
-        rows = session.execute(statement).all()
-    return pd.DataFrame(
-        [
-            (sid, code, day, NoteStatus(status).value, excerpt(body, term))
-            for sid, code, day, status, body in rows
-        ],
-        columns=columns,
-    )
-
-
-def note_text() -> Any:
-    """The searchable text of a note: the exact expression of the PostgreSQL trigram
-    index (migration 0002), spaces inlined so the planner can use that index."""
-    space = literal_column("' '")
-    return SessionRow.note_data + space + SessionRow.note_assessment + space + SessionRow.note_plan
-
-
-def excerpt(text: str, term: str, radius: int = EXCERPT_RADIUS) -> str:
-    """The words around the first case-insensitive match, with ellipses where cut."""
-    flat = " ".join(text.split())
-    match = re.search(re.escape(term), flat, re.IGNORECASE)
-    if match is None:
-        return _preview(flat)
-    start, end = max(0, match.start() - radius), min(len(flat), match.end() + radius)
-    return ("…" if start else "") + flat[start:end] + ("…" if end < len(flat) else "")
-
-
-def _preview(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "…"
+        return queries.search(session, caseload_scope(actor), term, limit=limit)
 
 
 def _editable_couple(session: OrmSession, actor: Actor, couple_id: int) -> Couple:
@@ -362,15 +231,38 @@ def _save_draft(
     couple: Couple,
     row: SessionRow,
     given: SessionIn,
-    review_homework: ReviewHook | None,
+    reviews: Sequence[HomeworkReviewIn | Mapping[str, Any]],
 ) -> None:
     """Note, ratings and homework review of a draft, in the caller's transaction."""
     _check_date(couple, given.session_date)
     _apply(row, given)
     session.flush()
     _replace_ratings(session, actor, couple, row, given)
-    if review_homework is not None:
-        review_homework(session, actor, couple.id, given.session_date)
+    if reviews:
+        homework.apply_reviews(session, actor, couple.id, reviews, given.session_date)
+
+
+def _sign(session: OrmSession, actor: Actor, row: SessionRow, couple: Couple) -> None:
+    """Sign the caller's draft (just saved or loaded) in the caller's transaction."""
+    empty = [
+        label
+        for label, text in (
+            ("Data", row.note_data),
+            ("Assessment", row.note_assessment),
+            ("Plan", row.note_plan),
+        )
+        if not text.strip()
+    ]
+    if empty:
+        raise ValidationError(
+            f"A note needs every DAP section before signing; empty: {', '.join(empty)}."
+        )
+    row.status = NoteStatus.SIGNED
+    row.signed_at = utcnow()
+    row.signed_by_id = actor.id
+    audit.record(
+        session, actor, "session_signed", "session", row.id, {"case_code": couple.case_code}
+    )
 
 
 def _check_date(couple: Couple, day: date) -> None:
@@ -477,53 +369,3 @@ def _load(session: OrmSession, session_id: int) -> SessionRow:
     if row is None:
         raise NotFound("That session does not exist.")
     return row
-
-
-def _view(session: OrmSession, row: SessionRow, couple: Couple) -> SessionView:
-    names = dict(
-        session.execute(
-            select(Counsellor.id, Counsellor.display_name).where(
-                Counsellor.id.in_(
-                    {row.counsellor_id, row.cosigned_by_id or 0}
-                    | {a.author_id for a in row.addenda}
-                )
-            )
-        ).all()
-    )
-    labels = dict(
-        session.execute(
-            select(Partner.id, Partner.label).where(Partner.couple_id == couple.id)
-        ).all()
-    )
-    ratings = session.scalars(
-        select(Measurement)
-        .where(Measurement.session_id == row.id)
-        .order_by(Measurement.partner_id, Measurement.instrument)
-    ).all()
-    return SessionView(
-        id=row.id,
-        couple_id=couple.id,
-        case_code=couple.case_code,
-        author_id=row.counsellor_id,
-        author=names.get(row.counsellor_id, "?"),
-        session_date=row.session_date,
-        duration_minutes=row.duration_minutes,
-        modality=Modality(row.modality),
-        attendees=Attendees(row.attendees),
-        note_data=row.note_data,
-        note_assessment=row.note_assessment,
-        note_plan=row.note_plan,
-        risk_raised=row.risk_raised,
-        risk_text=row.risk_text,
-        status=NoteStatus(row.status),
-        signed_at=row.signed_at,
-        cosigned_by=names.get(row.cosigned_by_id) if row.cosigned_by_id else None,
-        cosigned_at=row.cosigned_at,
-        version=row.version,
-        ratings=tuple(
-            RatingView(labels[m.partner_id], m.instrument, dict(m.items), m.total) for m in ratings
-        ),
-        addenda=tuple(
-            AddendumView(names.get(a.author_id, "?"), a.created_at, a.text) for a in row.addenda
-        ),
-    )

@@ -12,7 +12,7 @@ REVIEW_CHOICES = {"": "Not reviewed today", "done": "Done", "skipped": "Skipped"
 
 def show(view: homework.AssignmentView) -> dict[str, object] | None:
     """Outcome, skip reason, each partner's answers and a comment, in the shape
-    homework.review_hook takes; None if nothing was touched."""
+    sessions.record_session(homework_reviews=...) takes; None if nothing was touched."""
     st.markdown(
         f"**{view.exercise_title}** · for {view.target_label} · due {ui.show_date(view.due_on)}"
     )

@@ -87,7 +87,7 @@ def test_missing_ratings_keep_the_input_and_save_nothing(
     assert at.text_area[0].value == "Only the note, no ratings."
 
 
-def test_save_and_sign_with_an_empty_section_keeps_a_draft(
+def test_save_and_sign_with_an_empty_section_saves_nothing_and_keeps_the_input(
     open_app: OpenApp, page_team: Team, page_db: Database
 ) -> None:
     couple = a_couple(page_db, page_team)
@@ -98,8 +98,9 @@ def test_save_and_sign_with_an_empty_section_keeps_a_draft(
     fill_ratings(at, key, "B")
     at = click(at, "Save and sign")
     assert any("empty: Assessment, Plan" in e for e in texts(at, "error"))
-    saved = sessions.list_sessions(page_db, page_team.alice, couple.id)
-    assert [s.status for s in saved] == [NoteStatus.DRAFT]
+    # Saving and signing is one transaction: a refused signature saves no draft.
+    assert sessions.list_sessions(page_db, page_team.alice, couple.id) == []
+    assert at.text_area[0].value == "Data only."
 
 
 def test_sessions_tab_signs_a_draft_after_confirmation(

@@ -53,7 +53,6 @@ from core.services.homework.working import (
     apply_reviews,
     record_completion,
     review,
-    review_hook,
     set_status,
 )
 
@@ -90,7 +89,6 @@ __all__ = [
     "overdue_query",
     "record_completion",
     "review",
-    "review_hook",
     "set_status",
     "split_current",
     "suggestions",

@@ -320,15 +320,3 @@ def apply_reviews(
         _flush(session, opened)
         views.append(queries.assignment_view(session, item.assignment_id))
     return views
-
-
-def review_hook(
-    reviews: Sequence[HomeworkReviewIn | Mapping[str, Any]],
-) -> Callable[[Session, Actor, int, date], None]:
-    """`apply_reviews` in the shape `sessions.record_session(review_homework=...)` calls:
-    (session, actor, couple_id, session_date)."""
-
-    def hook(session: Session, actor: Actor, couple_id: int, on: date) -> None:
-        apply_reviews(session, actor, couple_id, reviews, on)
-
-    return hook

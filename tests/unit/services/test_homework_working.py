@@ -32,7 +32,7 @@ from tests.homework_support import (
     give,
     stored,
 )
-from tests.unit.test_sessions import session_form
+from tests.sessions_support import session_form
 
 # --- status, completions, review ---
 
@@ -373,17 +373,15 @@ def test_session_note_and_homework_review_save_together(
         team.alice,
         couple.id,
         note_form(TODAY),
-        review_homework=homework.review_hook(
-            [
-                {
-                    "assignment_id": talk.id,
-                    "status": "done",
-                    "answers": {"A": {talk.prompts[0]: "We did it on Sunday."}},
-                    "comment": "Kept to the time limit.",
-                    "expected_version": talk.version,
-                }
-            ]
-        ),
+        homework_reviews=[
+            {
+                "assignment_id": talk.id,
+                "status": "done",
+                "answers": {"A": {talk.prompts[0]: "We did it on Sunday."}},
+                "comment": "Kept to the time limit.",
+                "expected_version": talk.version,
+            }
+        ],
     )
     reviewed = homework.assignment(db, team.alice, talk.id)
     assert reviewed.status is AssignmentStatus.DONE and reviewed.completions == 1
@@ -401,8 +399,8 @@ def test_a_refused_homework_review_keeps_the_note_unsaved(
             team.alice,
             couple.id,
             note_form(TODAY),
-            review_homework=homework.review_hook(
-                [{"assignment_id": talk.id, "status": "done", "expected_version": talk.version}]
-            ),
+            homework_reviews=[
+                {"assignment_id": talk.id, "status": "done", "expected_version": talk.version}
+            ],
         )
     assert count(db, SessionRow) == 0

@@ -1,0 +1,104 @@
+"""Read side of the caseload: one row per couple in scope, filtered in the database."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from core.db import like_pattern
+from core.domain import COUPLE_STATUS_LABELS, CoupleStatus
+from core.models import Counsellor, Couple, Partner
+from core.models import Session as SessionRow
+from core.queries.safety import open_concern_couples
+
+CASELOAD_COLUMNS = [
+    "couple_id",
+    "case_code",
+    "partners",
+    "counsellor",
+    "status",
+    "safety_concern",
+    "intake_date",
+    "weeks_in_care",
+    "last_session",
+    "sessions",
+]
+
+
+def caseload_frame(
+    session: Session,
+    scope: ColumnElement[bool],
+    *,
+    today: date,
+    statuses: list[CoupleStatus] | None = None,
+    counsellor_ids: list[int] | None = None,
+    search: str = "",
+) -> pd.DataFrame:
+    """The couples in `scope` (access.caseload_scope) matching the filters, by case code,
+    in CASELOAD_COLUMNS: one statement."""
+    result = session.execute(caseload_query(scope, statuses, counsellor_ids, search))
+    frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    frame["partners"] = frame.pop("partner_a") + " & " + frame.pop("partner_b")
+    frame["safety_concern"] = frame["safety_concern"].astype(bool)
+    intake = pd.to_datetime(frame["intake_date"])
+    frame["weeks_in_care"] = ((pd.Timestamp(today) - intake).dt.days // 7).clip(lower=0)
+    frame["sessions"] = frame["sessions"].fillna(0).astype(int)
+    frame["last_session"] = frame["last_session"].astype("object")
+    frame["status"] = frame["status"].map(lambda status: COUPLE_STATUS_LABELS[CoupleStatus(status)])
+    return frame[CASELOAD_COLUMNS]
+
+
+def caseload_query(
+    scope: ColumnElement[bool],
+    statuses: list[CoupleStatus] | None = None,
+    counsellor_ids: list[int] | None = None,
+    search: str = "",
+) -> Select[Any]:
+    partner_a, partner_b = aliased(Partner), aliased(Partner)
+    visits = (
+        select(
+            SessionRow.couple_id,
+            func.count(SessionRow.id).label("sessions"),
+            func.max(SessionRow.session_date).label("last_session"),
+        )
+        .group_by(SessionRow.couple_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Couple.id.label("couple_id"),
+            Couple.case_code,
+            partner_a.name.label("partner_a"),
+            partner_b.name.label("partner_b"),
+            Counsellor.display_name.label("counsellor"),
+            Couple.status,
+            Couple.id.in_(open_concern_couples()).label("safety_concern"),
+            Couple.intake_date,
+            visits.c.last_session,
+            visits.c.sessions,
+        )
+        .join(Counsellor, Counsellor.id == Couple.counsellor_id)
+        .join(partner_a, (partner_a.couple_id == Couple.id) & (partner_a.label == "A"))
+        .join(partner_b, (partner_b.couple_id == Couple.id) & (partner_b.label == "B"))
+        .outerjoin(visits, visits.c.couple_id == Couple.id)
+        .where(scope)
+        .order_by(Couple.case_code)
+    )
+    if statuses:
+        query = query.where(Couple.status.in_(statuses))
+    if counsellor_ids:
+        query = query.where(Couple.counsellor_id.in_(counsellor_ids))
+    if term := search.strip():
+        pattern = like_pattern(term)
+        query = query.where(
+            or_(
+                Couple.case_code.ilike(pattern, escape="\\"),
+                partner_a.name.ilike(pattern, escape="\\"),
+                partner_b.name.ilike(pattern, escape="\\"),
+            )
+        )
+    return query
