@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 
@@ -193,3 +194,8 @@ def transition_verb(current: CoupleStatus, target: CoupleStatus) -> str:
     if current is CoupleStatus.PAUSED and target is CoupleStatus.ACTIVE:
         return "Resume"
     return TRANSITION_VERBS[target]
+
+
+def weeks_in_care(intake: date, today: date) -> int:
+    """Whole weeks since intake (0 before it): the time axis of every progress rule."""
+    return max(0, (today - intake).days // 7)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.domain import CoupleStatus
-from core.services import couples, exercises
+from core.services import couples, exercises, homework
 from pages import ui
 from pages.components import assign_form, confirm, exercise_card, exercise_filters, exercise_form
 
@@ -112,7 +112,9 @@ else:
             )
             couple = couples.get_couple(db, user, couple_id)
             key = f"library_assign_{couple.id}_{chosen.id}"
-            assign_form.show(db, user, couple, key=key, exercise=chosen)
+            due = homework.default_due_date(db, user, couple.id, ui.local_today())
+            choices = assign_form.Choices(default_due=due, exercise=chosen)
+            assign_form.show(db, user, couple, key=key, choices=choices)
 
 # --- add ---
 if exercises.may_add(user):

@@ -22,6 +22,7 @@ from core.domain import (
     CoupleStatus,
     PartnerRole,
     Role,
+    weeks_in_care,
 )
 from core.errors import ConflictError, NotFound, ValidationError
 from core.models import Counsellor, Couple, CoupleBreach, Partner, utcnow
@@ -72,7 +73,7 @@ class CoupleView:
         return " & ".join(partner.name for partner in self.partners)
 
     def weeks_in_care(self, today: date) -> int:
-        return max(0, (today - self.intake_date).days // 7)
+        return weeks_in_care(self.intake_date, today)
 
     def as_form(self) -> dict[str, Any]:
         """The record in CoupleIn's shape, to prefill the edit form."""

@@ -10,16 +10,26 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from core import progress
+from core.adherence import adherence_by_week as weekly_adherence
 from core.db import Database
-from core.domain import NoteStatus, Role
+from core.domain import Role, weeks_in_care
 from core.measures import INSTRUMENTS
-from core.models import Session as SessionRow
+from core.models import Couple
+from core.queries import homework as homework_queries
 from core.queries import ratings as rating_queries
-from core.services import couples, homework
-from core.services.access import Actor, caseload_scope, require_active, require_role
+from core.queries import sessions as session_queries
+from core.services import couples
+from core.services.access import (
+    Actor,
+    caseload_scope,
+    load_couple,
+    require_active,
+    require_role,
+    require_view,
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,7 @@ class CoupleProgress:
     status: str
     reason: str
     asymmetry: str  # "" when none
+    adherence_by_week: pd.DataFrame  # homework adherence per partner and week (the chart)
 
 
 def ratings_stamp(db: Database) -> tuple[int, int]:
@@ -57,16 +68,23 @@ def clinic_reference(db: Database) -> ClinicReference:
 def couple_progress(
     db: Database, actor: Actor, couple_id: int, *, today: date, reference: ClinicReference
 ) -> CoupleProgress:
-    couple = couples.get_couple(db, actor, couple_id)  # access check
+    """Everything the Progress tab draws for one couple, read in one session: ratings
+    with their analysis and the homework adherence by week."""
     with db.read() as session:
+        require_active(session, actor)
+        row = load_couple(session, couple_id, selectinload(Couple.partners))
+        require_view(actor, row)
         ratings = rating_queries.measures_frame(
             session, caseload_scope(actor), couple_ids=[couple_id]
         )
+        given, done = homework_queries.adherence_inputs(session, couple_id)
+        names = {partner.label: partner.name for partner in row.partners}
+        case_code, intake = row.case_code, row.intake_date
     changes = progress.change_table(ratings, reference.constants)
     table = progress.milestones(ratings, reference.constants)
-    roster = pd.DataFrame({"couple_id": [couple.id], "case_code": [couple.case_code]})
+    roster = pd.DataFrame({"couple_id": [couple_id], "case_code": [case_code]})
     partners = progress.classify(
-        changes, table, reference.band, today_weeks=couple.weeks_in_care(today), roster=roster
+        changes, table, reference.band, today_weeks=weeks_in_care(intake, today), roster=roster
     )
     overall = progress.couple_status(partners).iloc[0]
     gap = progress.asymmetry(changes)
@@ -78,6 +96,7 @@ def couple_progress(
         status=str(overall["status"]),
         reason=str(overall["reason"]),
         asymmetry=str(gap["asymmetry_reason"].iloc[0]) if gap["asymmetry"].any() else "",
+        adherence_by_week=weekly_adherence(given, done, intake, today, names),
     )
 
 
@@ -132,18 +151,11 @@ def visible_ratings(db: Database, actor: Actor) -> pd.DataFrame:
 
 
 def _extras(db: Database, actor: Actor, couple_ids: pd.Series, today: date) -> pd.DataFrame:
-    overdue = homework.overdue_counts(db, actor, today)
+    """Overdue homework and unsigned notes per couple (one read, the actor's scope)."""
+    scope = caseload_scope(actor)
     with db.read() as session:
-        unsigned = dict(
-            session.execute(
-                select(SessionRow.couple_id, func.count(SessionRow.id))
-                .where(
-                    SessionRow.status == NoteStatus.DRAFT,
-                    SessionRow.couple_id.in_(couple_ids.tolist()),
-                )
-                .group_by(SessionRow.couple_id)
-            ).all()
-        )
+        overdue = homework_queries.overdue_counts(session, scope, today)
+        unsigned = session_queries.unsigned_counts(session, scope, today)
     frame = pd.DataFrame({"couple_id": couple_ids})
     frame["overdue_homework"] = frame["couple_id"].map(overdue).fillna(0).astype(int)
     frame["unsigned_notes"] = frame["couple_id"].map(unsigned).fillna(0).astype(int)

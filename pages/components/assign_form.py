@@ -8,8 +8,7 @@ before the page is drawn again, so the tables above already show a new assignmen
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import replace
 
 import streamlit as st
 
@@ -18,33 +17,23 @@ from core.errors import MendError
 from core.services import homework
 from core.services.access import Actor
 from core.services.couples import CoupleView
-from core.services.exercises import ExerciseView
 from core.services.homework import ConfirmationNeeded, SafetyGateError
 from pages import ui
 from pages.components import exercise_picker
-
-
-@dataclass
-class State:
-    """The form's state when it is not idle (idle keeps none); "new" is never kept."""
-
-    stage: Literal["new", "refused", "override", "confirm"]
-    message: str
-    data: dict[str, Any] = field(default_factory=dict)  # the assignment asked for
-    override: str | None = None  # the reason given for a safety override
-    confirmed: bool = False  # the role mismatch was confirmed
-    missing_reason: bool = False
+from pages.components.assign_state import Choices, State
 
 
 def show(
-    db: Database, user: Actor, couple: CoupleView, *, key: str, exercise: ExerciseView | None = None
+    db: Database, user: Actor, couple: CoupleView, *, key: str, choices: Choices
 ) -> State | None:
-    """The form (offering every exercise unless given one), then the step it waits for."""
+    """The form (offering `choices.offered` unless one exercise is given), then the step
+    it waits for."""
     today = ui.local_today()
+    exercise = choices.exercise
     names = {partner.label: partner.name for partner in couple.partners}
     with st.form(f"{key}_form"):
         if exercise is None:
-            exercise_picker.show(db, user, couple.id, key=f"{key}_exercise")
+            exercise_picker.show(choices.offered, choices.concern_open, key=f"{key}_exercise")
         else:
             st.markdown(f"**{exercise.title}** · for {couple.case_code} ({couple.partner_names})")
         st.radio(
@@ -57,7 +46,7 @@ def show(
         )
         st.date_input(
             "Due date",
-            value=homework.default_due_date(db, user, couple.id, today),
+            value=max(choices.default_due, today),
             min_value=today,
             format=ui.style().widget,
             key=f"{key}_due",

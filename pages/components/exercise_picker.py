@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import streamlit as st
 
-from core.db import Database
 from core.domain import INTENDED_ROLE_LABELS, STEP_LABELS
-from core.services import exercises, safety
-from core.services.access import Actor
 from core.services.exercises import ExerciseView
 
 
-def show(db: Database, user: Actor, couple_id: int, *, key: str) -> int | None:
-    """The chosen exercise's id (None until one is chosen); its widget state is `key`."""
-    choices = {item.id: item for item in exercises.list_exercises(db, user)}
-    concern = bool(safety.open_concerns(db, user, couple_id))
+def show(offered: Sequence[ExerciseView], concern: bool, *, key: str) -> int | None:
+    """The chosen exercise's id (None until one is chosen); its widget state is `key`.
+    `concern`: a safety concern is open, so gated exercises say they need an override."""
+    choices = {item.id: item for item in offered}
     return st.selectbox(
         "Exercise",
         list(choices),

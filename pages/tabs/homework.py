@@ -5,53 +5,59 @@ changes anything, and not while the case is closed."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import streamlit as st
 
 from core.db import Database
-from core.domain import CoupleStatus
 from core.services import homework
 from core.services.access import Actor
 from core.services.couples import CoupleView
+from core.suggestions import Suggestion
 from pages import ui
 from pages.components import assign_form, assignment_actions, assignment_text
 
 
 def render(db: Database, user: Actor, couple: CoupleView) -> None:
     today = ui.local_today()
-    may_edit = couple.counsellor_id == user.id and couple.status is not CoupleStatus.CLOSED
-    table = homework.couple_homework(db, user, couple.id, today)
-    current, history = homework.split_current(table)
+    tab = homework.homework_tab(db, user, couple.id, today)
 
     st.markdown("#### Current homework")
-    if current.empty:
+    if tab.current.empty:
         st.info(
             "No homework is open. "
-            + ("Assign an exercise below." if may_edit else "Only the couple's counsellor assigns.")
+            + (
+                "Assign an exercise below."
+                if tab.may_edit
+                else "Only the couple's counsellor assigns."
+            )
         )
     else:
-        _homework_table(current, key=f"hw_current_{couple.id}")
+        _homework_table(tab.current, key=f"hw_current_{couple.id}")
 
     st.markdown("#### Adherence")
-    _adherence(db, user, couple, today)
+    _adherence(tab.adherence)
 
-    if may_edit:
+    if tab.may_edit:
         st.markdown("#### Suggested next")
-        _suggestions(db, user, couple, today)
+        _suggestions(tab.suggestions)
         st.markdown("#### Assign homework")
-        assign_form.show(db, user, couple, key=f"hw_assign_{couple.id}")
+        choices = assign_form.Choices(
+            default_due=tab.default_due, offered=tab.exercises, concern_open=tab.concern_open
+        )
+        assign_form.show(db, user, couple, key=f"hw_assign_{couple.id}", choices=choices)
 
-    if not table.empty:
-        st.markdown("#### Work on an assignment" if may_edit else "#### Read an assignment")
-        _assignment(db, user, couple, may_edit, today)
+    if tab.has_homework:
+        st.markdown("#### Work on an assignment" if tab.may_edit else "#### Read an assignment")
+        _assignment(db, user, couple, tab, today)
 
     st.markdown("#### History")
-    if history.empty:
+    if tab.history.empty:
         st.caption("Nothing finished or skipped yet.")
     else:
-        _homework_table(history, key=f"hw_history_{couple.id}")
+        _homework_table(tab.history, key=f"hw_history_{couple.id}")
 
 
 def _homework_table(frame: Any, *, key: str) -> None:
@@ -72,8 +78,7 @@ def _homework_table(frame: Any, *, key: str) -> None:
     st.dataframe(frame, hide_index=True, key=key, column_order=list(config), column_config=config)
 
 
-def _adherence(db: Database, user: Actor, couple: CoupleView, today: date) -> None:
-    frame = homework.couple_adherence(db, user, couple.id, today)
+def _adherence(frame: Any) -> None:
     columns = st.columns(len(frame))
     for column, row in zip(columns, frame.itertuples(), strict=True):
         rate = "—" if math.isnan(row.rate) else f"{row.rate:.0%}"
@@ -89,8 +94,7 @@ def _adherence(db: Database, user: Actor, couple: CoupleView, today: date) -> No
     )
 
 
-def _suggestions(db: Database, user: Actor, couple: CoupleView, today: date) -> None:
-    suggested = homework.suggestions(db, user, couple.id, today)
+def _suggestions(suggested: Sequence[Suggestion]) -> None:
     if not suggested:
         st.caption("No further exercise fits this couple right now.")
         return
@@ -98,9 +102,11 @@ def _suggestions(db: Database, user: Actor, couple: CoupleView, today: date) -> 
         st.markdown(f"- **{item.title}** — {item.reason}")
 
 
-def _assignment(db: Database, user: Actor, couple: CoupleView, may_edit: bool, today: date) -> None:
+def _assignment(
+    db: Database, user: Actor, couple: CoupleView, tab: homework.HomeworkTab, today: date
+) -> None:
     """Pick one assignment: its text as given and, for its counsellor, the actions."""
-    views = {view.id: view for view in homework.couple_assignments(db, user, couple.id)}
+    views = {view.id: view for view in tab.assignments}
     chosen = st.selectbox(
         "Assignment",
         list(views),
@@ -110,7 +116,7 @@ def _assignment(db: Database, user: Actor, couple: CoupleView, may_edit: bool, t
     detail = homework.assignment_detail(db, user, chosen)
     ui.show_flash(f"hw_action_{chosen}")
     assignment_text.show(detail)
-    if may_edit and (saved := assignment_actions.show(db, user, detail.assignment, today)):
+    if tab.may_edit and (saved := assignment_actions.show(db, user, detail.assignment, today)):
         ui.flash(
             f"Saved: {saved.exercise_title!r} is {saved.status_label.lower()}.",
             slot=f"hw_action_{chosen}",

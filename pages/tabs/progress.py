@@ -8,7 +8,7 @@ from core import charts
 from core.db import Database
 from core.measures import INSTRUMENTS
 from core.progress import TRACKED
-from core.services import homework, progress_views
+from core.services import progress_views
 from core.services.access import Actor
 from core.services.couples import CoupleView
 from pages import ui
@@ -63,7 +63,7 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
             charts.five_cs_profile(result.ratings, case_code=couple.case_code),
             key=f"five_cs_{couple.id}",
         )
-    adherence = homework.adherence_by_week(db, user, couple.id, ui.local_today())
+    adherence = result.adherence_by_week
     if adherence.empty:
         st.caption("No homework given yet, so there is no adherence to chart.")
     else:
