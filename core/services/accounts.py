@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.config import load_settings
@@ -36,6 +36,8 @@ DEMO_PASSWORDS = frozenset(password for *_, password in DEMO_ACCOUNTS)
 COMMON_PASSWORDS = frozenset(
     {"password123", "password12", "1234567890", "qwertyuiop", "letmein123", "changeme12"}
 )
+
+WRONG_LOGIN = "Wrong username or password."
 
 # What the command line acts as when it creates the first admin.
 SYSTEM = Actor(id=0, username="system", display_name="System", role=Role.ADMIN)
@@ -77,80 +79,113 @@ def _check_password_policy(password: str) -> None:
 def authenticate(
     db: Database, username: str, password: str, *, now: datetime | None = None
 ) -> Actor:
-    """Return the actor, or raise AuthenticationError with a message for the login form."""
+    """Return the actor, or raise AuthenticationError with a message for the login form.
+
+    Every attempt is counted before its password is checked, in one atomic UPDATE
+    (`_reserve_attempt`) committed on its own, so guesses sent in parallel cannot get
+    past the lock-out: at most `max_failed_logins` passwords are checked in a row.
+    Refusals are committed (count, audit) before they are raised."""
     now = now or utcnow()
     settings = load_settings()
-    wrong = AuthenticationError("Wrong username or password.")
     with db.transaction() as session:
-        user = session.scalar(
-            select(Counsellor).where(Counsellor.username == username.strip().lower())
-        )
-        if user is None:
-            audit.record(
-                session,
-                None,
-                "login_failed",
-                "account",
-                None,
-                {"reason": "unknown username"},
-                username=username.strip()[:40],
-            )
-            outcome: Actor | AuthenticationError = wrong
-        else:
-            outcome = _check_login(
-                session,
-                user,
-                password,
-                now,
-                settings.max_failed_logins,
-                timedelta(minutes=settings.lockout_minutes),
-                wrong,
-            )
+        outcome = _begin_attempt(session, username, now, settings.max_failed_logins)
     if isinstance(outcome, AuthenticationError):
         raise outcome
-    return outcome
+    user, attempt = outcome
+    matches = _password_matches(user.password_hash, password)  # slow, outside any lock
+    with db.transaction() as session:
+        result = _finish_attempt(
+            session, user.id, matches, attempt, now, settings.max_failed_logins,
+            timedelta(minutes=settings.lockout_minutes),
+        )  # fmt: skip
+    if isinstance(result, AuthenticationError):
+        raise result
+    return result
 
 
-def _check_login(
-    session: Session,
-    user: Counsellor,
-    password: str,
-    now: datetime,
-    max_failures: int,
-    lockout: timedelta,
-    wrong: AuthenticationError,
-) -> Actor | AuthenticationError:
-    """Apply the login rules; failures are committed (count, audit) before being raised."""
+def _begin_attempt(
+    session: Session, username: str, now: datetime, max_failures: int
+) -> tuple[Counsellor, int] | AuthenticationError:
+    """The account and this attempt's number, or the refusal (unknown, inactive, locked)."""
+    user = session.scalar(select(Counsellor).where(Counsellor.username == username.strip().lower()))
+    if user is None:
+        detail = {"reason": "unknown username"}
+        audit.record(
+            session, None, "login_failed", "account", None, detail, username=username.strip()[:40]
+        )
+        return AuthenticationError(WRONG_LOGIN)
     actor = Actor.of(user)
     if not user.active:
         audit.record(session, actor, "login_failed", "account", user.id, {"reason": "inactive"})
         return AuthenticationError("This account is deactivated. Ask an administrator.")
-    if user.locked_until and user.locked_until > now:
+    attempt = _reserve_attempt(session, user.id, now, max_failures)
+    if attempt is None:
         audit.record(session, actor, "login_failed", "account", user.id, {"reason": "locked"})
-        minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
-        return AuthenticationError(
-            f"Too many wrong passwords: this account is locked for about {minutes} more "
-            "minute(s). An administrator can unlock it."
-        )
-    if not _password_matches(user.password_hash, password):
-        user.failed_logins += 1
-        detail = {"reason": "wrong password", "failures": user.failed_logins}
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + lockout
-            user.failed_logins = 0
-            detail["locked_until"] = user.locked_until.isoformat()
-            audit.record(session, actor, "account_locked", "account", user.id, detail)
-            return AuthenticationError(
-                f"Too many wrong passwords: this account is now locked for "
-                f"{int(lockout.total_seconds() // 60)} minutes."
-            )
+        return AuthenticationError(_locked_message(user.locked_until, now))
+    return user, attempt
+
+
+def _finish_attempt(
+    session: Session,
+    user_id: int,
+    matches: bool,
+    attempt: int,
+    now: datetime,
+    max_failures: int,
+    lockout: timedelta,
+) -> Actor | AuthenticationError:
+    """A success clears the count; the last allowed failure locks the account."""
+    user = session.get(Counsellor, user_id)
+    assert user is not None
+    actor = Actor.of(user)
+    if matches:
+        user.failed_logins = 0
+        user.locked_until = None
+        user.last_login_at = now
+        audit.record(session, actor, "login", "account", user.id)
+        return actor
+    detail: dict[str, object] = {"reason": "wrong password", "failures": attempt}
+    if attempt < max_failures:
         audit.record(session, actor, "login_failed", "account", user.id, detail)
-        return wrong
+        return AuthenticationError(WRONG_LOGIN)
+    user.locked_until = now + lockout
     user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    audit.record(session, actor, "login", "account", user.id)
-    return actor
+    detail["locked_until"] = user.locked_until.isoformat()
+    audit.record(session, actor, "account_locked", "account", user.id, detail)
+    return AuthenticationError(
+        f"Too many wrong passwords: this account is now locked for "
+        f"{int(lockout.total_seconds() // 60)} minutes."
+    )
+
+
+def _reserve_attempt(
+    session: Session, user_id: int, now: datetime, max_failures: int
+) -> int | None:
+    """Count one login attempt atomically, unless the account is locked or its attempts
+    are used up; the attempt's number (1..max_failures), or None when refused."""
+    return session.execute(
+        update(Counsellor)
+        .where(
+            Counsellor.id == user_id,
+            Counsellor.failed_logins < max_failures,
+            or_(Counsellor.locked_until.is_(None), Counsellor.locked_until <= now),
+        )
+        .values(failed_logins=Counsellor.failed_logins + 1)
+        .returning(Counsellor.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+
+
+def _locked_message(locked_until: datetime | None, now: datetime) -> str:
+    """How long a lock lasts; an account whose last allowed attempt is still being
+    checked (no lock time yet) counts as locked for the full time."""
+    if locked_until is None or locked_until <= now:
+        locked_until = now + timedelta(minutes=load_settings().lockout_minutes)
+    minutes = max(1, math.ceil((locked_until - now).total_seconds() / 60))
+    return (
+        f"Too many wrong passwords: this account is locked for about {minutes} more "
+        "minute(s). An administrator can unlock it."
+    )
 
 
 def create_account(db: Database, actor: Actor, data: AccountIn | dict[str, object]) -> Account:

@@ -1,0 +1,75 @@
+"""Parallel password guesses against the lock-out (core.services.accounts.authenticate),
+on SQLite and PostgreSQL: the failure count must not lose updates."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import pytest
+
+from core.db import Database
+from core.errors import AuthenticationError
+from core.models import Counsellor
+from core.services import accounts
+from tests.conftest import TEST_PASSWORD, Team
+
+T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+GUESSES = 30
+
+
+@pytest.fixture
+def counted_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every password the service checks; each check is slowed down a little, as argon2
+    is, so that parallel guesses really overlap."""
+    checked: list[str] = []
+    lock = threading.Lock()
+    real = accounts._password_matches
+
+    def slow_check(stored_hash: str, password: str) -> bool:
+        with lock:
+            checked.append(password)
+        time.sleep(0.05)
+        return real(stored_hash, password)
+
+    monkeypatch.setattr(accounts, "_password_matches", slow_check)
+    return checked
+
+
+def _guess_in_parallel(db: Database, passwords: list[str]) -> list[str]:
+    start = threading.Barrier(len(passwords))
+
+    def guess(password: str) -> str:
+        start.wait()
+        try:
+            accounts.authenticate(db, "alice", password, now=T0)
+        except AuthenticationError as refused:
+            return str(refused)
+        return "logged in"
+
+    with ThreadPoolExecutor(max_workers=len(passwords)) as pool:
+        return list(pool.map(guess, passwords))
+
+
+def test_thirty_parallel_guesses_check_at_most_five_passwords(
+    db: Database, team: Team, counted_checks: list[str]
+) -> None:
+    outcomes = _guess_in_parallel(db, [f"guess-number-{n:02d}" for n in range(GUESSES)])
+
+    assert len(counted_checks) <= 5
+    assert "logged in" not in outcomes
+    assert sum("locked" in outcome for outcome in outcomes) >= GUESSES - 5
+    with db.read() as session:
+        alice = session.get(Counsellor, team.alice.id)
+        assert alice is not None and alice.locked_until is not None
+
+
+def test_the_right_password_among_parallel_guesses_cannot_sneak_past_the_lock(
+    db: Database, team: Team, counted_checks: list[str]
+) -> None:
+    """Even holding the right password, an attacker gets at most five tries in."""
+    passwords = [f"guess-number-{n:02d}" for n in range(GUESSES - 1)] + [TEST_PASSWORD]
+    _guess_in_parallel(db, passwords)
+    assert len(counted_checks) <= 5
