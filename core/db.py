@@ -7,6 +7,7 @@ changed by Alembic.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.config import PROJECT_ROOT
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+DATA_DIR = PROJECT_ROOT / "data"
 
 # Objects that exist only in migrations (a PostgreSQL trigram expression index),
 # which autogenerate must not try to drop.
@@ -44,11 +46,22 @@ def _unicode_lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
 
+def _private_sqlite_file(path: Path) -> None:
+    """Clinical records are the owner's alone: a new database file is created 0600 (its
+    -wal and -shm files inherit that) in a folder created 0700; the project's own data
+    folder is narrowed to 0700 too. Other existing folders are left as they are."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.parent.resolve() == DATA_DIR.resolve():
+        path.parent.chmod(0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         database = url.split("///", 1)[-1]
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        if database and database != ":memory:" and not database.startswith("file:"):
+            _private_sqlite_file(Path(database))
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -93,8 +93,34 @@ def _clean_text(value: Any) -> Any:
 Name = Annotated[str, Field(min_length=1, max_length=80)]
 
 
+# Control characters have no place in a clinical record (PostgreSQL cannot even store
+# NUL); tab, line feed and carriage return are ordinary text.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def refuse_control_characters(value: Any) -> Any:
+    """Any string inside `value` (also in lists and dicts) with a control character is
+    refused with a clear message, before it reaches the database."""
+    if isinstance(value, str):
+        if CONTROL_CHARACTERS.search(value):
+            raise ValueError("contains a control character (such as NUL) that cannot be stored")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            refuse_control_characters(key)
+            refuse_control_characters(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            refuse_control_characters(item)
+    return value
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        return refuse_control_characters(value)
 
 
 def today_of(info: ValidationInfo) -> date:
@@ -173,6 +199,11 @@ class PasswordIn(BaseModel):
     # Passwords are taken exactly as typed: stripping spaces would store a
     # different secret from the one the user will type at login.
     model_config = ConfigDict(str_strip_whitespace=False, extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        return refuse_control_characters(value)
 
     password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=200)
 

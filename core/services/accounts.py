@@ -16,7 +16,7 @@ from core.db import Database
 from core.domain import Role
 from core.errors import AuthenticationError, NotFound, ValidationError
 from core.models import Counsellor, utcnow
-from core.schemas import AccountIn, PasswordIn, parse
+from core.schemas import CONTROL_CHARACTERS, AccountIn, PasswordIn, parse
 from core.services import audit
 from core.services.access import Actor, require_active, require_role
 
@@ -107,12 +107,17 @@ def _begin_attempt(
     session: Session, username: str, now: datetime, max_failures: int
 ) -> tuple[Counsellor, int] | AuthenticationError:
     """The account and this attempt's number, or the refusal (unknown, inactive, locked)."""
-    user = session.scalar(select(Counsellor).where(Counsellor.username == username.strip().lower()))
+    typed = username.strip().lower()
+    # A control character (NUL) is never in a username, and PostgreSQL refuses it.
+    user = (
+        None
+        if CONTROL_CHARACTERS.search(typed)
+        else session.scalar(select(Counsellor).where(Counsellor.username == typed))
+    )
     if user is None:
         detail = {"reason": "unknown username"}
-        audit.record(
-            session, None, "login_failed", "account", None, detail, username=username.strip()[:40]
-        )
+        shown = CONTROL_CHARACTERS.sub("", username.strip())[:40]
+        audit.record(session, None, "login_failed", "account", None, detail, username=shown)
         return AuthenticationError(WRONG_LOGIN)
     actor = Actor.of(user)
     if not user.active:

@@ -250,3 +250,18 @@ def test_migrated_schema_matches_the_models(db: Database) -> None:
         )
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
+
+
+def test_a_new_sqlite_database_is_the_owners_alone(tmp_path: Path) -> None:
+    """Clinical records: the file is 0600 and a folder Mend creates is 0700, also
+    for the write-ahead log SQLite adds next to the file."""
+    path = tmp_path / "clinic" / "mend.db"
+    database = Database.from_url(f"sqlite:///{path}")
+    try:
+        upgrade_schema(database.engine)
+        assert path.stat().st_mode & 0o777 == 0o600
+        assert path.parent.stat().st_mode & 0o777 == 0o700
+        wal = path.with_name("mend.db-wal")
+        assert not wal.exists() or wal.stat().st_mode & 0o077 == 0
+    finally:
+        database.dispose()

@@ -73,3 +73,12 @@ def test_the_right_password_among_parallel_guesses_cannot_sneak_past_the_lock(
     passwords = [f"guess-number-{n:02d}" for n in range(GUESSES - 1)] + [TEST_PASSWORD]
     _guess_in_parallel(db, passwords)
     assert len(counted_checks) <= 5
+
+
+@pytest.mark.parametrize("username", ["ali\x00ce", "\x00", "alice\x1b[2J"])
+def test_a_control_character_in_the_username_is_a_plain_refusal(
+    db: Database, team: Team, username: str
+) -> None:
+    """PostgreSQL cannot store NUL: the login form must still answer in plain words."""
+    with pytest.raises(AuthenticationError, match="Wrong username or password"):
+        accounts.authenticate(db, username, TEST_PASSWORD, now=T0)

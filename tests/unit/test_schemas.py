@@ -425,3 +425,15 @@ def test_every_length_limit_is_a_schema_field(
         parse(model, data)
     assert str(info.value).startswith(field)
     assert "Q?" not in str(info.value)  # a question is not part of the field's name
+
+
+@pytest.mark.parametrize("bad", ["\x00", "a\x00b", "\x07bell", "esc\x1b[2J", "del\x7f"])
+def test_control_characters_are_refused_with_a_clear_message(bad: str) -> None:
+    with pytest.raises(ValidationError, match="control character"):
+        parse(CoupleIn, intake_form(goals=bad))
+    with pytest.raises(ValidationError, match="control character"):
+        parse(AddendumIn, {"text": bad})
+
+
+def test_tabs_and_line_breaks_are_ordinary_text() -> None:
+    assert parse(AddendumIn, {"text": "one\n\ttwo\r\nthree"}).text == "one\n\ttwo\r\nthree"
