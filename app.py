@@ -7,6 +7,7 @@ import streamlit as st
 from core.domain import ACCOUNT_ROLE_LABELS, Role
 from core.services import accounts
 from pages import ui
+from pages.components import session_guard
 
 st.set_page_config(page_title="Mend", page_icon=":material/spa:", layout="wide")
 
@@ -90,6 +91,8 @@ def login_gate() -> list[st.Page]:
 
 
 user = st.session_state.get(ui.USER_KEY)
+if user is not None and not session_guard.still_signed_in(ui.database(), user):
+    user = None
 if user is None:
     navigation = st.navigation(login_gate())
 elif accounts.must_change_password(ui.database(), user):

@@ -30,6 +30,7 @@ class Settings:
     crisis_line: str
     max_failed_logins: int = 5
     lockout_minutes: int = 15
+    idle_minutes: int = 30  # an idle tab shows the login page after this (MEND_IDLE_MINUTES)
 
 
 def default_database_url() -> str:
@@ -42,4 +43,16 @@ def load_settings() -> Settings:
         database_url=os.environ.get("DATABASE_URL") or default_database_url(),
         demo_mode=_flag("MEND_DEMO"),
         crisis_line=os.environ.get("MEND_CRISIS_LINE") or DEFAULT_CRISIS_LINE,
+        idle_minutes=_minutes("MEND_IDLE_MINUTES", 30),
     )
+
+
+def _minutes(name: str, default: int) -> int:
+    """A whole number of minutes from the environment; refuse to start on a bad value
+    rather than silently run with another timeout than the clinic set."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a whole number of minutes (1 or more), not {value!r}")
+    return int(value)

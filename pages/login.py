@@ -5,11 +5,13 @@ import streamlit as st
 from core.config import load_settings
 from core.services import accounts
 from pages import ui
+from pages.components import session_guard
 
 st.title("Mend")
 st.caption("Case management for counsellors helping couples rebuild trust.")
 
 db = ui.database()
+session_guard.show_notice()
 with st.form("login"):
     username = st.text_input("Username", autocomplete="username")
     password = st.text_input("Password", type="password", autocomplete="current-password")

@@ -344,6 +344,21 @@ def _account(user: Counsellor) -> Account:
     )
 
 
-def log_out(db: Database, actor: Actor) -> None:
+def log_out(db: Database, actor: Actor, *, reason: str | None = None) -> None:
+    """Audited; `reason` says why Mend ended the session itself (idle, deactivated)."""
+    detail = {"reason": reason} if reason else ""
     with db.transaction() as session:
-        audit.record(session, actor, "logout", "account", actor.id)
+        audit.record(session, actor, "logout", "account", actor.id, detail)
+
+
+def session_problem(db: Database, actor: Actor) -> str | None:
+    """Why a logged-in user's open session may not go on, read from the database (not
+    the session's copy): the account was deactivated or removed, or its role changed.
+    None while all is well."""
+    with db.read() as session:
+        user = session.get(Counsellor, actor.id)
+        if user is None or not user.active:
+            return "Your account is no longer active. Ask an administrator."
+        if Role(user.role) is not actor.role:
+            return "Your role has changed: log in again to continue."
+    return None

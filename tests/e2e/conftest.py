@@ -52,10 +52,16 @@ def _wait_until_healthy(url: str, server: subprocess.Popen[bytes], seconds: floa
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def e2e_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The served app's database, for journeys that change it behind the browser's back."""
+    return f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'mend.db'}"
+
+
+@pytest.fixture(scope="session")
+def app_url(e2e_database_url: str) -> Iterator[str]:
     """Start Mend against a fresh demo database; stop it afterwards."""
-    workdir = tmp_path_factory.mktemp("e2e")
-    env = dict(os.environ, MEND_DEMO="1", DATABASE_URL=f"sqlite:///{workdir / 'mend.db'}")
+    workdir = Path(e2e_database_url.removeprefix("sqlite:///")).parent
+    env = dict(os.environ, MEND_DEMO="1", DATABASE_URL=e2e_database_url)
     subprocess.run(
         [sys.executable, "-m", "core.cli", "init-db", "--demo-if-empty"],
         cwd=ROOT,
