@@ -6,7 +6,8 @@ columns of `core.models.ExerciseVersion` (see `version_fields`), except
 (Snyder, Baucom & Gordon: impact, meaning, moving on) the exercise suits, and
 `tags`, what the exercise is for (core.domain.EXERCISE_TAGS). Tags are not
 stored: the suggestion rules look them up here by slug (`catalogue_tags`), and
-an exercise that is not in the catalogue (a custom one) gets `default_tags`.
+an exercise that is not in the catalogue (a custom one) gets
+`core.homework_rules.default_tags`.
 
 Rules between fields, checked on load (the safety rules rely on them):
 - a numbered repair step agrees with the phase (core.domain.PHASE_STEPS);
@@ -245,13 +246,6 @@ def catalogue_tags(
     """Tags by slug (default: the built-in catalogue)."""
     entries = load_catalogue() if catalogue is None else catalogue
     return {exercise.slug: frozenset(exercise.tags) for exercise in entries}
-
-
-def default_tags(asks_vulnerability: bool) -> frozenset[str]:
-    """Tags of an exercise the catalogue does not describe (a custom one): relationship
-    repair, and "vulnerability" when it asks for it. Never safety work: only the
-    reviewed catalogue can offer an exercise under an abuse concern."""
-    return frozenset({"repair", "vulnerability"} if asks_vulnerability else {"repair"})
 
 
 def steps_covered(catalogue: Iterable[CatalogueExercise]) -> set[str]:

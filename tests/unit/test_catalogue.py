@@ -15,7 +15,6 @@ from core.catalogue import (
     CatalogueError,
     CatalogueExercise,
     catalogue_tags,
-    default_tags,
     load_catalogue,
     steps_covered,
 )
@@ -28,7 +27,7 @@ from core.domain import (
     SAFETY_WORK_TAGS,
 )
 from core.errors import ValidationError
-from core.homework_rules import is_gated
+from core.homework_rules import default_tags, is_gated
 from core.measures import FIVE_CS
 from core.models import ExerciseVersion
 
