@@ -48,7 +48,7 @@ Rules, in the order they apply:
    phase (no big decisions in the first weeks).
 6. **Lowest repair step not yet completed** (1-5) earns +3; a completed step loses 2.
 7. **Positive trauma screen** (a partner's latest PC-PTSD-5 at or above the cut-off):
-   support work meant for that partner's role earns +6.
+   support work meant for that partner's role earns +8.
 8. **Repeated pattern** favours reflection and boundaries (+6).
 9. **Infidelity or lying** breaches favour transparency (+4).
 10. **Ties** break by repair step (1..5, then together), then slug: the same profile
@@ -105,7 +105,7 @@ PHASE_WEIGHT = 5
 PHASE_STEP_WEIGHT = 3
 NEXT_STEP_WEIGHT = 3
 COMPLETED_STEP_PENALTY = -2
-TRAUMA_WEIGHT = 6
+TRAUMA_WEIGHT = 8
 PATTERN_WEIGHT = 6
 BREACH_WEIGHT = 4
 ROLE_WEIGHT = 2

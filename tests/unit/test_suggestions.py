@@ -477,8 +477,8 @@ def test_real_catalogue_new_infidelity_couple() -> None:
     profile = CoupleProfile(breach_types=frozenset({"infidelity_emotional"}), weeks_in_care=0)
     suggested = real(profile, k=3)
     assert [s.slug for s in suggested] == [
-        "ending-contact-commitment",
         "honest-answers-session",
         "apology-letter",
+        "defensiveness-check",
     ]
-    assert suggested[1].title == "Answering questions honestly, in a set structure"
+    assert suggested[0].title == "Answering questions honestly, in a set structure"
