@@ -44,8 +44,9 @@ Rules, in the order they apply:
    6-15 meaning, week 16 on moving on. Only an exercise whose own phase is the
    current one earns phase points (+5); one without a phase (custom) earns +3 when
    its repair step belongs to the phase (core.domain.PHASE_STEPS). Forgiveness waits
-   for the moving-on phase; a stay-or-leave decision is never suggested in the impact
-   phase (no big decisions in the first weeks).
+   for the moving-on phase; a stay-or-leave decision comes in its own phase or at a
+   decision point (rule 4), never in the impact phase (no big decisions in the first
+   weeks).
 6. **Lowest repair step not yet completed** (1-5) earns +3; a completed step loses 2.
 7. **Positive trauma screen** (a partner's latest PC-PTSD-5 at or above the cut-off):
    support work meant for that partner's role earns +8.
@@ -302,7 +303,8 @@ def _safety_reason(profile: CoupleProfile, tags: frozenset[str]) -> tuple[int, R
         text = "individual work, nothing joint or vulnerable while a concern is open"
         return 0, Reason("safety", 0, text)
     if profile.abuse_concerns:
-        names = " and ".join(CONCERN_LABELS[c].lower() for c in profile.abuse_concerns)
+        labels = [CONCERN_LABELS[c].lower() for c in profile.abuse_concerns]
+        names = " and ".join([", ".join(labels[:-1]), labels[-1]] if len(labels) > 1 else labels)
         return tier, Reason("safety", 0, f"open {names} concern: {what}")
     if SELF_HARM in profile.concerns:
         return tier, Reason("safety", 0, f"self-harm risk open, so first: {what}")

@@ -244,6 +244,10 @@ def test_several_abuse_concerns_are_named_together() -> None:
     top = real(concern("violence", "coercive_control", "self_harm_risk"), k=1)[0]
     assert top.slug == "personal-safety-plan"
     assert top.reason.startswith("Open violence and coercive control concern: a safety plan")
+    every = real(concern("emotional_abuse", "violence", "coercive_control"), k=1)[0]
+    assert every.reason.startswith(
+        "Open violence, coercive control and emotional abuse concern: a safety plan"
+    )
 
 
 def test_self_harm_risk_puts_the_safety_plan_and_support_first() -> None:
