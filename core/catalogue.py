@@ -2,8 +2,20 @@
 
 Each entry becomes a frozen `CatalogueExercise`. Its fields map onto the
 columns of `core.models.ExerciseVersion` (see `version_fields`), except
-`slug` (which belongs to `Exercise`) and `phase`, the recovery stage
-(Snyder, Baucom & Gordon: impact, meaning, moving on) the exercise suits.
+`slug` (which belongs to `Exercise`), `phase`, the recovery stage
+(Snyder, Baucom & Gordon: impact, meaning, moving on) the exercise suits, and
+`tags`, what the exercise is for (core.domain.EXERCISE_TAGS). Tags are not
+stored: the suggestion rules look them up here by slug (`catalogue_tags`), and
+an exercise that is not in the catalogue (a custom one) gets
+`core.homework_rules.default_tags`.
+
+Rules between fields, checked on load (the safety rules rely on them):
+- a numbered repair step agrees with the phase (core.domain.PHASE_STEPS);
+- "vulnerability" is a tag exactly when `asks_vulnerability` is true;
+- safety work ("safety", "de_escalation", "support") is individual, asks no
+  vulnerability and carries no relationship-work tag (repair, apology,
+  forgiveness, crediting, vulnerability, decision): it is what an open abuse
+  concern allows.
 
 A malformed file raises `CatalogueError` with a message naming the file, the
 entry (numbered from 1, with its slug when it has one) and the field.
@@ -18,9 +30,18 @@ from typing import Annotated, Any, Literal
 
 import pydantic
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+)
 
 from core.config import PROJECT_ROOT
+from core.domain import NUMBERED_STEPS, PHASE_STEPS, RELATIONSHIP_WORK_TAGS, SAFETY_WORK_TAGS
 from core.errors import ValidationError
 
 DEFAULT_PATH = PROJECT_ROOT / "data" / "exercises.yaml"
@@ -30,6 +51,21 @@ RepairStep = Literal["1", "2", "3", "4", "5", "together"]
 IntendedRole = Literal["hurt", "broke_trust", "both", "either"]
 Frequency = Literal["once", "daily", "weekly"]
 Phase = Literal["impact", "meaning", "moving_on"]
+Tag = Literal[
+    "safety",
+    "de_escalation",
+    "support",
+    "stabilising",
+    "decision",
+    "repair",
+    "apology",
+    "forgiveness",
+    "crediting",
+    "vulnerability",
+    "transparency",
+    "reflection",
+    "boundaries",
+]
 Text = Annotated[str, Field(min_length=1)]
 
 
@@ -55,6 +91,7 @@ class CatalogueExercise(BaseModel):
     prompts: tuple[Text, ...] = Field(min_length=2, max_length=6)
     review_guidance: Text
     phase: Phase
+    tags: tuple[Tag, ...] = Field(min_length=1, max_length=6)
 
     @field_validator("repair_step", mode="before")
     @classmethod
@@ -64,9 +101,37 @@ class CatalogueExercise(BaseModel):
             return str(value)
         return value
 
+    @field_validator("phase")
+    @classmethod
+    def _phase_fits_step(cls, value: str, info: ValidationInfo) -> str:
+        step = info.data.get("repair_step")
+        if step in NUMBERED_STEPS:
+            fitting = sorted(phase for phase, steps in PHASE_STEPS.items() if step in steps)
+            if value not in fitting:
+                raise ValueError(f"repair step {step} belongs to the {' or '.join(fitting)} phase")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_agree(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("a tag is repeated")
+        tags = set(value)
+        vulnerable = info.data.get("asks_vulnerability")
+        if vulnerable is not None and vulnerable != ("vulnerability" in tags):
+            raise ValueError("'vulnerability' is a tag exactly when asks_vulnerability is true")
+        if tags & SAFETY_WORK_TAGS:
+            if info.data.get("joint") or vulnerable:
+                raise ValueError(
+                    "safety and support work must be individual and not ask vulnerability"
+                )
+            if mixed := sorted(tags & RELATIONSHIP_WORK_TAGS):
+                raise ValueError(f"safety and support work cannot also be {', '.join(mixed)}")
+        return value
+
     def version_fields(self) -> dict[str, Any]:
         """Keyword arguments for a new `ExerciseVersion` of this exercise."""
-        data = self.model_dump(exclude={"slug", "phase"})
+        data = self.model_dump(exclude={"slug", "phase", "tags"})
         data["instructions"] = list(self.instructions)
         data["prompts"] = list(self.prompts)
         return data
@@ -173,6 +238,14 @@ def load_catalogue(path: Path | None = None) -> list[CatalogueExercise]:
     if path is None:
         return list(_default_catalogue())
     return _load(Path(path))
+
+
+def catalogue_tags(
+    catalogue: Iterable[CatalogueExercise] | None = None,
+) -> dict[str, frozenset[str]]:
+    """Tags by slug (default: the built-in catalogue)."""
+    entries = load_catalogue() if catalogue is None else catalogue
+    return {exercise.slug: frozenset(exercise.tags) for exercise in entries}
 
 
 def steps_covered(catalogue: Iterable[CatalogueExercise]) -> set[str]:

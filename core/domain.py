@@ -170,8 +170,48 @@ PHASE_LABELS: dict[str, str] = {
 PHASE_NAMES: dict[str, str] = {
     "impact": "impact phase: stabilise, no big decisions",
     "meaning": "meaning phase: understand what happened",
-    "moving_on": "moving-on phase: boundaries and building together",
+    "moving_on": "moving-on phase: deciding the way forward, boundaries, building together",
 }
+# Which numbered repair steps belong to which phase (DOMAIN.md's rough mapping: step 1 ~
+# Atone/Impact, steps 2-3 ~ Attune/Meaning, steps 4-5 ~ Attach/Moving on; step 2 also
+# spans the impact phase, where the hurt partner's emotions first need room). "together"
+# work fits any phase. A catalogue exercise's step and phase must agree with this map.
+PHASE_STEPS: dict[str, frozenset[str]] = {
+    "impact": frozenset({"1", "2"}),
+    "meaning": frozenset({"2", "3"}),
+    "moving_on": frozenset({"4", "5", "together"}),
+}
+
+# Safety-screen concerns under which joint repair is not the work (DOMAIN.md: abuse,
+# coercive control and violence are not "trust issues" to repair jointly).
+ABUSE_CONCERNS: frozenset[str] = frozenset({"violence", "coercive_control", "emotional_abuse"})
+
+# What an exercise is for (ExerciseTags): the suggestion rules read these. The built-in
+# catalogue tags every exercise; a custom exercise counts as "repair" (plus
+# "vulnerability" when it asks for it), so it is never offered under an abuse concern.
+EXERCISE_TAGS: dict[str, str] = {
+    "safety": "Safety planning with the counsellor",
+    "de_escalation": "De-escalation and time-out",
+    "support": "Individual support and self-care",
+    "stabilising": "Stabilising work",
+    "decision": "Stay-or-leave decision",
+    "repair": "Repair work between the partners",
+    "apology": "Apology and taking responsibility",
+    "forgiveness": "Forgiveness",
+    "crediting": "Crediting the partner's reliability",
+    "vulnerability": "Opening up to the partner",
+    "transparency": "Transparency and honest answers",
+    "reflection": "Reflecting on what led to the breach",
+    "boundaries": "Boundaries and agreements",
+}
+# The tags an open abuse concern allows: individual work for safety and support only.
+SAFETY_WORK_TAGS: frozenset[str] = frozenset({"safety", "de_escalation", "support"})
+# Work on the relationship (repair, apology, forgiveness, crediting, opening up, the
+# stay-or-leave decision): never suggested under an abuse concern, and never together
+# with a safety-work tag on one exercise.
+RELATIONSHIP_WORK_TAGS: frozenset[str] = frozenset(
+    {"repair", "apology", "forgiveness", "crediting", "vulnerability", "decision"}
+)
 
 # Allowed status changes; every one is confirmed in the UI and audited.
 STATUS_TRANSITIONS: dict[CoupleStatus, frozenset[CoupleStatus]] = {

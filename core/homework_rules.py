@@ -25,6 +25,14 @@ def is_gated(exercise: Gateable) -> bool:
     return bool(exercise.joint or exercise.asks_vulnerability)
 
 
+def default_tags(asks_vulnerability: bool) -> frozenset[str]:
+    """Tags (core.domain.EXERCISE_TAGS) of an exercise the built-in catalogue does not
+    describe, such as a custom one: relationship repair, plus "vulnerability" when it asks
+    for it. Never safety work: only the reviewed catalogue can offer an exercise under a
+    violence, coercive-control or emotional-abuse concern."""
+    return frozenset({"repair", "vulnerability"} if asks_vulnerability else {"repair"})
+
+
 def answered(answers: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
     """Only the partners who answered something, with their non-empty, stripped answers."""
     kept = {

@@ -18,11 +18,14 @@ from core.services.couples import CoupleView
 from core.suggestions import Suggestion
 from pages import ui
 from pages.components import assign_form, assignment_actions, assignment_text
+from pages.tabs import progress_status_key
 
 
 def render(db: Database, user: Actor, couple: CoupleView) -> None:
     today = ui.local_today()
-    tab = homework.homework_tab(db, user, couple.id, today)
+    # The Progress tab, drawn first, left the couple's status (None if it has not run).
+    status = st.session_state.get(progress_status_key(couple.id))
+    tab = homework.homework_tab(db, user, couple.id, today, progress_status=status)
 
     st.markdown("#### Current homework")
     if tab.current.empty:

@@ -12,6 +12,7 @@ from core.services import progress_views
 from core.services.access import Actor
 from core.services.couples import CoupleView
 from pages import ui
+from pages.tabs import progress_status_key
 
 STATUS_STYLE = {
     "recovered": "green",
@@ -30,6 +31,7 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
         result = progress_views.couple_progress(
             db, user, couple.id, today=ui.local_today(), reference=reference
         )
+    st.session_state[progress_status_key(couple.id)] = result.status
     colour = STATUS_STYLE.get(result.status, "gray")
     st.markdown(f"### :{colour}[{result.status.capitalize()}]")
     st.markdown(result.reason)

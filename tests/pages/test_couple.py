@@ -3,6 +3,7 @@ from __future__ import annotations
 from core.db import Database
 from core.domain import CoupleStatus
 from core.services import couples
+from pages.tabs import progress_status_key
 from tests.conftest import Team, intake_form
 from tests.pages.conftest import OpenApp, texts
 
@@ -118,3 +119,11 @@ def test_supervisor_reads_and_reassigns_with_confirmation(
 def test_no_case_code_points_to_the_caseload(open_app: OpenApp, page_team: Team) -> None:
     at = open_app(page_team.alice, COUPLE)
     assert any("Open a couple from the caseload" in i for i in texts(at, "info"))
+
+
+def test_the_progress_tab_leaves_its_status_for_the_homework_tab(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    created = couples.create_couple(page_db, page_team.alice, intake_form())
+    at = open_couple(open_app, page_team.alice)
+    assert at.session_state[progress_status_key(created.id)] == "no ratings"

@@ -14,12 +14,21 @@ from core.catalogue import (
     DEFAULT_PATH,
     CatalogueError,
     CatalogueExercise,
+    catalogue_tags,
     load_catalogue,
     steps_covered,
 )
 from core.config import PROJECT_ROOT
-from core.domain import REPAIR_STEPS
+from core.domain import (
+    NUMBERED_STEPS,
+    PHASE_STEPS,
+    RELATIONSHIP_WORK_TAGS,
+    REPAIR_STEPS,
+    SAFETY_WORK_TAGS,
+)
 from core.errors import ValidationError
+from core.homework_rules import default_tags, is_gated
+from core.measures import FIVE_CS
 from core.models import ExerciseVersion
 
 CATALOGUE = load_catalogue()
@@ -41,6 +50,7 @@ def _valid_entry(slug: str = "sample-exercise", **changes: Any) -> dict[str, Any
         "prompts": ["What did I notice?", "What will I try next?"],
         "review_guidance": "Look for honest entries.",
         "phase": "meaning",
+        "tags": ["repair"],
     }
     entry.update(changes)
     return entry
@@ -105,7 +115,7 @@ def test_default_load_is_cached_but_returns_a_fresh_list() -> None:
         (("perspective",), "2", "broke_trust", False, "once"),
         (("boundar",), "4", "both", True, "once"),
         (("kept", "promises"), "5", "broke_trust", False, "daily"),
-        (("i", "statement"), "3", "either", False, "daily"),
+        (("i", "statement"), "3", "both", True, "daily"),
         (("self-care", "support"), "2", "hurt", False, "weekly"),
         (("state", "union"), "together", "both", True, "weekly"),
     ],
@@ -265,7 +275,7 @@ def test_an_explicit_valid_file_loads_fresh_each_time(tmp_path: Path) -> None:
 
 
 def test_numeric_repair_step_is_read_as_text(tmp_path: Path) -> None:
-    path = _write(tmp_path, {"exercises": [_valid_entry(repair_step=4)]})
+    path = _write(tmp_path, {"exercises": [_valid_entry(repair_step=4, phase="moving_on")]})
     assert load_catalogue(path)[0].repair_step == "4"
 
 
@@ -353,6 +363,10 @@ def test_entry_that_is_not_a_mapping_is_refused(tmp_path: Path) -> None:
         ({"review_guidance": None}, "review_guidance"),
         ({"phase": "later"}, "phase"),
         ({"colour": "blue"}, "colour"),
+        ({"tags": []}, "tags"),
+        ({"tags": ["hope"]}, "tags"),
+        ({"tags": ["repair", "repair"]}, "tags"),
+        ({"tags": "repair"}, "tags"),
     ],
 )
 def test_malformed_field_is_named(tmp_path: Path, changes: dict[str, Any], field: str) -> None:
@@ -365,3 +379,118 @@ def test_malformed_field_is_named(tmp_path: Path, changes: dict[str, Any], field
     assert "entry 2" in message
     assert f"'{field}" in message
     assert any(key.startswith(field) for key in caught.value.field_errors)
+
+
+def test_tags_are_required(tmp_path: Path) -> None:
+    untagged = _valid_entry("no-tags")
+    del untagged["tags"]
+    message = _refused(_write(tmp_path, {"exercises": [untagged]}))
+    assert "'tags'" in message and "missing" in message
+
+
+# --- rules between fields (issue 9: the suggestion rules rely on them) -------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"repair_step": "2", "phase": "moving_on"}, "phase", "impact or meaning"),
+        ({"repair_step": "1", "phase": "meaning"}, "phase", "impact"),
+        ({"repair_step": "4", "phase": "impact"}, "phase", "moving_on"),
+        ({"asks_vulnerability": True}, "tags", "asks_vulnerability"),
+        ({"tags": ["repair", "vulnerability"]}, "tags", "asks_vulnerability"),
+        ({"tags": ["safety"], "joint": True, "intended_role": "both"}, "tags", "individual"),
+        (
+            {"tags": ["support", "vulnerability"], "asks_vulnerability": True},
+            "tags",
+            "individual",
+        ),
+        ({"tags": ["support", "repair"]}, "tags", "cannot also be repair"),
+        ({"tags": ["de_escalation", "decision"]}, "tags", "cannot also be decision"),
+    ],
+)
+def test_fields_that_disagree_are_refused(
+    tmp_path: Path, changes: dict[str, Any], field: str, words: str
+) -> None:
+    message = _refused(_write(tmp_path, {"exercises": [_valid_entry("odd-one", **changes)]}))
+    assert f"'{field}'" in message and words in message
+
+
+@pytest.mark.parametrize("step", ["together", "1", "2", "3", "4", "5"])
+def test_every_step_has_a_phase_that_fits(tmp_path: Path, step: str) -> None:
+    phase = next(p for p, steps in PHASE_STEPS.items() if step in steps)
+    path = _write(tmp_path, {"exercises": [_valid_entry(repair_step=step, phase=phase)]})
+    assert load_catalogue(path)[0].phase == phase
+
+
+@pytest.mark.parametrize("exercise", CATALOGUE, ids=lambda e: e.slug)
+def test_step_and_phase_agree_and_tags_are_consistent(exercise: CatalogueExercise) -> None:
+    if exercise.repair_step in NUMBERED_STEPS:
+        assert exercise.repair_step in PHASE_STEPS[exercise.phase]
+    tags = set(exercise.tags)
+    assert ("vulnerability" in tags) is exercise.asks_vulnerability
+    if tags & SAFETY_WORK_TAGS:
+        assert not is_gated(exercise) and not tags & RELATIONSHIP_WORK_TAGS
+
+
+def test_tags_are_not_stored_on_a_version_and_are_looked_up_by_slug() -> None:
+    assert "tags" not in BY_SLUG["apology-letter"].version_fields()
+    tags = catalogue_tags()
+    assert set(tags) == set(BY_SLUG)
+    assert tags["apology-letter"] == {"repair", "apology"}
+    assert default_tags(False) == {"repair"}
+    assert default_tags(True) == {"repair", "vulnerability"}
+
+
+def test_forgiveness_is_moving_on_work_with_a_consistent_step() -> None:
+    exercise = BY_SLUG["forgiveness-reflection"]
+    assert (exercise.repair_step, exercise.phase) == ("together", "moving_on")
+    assert not exercise.joint and exercise.intended_role == "hurt"
+    assert "forgiveness" in exercise.tags and "moving-on" in exercise.purpose
+
+
+def test_i_statement_check_in_is_a_joint_daily_exchange_and_therefore_gated() -> None:
+    exercise = BY_SLUG["i-statement-check-in"]
+    assert exercise.joint and exercise.intended_role == "both"
+    assert exercise.frequency == "daily" and is_gated(exercise)
+
+
+def test_five_cs_exercise_uses_the_instruments_own_statements() -> None:
+    text = " ".join(_find("five", "c").instructions)
+    for item in FIVE_CS.items:
+        name, statement = item.text.split(": ", 1)
+        assert name.lower() == item.key
+        assert f'{item.key}, "{statement}"' in text, item.key
+
+
+# --- safety work (issue 9 deliver 5) -----------------------------------------------------
+
+
+def test_safety_plan_is_individual_work_with_the_counsellor() -> None:
+    plan = BY_SLUG["personal-safety-plan"]
+    assert not plan.joint and not plan.asks_vulnerability and plan.intended_role == "either"
+    assert "safety" in plan.tags and plan.phase == "impact"
+    assert "counsellor" in plan.title.lower()
+    assert "individual session" in " ".join(plan.instructions)
+    assert "Stanley-Brown" in plan.purpose  # the model it comes from
+
+
+def test_time_out_plan_is_de_escalation_planned_individually() -> None:
+    plan = BY_SLUG["time-out-plan"]
+    assert not is_gated(plan) and plan.intended_role == "both"
+    assert "de_escalation" in plan.tags and plan.phase == "impact"
+    assert "Gottman" in plan.purpose and "twenty minutes" in plan.purpose
+    assert "permission" in plan.review_guidance
+
+
+def test_discernment_is_a_stay_or_leave_decision_for_the_moving_on_phase() -> None:
+    exercise = BY_SLUG["stay-or-leave-discernment"]
+    assert exercise.tags == ("decision",) and exercise.phase == "moving_on"
+    assert not is_gated(exercise) and exercise.intended_role == "both"
+    assert "Doherty" in exercise.purpose
+    assert "coercive control" in exercise.review_guidance
+
+
+def test_safety_work_is_covered_by_the_catalogue() -> None:
+    tags = {tag for exercise in CATALOGUE for tag in exercise.tags}
+    assert {"safety", "de_escalation", "support", "decision", "stabilising"} <= tags

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.catalogue import catalogue_tags
 from core.db import Database
 from core.domain import (
     CONCERN_LABELS,
@@ -32,12 +33,15 @@ from core.domain import (
     BreachPattern,
     PartnerRole,
     ScreenStatus,
+    weeks_in_care,
 )
 from core.errors import NotFound, ValidationError
 from core.homework_rules import is_gated, role_mismatches
+from core.measures import PCPTSD5
 from core.models import Assignment, Couple, Exercise, ExerciseVersion, Partner, SafetyScreen
 from core.queries import homework as queries
-from core.queries.exercises import assignable_exercises
+from core.queries import safety as safety_queries
+from core.queries.exercises import ExerciseView, assignable_exercises
 from core.queries.homework import AssignmentView
 from core.schemas import AssignmentIn, SafetyOverrideIn, parse
 from core.services import audit, safety
@@ -260,36 +264,71 @@ def _mismatch_message(version: ExerciseVersion, partners: list[Partner]) -> str:
 # --- suggestions ---
 
 
-def couple_profile(db: Database, actor: Actor, couple_id: int, today: date) -> CoupleProfile:
+def couple_profile(
+    db: Database, actor: Actor, couple_id: int, today: date, *, progress_status: str | None = None
+) -> CoupleProfile:
     """What `core.suggestions` needs to know about a couple."""
     with db.read() as session:
         couple = to_read(session, actor, couple_id)
-        return profile_of(session, couple, today)
+        return profile_of(session, couple, today, progress_status=progress_status)
 
 
-def profile_of(session: Session, couple: Couple, today: date) -> CoupleProfile:
-    """`couple_profile` inside a caller's session (access already checked)."""
+def profile_of(
+    session: Session, couple: Couple, today: date, *, progress_status: str | None = None
+) -> CoupleProfile:
+    """`couple_profile` inside a caller's session (access already checked).
+
+    The safety part comes from the safety screens: any open screen (the gate applies),
+    the concern types ticked on open screens, and the partners whose latest PC-PTSD-5
+    total is at or above the cut-off (`core.measures.PCPTSD5`, MEND_PCPTSD5_CUTOFF).
+    `progress_status`: the couple's status from `progress_views.couple_progress`, which
+    the couple page computes on its Progress tab and passes on; None when unknown (the
+    progress rule then does not apply)."""
     given = queries.given_exercises(session, couple.id)
     done = AssignmentStatus.DONE.value
+    concern_open, concerns = safety_queries.open_concern_types(session, couple.id)
+    scores = safety_queries.latest_ptsd_scores(session, couple.id)
     return CoupleProfile(
         partner_roles=tuple(queries.value(partner.role) for partner in couple.partners),
         breach_types=frozenset(queries.value(b.breach_type) for b in couple.breaches),
         repeated=queries.value(couple.pattern) == BreachPattern.REPEATED.value,
-        weeks_in_care=max(0, (today - couple.intake_date).days // 7),
+        weeks_in_care=weeks_in_care(couple.intake_date, today),
         completed_steps=frozenset(step for _slug, step, status in given if status == done),
         taken_slugs=frozenset(
             slug for slug, _step, status in given if status != AssignmentStatus.SKIPPED
         ),
-        safety_concern=safety.has_open_concern(session, couple.id),
+        safety_concern=concern_open,
+        concerns=concerns,
+        progress_status=progress_status,
+        trauma_positive_roles=frozenset(
+            queries.value(partner.role)
+            for partner in couple.partners
+            if partner.id in scores and PCPTSD5.in_clinical_range(scores[partner.id])
+        ),
     )
 
 
 def suggestions(
-    db: Database, actor: Actor, couple_id: int, today: date, *, k: int = SUGGESTIONS
+    db: Database,
+    actor: Actor,
+    couple_id: int,
+    today: date,
+    *,
+    k: int = SUGGESTIONS,
+    progress_status: str | None = None,
 ) -> list[Suggestion]:
-    """The next `k` exercises for a couple from the library's current, unretired exercises."""
+    """The next `k` exercises for a couple from the library's current, unretired exercises.
+    `progress_status`: see `profile_of`."""
     with db.read() as session:
         couple = to_read(session, actor, couple_id)
-        profile = profile_of(session, couple, today)
+        profile = profile_of(session, couple, today, progress_status=progress_status)
         library = assignable_exercises(session)
-    return suggest_exercises(profile, library, k=k)
+    return suggest(profile, library, k=k)
+
+
+def suggest(
+    profile: CoupleProfile, library: Iterable[ExerciseView], *, k: int = SUGGESTIONS
+) -> list[Suggestion]:
+    """`core.suggestions.suggest_exercises` with the built-in catalogue's tags (tags are
+    not stored on versions; a custom exercise gets `homework_rules.default_tags`)."""
+    return suggest_exercises(profile, library, k=k, tags=catalogue_tags())

@@ -22,8 +22,8 @@ from core.queries.exercises import ExerciseView, assignable_exercises
 from core.queries.homework import AssignmentDetail, AssignmentView
 from core.services.access import Actor, caseload_scope, require_active
 from core.services.homework._couple import may_change, to_read
-from core.services.homework.giving import SUGGESTIONS, next_due_date, profile_of
-from core.suggestions import Suggestion, suggest_exercises
+from core.services.homework.giving import SUGGESTIONS, next_due_date, profile_of, suggest
+from core.suggestions import Suggestion
 
 # --- one couple ---
 
@@ -115,14 +115,19 @@ class HomeworkTab:
         return bool(self.assignments)
 
 
-def homework_tab(db: Database, actor: Actor, couple_id: int, today: date) -> HomeworkTab:
+def homework_tab(
+    db: Database, actor: Actor, couple_id: int, today: date, *, progress_status: str | None = None
+) -> HomeworkTab:
     """The Homework tab of one couple in one read: current and past homework, adherence
-    (now and by week), suggestions and the assign form's choices."""
+    (now and by week), suggestions and the assign form's choices. `progress_status`: the
+    couple's progress status, which the couple page already has from its Progress tab
+    (`progress_views.couple_progress`) and passes on, so this read stays cheap; None
+    when unknown (see `giving.profile_of`)."""
     with db.read() as session:
         couple = to_read(session, actor, couple_id)
         views = queries.couple_assignments(session, couple_id)
         given, done = queries.adherence_inputs(session, couple_id)
-        profile = profile_of(session, couple, today)
+        profile = profile_of(session, couple, today, progress_status=progress_status)
         library = assignable_exercises(session)
         due = next_due_date(session, couple_id, today)
         names, intake = _names(couple.partners), couple.intake_date
@@ -136,10 +141,10 @@ def homework_tab(db: Database, actor: Actor, couple_id: int, today: date) -> Hom
         history=history,
         adherence=_named(adherence(given, done, today), names),
         adherence_by_week=weekly_adherence(given, done, intake, today, names),
-        suggestions=tuple(suggest_exercises(profile, library, k=SUGGESTIONS)),
+        suggestions=tuple(suggest(profile, library, k=SUGGESTIONS)),
         exercises=tuple(library),
         default_due=due,
-        concern_open=profile.safety_concern,
+        concern_open=profile.concern_open,
     )
 
 

@@ -15,6 +15,7 @@ from core.models import AuditEvent
 from core.services import exercises, homework
 from core.services.access import Actor
 from core.services.couples import CoupleView
+from pages.tabs import progress_status_key
 from tests.conftest import Team
 from tests.homework_support import (
     TODAY,
@@ -263,3 +264,18 @@ def test_closed_case_is_read_only(page_db: Database, page_team: Team, couple: Co
     at = open_tab(page_team.alice, closed)
     assert not [b for b in at.button if b.label == "Assign"]
     assert any("Only the couple's counsellor assigns" in i for i in texts(at, "info"))
+
+
+def test_suggestions_use_the_progress_status_the_couple_page_left(
+    page_team: Team, couple: CoupleView
+) -> None:
+    at = AppTest.from_file(str(HOMEWORK_TAB_HOST), default_timeout=30)
+    at.session_state["user"] = page_team.alice
+    at.session_state[progress_status_key(couple.id)] = "deteriorated"
+    at.query_params["couple"] = str(couple.id)
+    at.run()
+    assert not at.exception, at.exception
+    suggestions = [m for m in texts(at, "markdown") if m.startswith("- **")]
+    assert any("Deteriorated: stabilising work" in s for s in suggestions)
+    plain = open_tab(page_team.alice, couple)
+    assert not any("Deteriorated" in m for m in texts(plain, "markdown"))

@@ -196,7 +196,8 @@ def test_matching_roles_and_either_need_no_confirmation(
     db: Database, team: Team, couple: CoupleView
 ) -> None:
     give(db, team, couple, "apology-letter", target="B")
-    give(db, team, couple, "i-statement-check-in", target="both")
+    # The I-statement check-in is joint now (issue 9); the safety plan is for either partner.
+    give(db, team, couple, "personal-safety-plan", target="A")
     with pytest.raises(ConfirmationNeeded) as asked:
         give(db, team, couple, "needs-inventory", target="both")
     assert asked.value.partners == ("B",)
