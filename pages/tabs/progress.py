@@ -12,6 +12,7 @@ from core.services import progress_views
 from core.services.access import Actor
 from core.services.couples import CoupleView
 from pages import ui
+from pages.components import safety_marks
 
 STATUS_STYLE = {
     "recovered": "green",
@@ -31,7 +32,13 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
             db, user, couple.id, today=ui.local_today(), reference=reference
         )
     colour = STATUS_STYLE.get(result.status, "gray")
-    st.markdown(f"### :{colour}[{result.status.capitalize()}]")
+    # An open safety concern stands beside the status, whatever the status says.
+    safety_marks.for_couple(
+        db,
+        user,
+        couple.id,
+        lead=lambda: st.markdown(f"### :{colour}[{result.status.capitalize()}]"),
+    )
     st.markdown(result.reason)
     if result.asymmetry:
         st.warning(
