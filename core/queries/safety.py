@@ -83,7 +83,7 @@ def follow_ups(session: Session, couple_id: int) -> list[tuple[TraumaFollowUp, P
             TraumaFollowUp.id.desc(),
         )
     )
-    return [(follow_up, partner) for follow_up, partner in rows.tuples()]
+    return [(follow_up, partner) for follow_up, partner in rows]
 
 
 def ptsd_totals(session: Session, couple_id: int) -> pd.DataFrame:

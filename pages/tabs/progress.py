@@ -44,13 +44,14 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
         st.warning(
             f"Partners are moving differently: {result.asymmetry}", icon=":material/compare_arrows:"
         )
-    if result.ratings.empty:
+    # A trauma screen alone (PC-PTSD-5, not tracked here) is no rating to chart.
+    keys = [k for k in TRACKED if k in set(result.ratings["instrument"])]
+    if not keys:
         st.info(
             "No ratings yet. Log a session with each partner's ratings; the charts "
             "start from the first one."
         )
         return
-    keys = [k for k in TRACKED if k in set(result.ratings["instrument"])]
     chosen = (
         st.segmented_control(
             "Measure",
