@@ -363,10 +363,8 @@ def adherence_over_time(adherence: pd.DataFrame, *, case_code: str = "") -> go.F
 
 
 def ptsd_over_time(totals: pd.DataFrame, *, cutoff: float, case_code: str = "") -> go.Figure:
-    """PC-PTSD-5 totals (0-5) per partner by screening date, with the positive cut-off.
-
-    `totals`: partner_label, partner_name, measured_on, total (queries.safety.ptsd_totals).
-    """
+    """PC-PTSD-5 totals (0-5) per partner by screening date (padded three weeks either
+    side), with the cut-off. `totals`: partner_label, partner_name, measured_on, total."""
     title = "PC-PTSD-5 trauma screen over time"
     figure = _figure(
         f"{case_code} · {title}" if case_code else title,
@@ -397,7 +395,9 @@ def ptsd_over_time(totals: pd.DataFrame, *, cutoff: float, case_code: str = "") 
                 hovertemplate=f"<b>{name}</b><br>%{{x|%d %b %Y}}: %{{y:.0f}} of 5<extra></extra>",
             )
         )
-    figure.update_xaxes(title_text="Screening date")
+    dates, pad = pd.to_datetime(data["measured_on"]), pd.Timedelta(days=21)
+    span = [dates.min() - pad, dates.max() + pad]
+    figure.update_xaxes(title_text="Screening date", type="date", tickformat="%d %b %Y", range=span)
     return figure
 
 

@@ -3,7 +3,6 @@ line is set. Only here may a setting's name appear: counsellors never see one.""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from core.config import REGION_LINES, crisis_lines, load_settings
@@ -16,17 +15,14 @@ def show() -> None:
         "violence line for violence, coercive control or emotional abuse, the self-harm "
         "line for a self-harm risk. Set them in the server's environment and restart Mend."
     )
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Line": ["Domestic violence and abuse", "Self-harm risk"],
-                "Shown now": [lines.domestic_violence, lines.self_harm],
-                "Comes from": [lines.domestic_violence_from, lines.self_harm_from],
-            }
-        ),
-        hide_index=True,
-        column_config={"Shown now": st.column_config.TextColumn(width="large")},
-    )
+    for title, shown, origin in (
+        ("Domestic violence and abuse", lines.domestic_violence, lines.domestic_violence_from),
+        ("Self-harm risk", lines.self_harm, lines.self_harm_from),
+    ):
+        with st.container(border=True):
+            st.subheader(title, divider=False)
+            st.text(f"Shown now: {shown}")
+            st.text(f"Comes from: {origin}")
     st.text(f"Region: {lines.region or 'none'}, chosen by {lines.region_from}.")
     st.text(
         "Where to set them: MEND_CRISIS_LINE (domestic violence and abuse), "

@@ -23,7 +23,7 @@ def column() -> object:
         "see the couple's Safety tab. Empty: nothing open.",
         options=[*SAFETY_CHIPS, TRAUMA_CHIP],
         color=["red"] * len(SAFETY_CHIPS) + ["orange"],
-        width="medium",
+        width=290,  # two concerns' chips in full
     )
 
 

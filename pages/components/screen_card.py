@@ -29,7 +29,7 @@ def show(db: Database, user: Actor, screen: safety.ScreenView, own: bool) -> Non
         with st.container(horizontal=True, vertical_alignment="center"):
             st.badge(words, color=colour)  # type: ignore[arg-type]
             if screen.ptsd_positive:
-                st.badge(f"PC-PTSD-5 {screen.ptsd_score}/5: positive, follow up", color="orange")
+                st.badge(f"PC-PTSD-5 {screen.ptsd_score}/5: positive screen", color="orange")
         ptsd = (
             ""
             if screen.ptsd_score is None or screen.ptsd_positive
