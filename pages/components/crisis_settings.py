@@ -28,5 +28,7 @@ def show() -> None:
         "Where to set them: MEND_CRISIS_LINE (domestic violence and abuse), "
         "MEND_SELF_HARM_LINE (self-harm), MEND_REGION (one of "
         + ", ".join(REGION_LINES)
-        + ") for Mend's defaults. Check any default against your local services."
+        + ") for Mend's defaults. Without MEND_REGION each browser's locale chooses, so a "
+        "counsellor whose browser is set to another country sees that country's line. "
+        "Check any default against your local services."
     )
