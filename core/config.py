@@ -18,8 +18,10 @@ DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "mend.db"
 # region (MEND_REGION, e.g. "GB"; else the browser's locale, e.g. en-GB), marked as Mend's
 # default; without a known region, generic text. No text shown to a counsellor ever names
 # a setting: the Admin page says where each line comes from.
-# Only well-known national lines are listed (checked against the services' own sites when
-# written); where a country has no single national line, the generic text stands in.
+# Only well-known, long-standing national lines are listed, from memory of the services'
+# published numbers (not re-checked online when written: a clinic checks its line before
+# going live, as the banner's "check it with your clinic" says); where a country has no
+# single national line, the generic text stands in.
 
 
 @dataclass(frozen=True)
