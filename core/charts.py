@@ -13,6 +13,7 @@ to where this partner started.
 
 from __future__ import annotations
 
+import html
 import math
 from typing import Any
 
@@ -355,6 +356,48 @@ def adherence_over_time(adherence: pd.DataFrame, *, case_code: str = "") -> go.F
             )
         )
     _week_axis(figure, float(data["week"].max()))
+    return figure
+
+
+# --- the trauma screen -------------------------------------------------------------------------
+
+
+def ptsd_over_time(totals: pd.DataFrame, *, cutoff: float, case_code: str = "") -> go.Figure:
+    """PC-PTSD-5 totals (0-5) per partner by screening date (padded three weeks either
+    side), with the cut-off. `totals`: partner_label, partner_name, measured_on, total."""
+    title = "PC-PTSD-5 trauma screen over time"
+    figure = _figure(
+        f"{case_code} · {title}" if case_code else title,
+        subtitle=f"At or above {cutoff:g}: positive, follow up (not a diagnosis).",
+        y_title="PC-PTSD-5 total (0-5)",
+    )
+    figure.update_yaxes(range=[-0.2, 5.3], dtick=1)
+    figure.add_hline(
+        y=cutoff,
+        line={"dash": "dash", "color": "#B2182B", "width": 1.5},
+        annotation_text=f"positive screen ({cutoff:g})",
+        annotation_position="top left",
+    )
+    if totals.empty:
+        return _say_empty(figure, "No PC-PTSD-5 screen recorded yet.")
+    data = totals.sort_values(["partner_label", "measured_on"], kind="stable")
+    for label, rows in data.groupby("partner_label", sort=True):
+        name = html.escape(_partner_name(rows, str(label)))
+        colour = PARTNER_COLOURS.get(str(label), "#666")
+        figure.add_trace(
+            go.Scatter(
+                x=rows["measured_on"],
+                y=rows["total"],
+                mode="lines+markers",
+                name=name,
+                line={"color": colour, "width": 2.5},
+                marker={"size": 9, "color": colour},
+                hovertemplate=f"<b>{name}</b><br>%{{x|%d %b %Y}}: %{{y:.0f}} of 5<extra></extra>",
+            )
+        )
+    dates, pad = pd.to_datetime(data["measured_on"]), pd.Timedelta(days=21)
+    span = [dates.min() - pad, dates.max() + pad]
+    figure.update_xaxes(title_text="Screening date", type="date", tickformat="%d %b %Y", range=span)
     return figure
 
 

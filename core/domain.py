@@ -81,6 +81,14 @@ class ScreenStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class TraumaFollowUpKind(StrEnum):
+    """How a positive trauma screen was followed up (a TraumaFollowUp's outcome)."""
+
+    REFERRAL = "referral"
+    FURTHER_ASSESSMENT = "further_assessment"
+    MONITORED = "monitored"
+
+
 ACCOUNT_ROLE_LABELS: dict[Role, str] = {
     Role.COUNSELLOR: "Counsellor",
     Role.SUPERVISOR: "Supervisor",
@@ -128,6 +136,13 @@ ASSIGNMENT_STATUS_LABELS: dict[AssignmentStatus, str] = {
     AssignmentStatus.SKIPPED: "Skipped",
 }
 
+TRAUMA_FOLLOW_UP_LABELS: dict[TraumaFollowUpKind, str] = {
+    TraumaFollowUpKind.REFERRAL: "Referred on (e.g. trauma-focused therapy, GP)",
+    TraumaFollowUpKind.FURTHER_ASSESSMENT: "Further assessment",
+    TraumaFollowUpKind.MONITORED: "Monitored in counselling",
+}
+TRAUMA_FOLLOW_UP_OPEN = "Trauma symptoms: follow up"
+
 # Safety-screen concern flags (SafetyScreen columns) and how they read.
 CONCERN_LABELS: dict[str, str] = {
     "violence": "Violence",
@@ -135,6 +150,20 @@ CONCERN_LABELS: dict[str, str] = {
     "emotional_abuse": "Emotional abuse",
     "self_harm_risk": "Self-harm risk",
 }
+
+
+def concern_badge(label: str, *, short: bool = False) -> str:
+    """The red badge of one open concern: "⚠ Open safety concern: coercive control", or in
+    a table column that already says "open safety concern", "⚠ Coercive control"."""
+    return f"⚠ {label}" if short else f"⚠ Open safety concern: {label.lower()}"
+
+
+# The caseload's Safety column: one red chip per open concern, one orange chip for an
+# open trauma follow-up.
+SAFETY_CHIPS: tuple[str, ...] = tuple(
+    concern_badge(label, short=True) for label in CONCERN_LABELS.values()
+)
+TRAUMA_CHIP = "Trauma: follow up"
 
 # The repair steps, in order (DOMAIN.md): five numbered steps, then joint work.
 REPAIR_STEPS: tuple[str, ...] = ("1", "2", "3", "4", "5", "together")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -76,3 +77,12 @@ def format_date(value: date | None, locale: str | None) -> str:
     if value is None:
         return "—"
     return value.strftime(date_style(locale).strftime)
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=^])")
+
+
+def plain(text: str) -> str:
+    """`text` escaped so that Streamlit's markdown shows it as typed: no emphasis, links,
+    colour directives (":red[...]"), icons or formulas from what a person wrote."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text)).replace("\n", "  \n")

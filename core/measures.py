@@ -55,6 +55,10 @@ class Instrument:
     every_session: bool = True
     # Where the reliability alone comes from (constants_source covers SD and reliability).
     reliability_source: str = ""
+    # A screen with a gate item: what stands between the gate and the scored items
+    # ("In the past month, have you..."), and a short note on reading a positive result.
+    items_intro: str = ""
+    note: str = ""
 
     @property
     def scored_items(self) -> tuple[Item, ...]:
@@ -244,9 +248,18 @@ PCPTSD5 = Instrument(
     name="Primary Care PTSD Screen for DSM-5 (PC-PTSD-5)",
     short_name="PC-PTSD-5",
     # Prins et al. (2016), J Gen Intern Med 31(10):1206-1211; US National Center for
-    # PTSD, public domain. Items about the past month, after a trauma-exposure question.
+    # PTSD, public domain, so its own wording is used, in its published order: the
+    # examples of traumatic events, the lifetime exposure question, then "In the past
+    # month, have you..." and the five items.
     instructions="Sometimes things happen to people that are unusually or especially "
-    "frightening, horrible, or traumatic. In the past month, have you...",
+    "frightening, horrible, or traumatic. For example: a serious accident or fire; a "
+    "physical or sexual assault or abuse; an earthquake or flood; a war; seeing someone "
+    "be killed or seriously injured; having a loved one die through homicide or suicide.",
+    items_intro="If no, the screen ends here (score 0): leave the questions below "
+    "unanswered. If yes, answer each of them. In the past month, have you...",
+    note="A positive screen after a betrayal means follow up (ask more, assess further "
+    "or refer), not a diagnosis: a betrayal may not meet the DSM-5 definition of a "
+    "traumatic event.",
     items=(
         Item("exposure", "Have you ever experienced this kind of event?", 0, 1, YES_NO),
         Item(

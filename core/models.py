@@ -44,6 +44,7 @@ from core.domain import (
     PartnerRole,
     Role,
     ScreenStatus,
+    TraumaFollowUpKind,
 )
 from core.errors import SignedNoteError
 
@@ -199,6 +200,34 @@ class SafetyScreen(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), nullable=True)
     resolution_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TraumaFollowUp(Base):
+    """A positive PC-PTSD-5 screen asks for follow-up, not a diagnosis: open (outcome,
+    date and note empty) until the counsellor records how it was followed up."""
+
+    __tablename__ = "trauma_follow_ups"
+    __table_args__ = (
+        CheckConstraint(
+            "(outcome IS NULL AND followed_up_on IS NULL AND recorded_by_id IS NULL) OR "
+            "(outcome IS NOT NULL AND followed_up_on IS NOT NULL AND recorded_by_id IS NOT NULL)",
+            name="recorded_together",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    screen_id: Mapped[int] = mapped_column(ForeignKey("safety_screens.id"), unique=True)
+    opened_on: Mapped[date] = mapped_column(Date)
+    ptsd_score: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[TraumaFollowUpKind | None] = mapped_column(
+        enum_column(TraumaFollowUpKind), nullable=True
+    )
+    followed_up_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), nullable=True)
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -41,6 +41,7 @@ from core.domain import (
     Modality,
     PartnerRole,
     Role,
+    TraumaFollowUpKind,
 )
 from core.errors import ValidationError
 from core.homework_rules import answered
@@ -81,6 +82,10 @@ FIELD_LABELS = {
     "text": "Addendum",
     "partner_label": "Partner",
     "duration_minutes": "Duration",
+    "ptsd_answers": "PC-PTSD-5",
+    "outcome": "Follow-up",
+    "followed_up_on": "Follow-up date",
+    "note": "Note",
 }
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -279,10 +284,23 @@ class ScreenIn(Strict):
     coercive_control: bool = False
     emotional_abuse: bool = False
     self_harm_risk: bool = False
-    # PC-PTSD-5 answers (exposure + five items, 0/1); None when not given.
-    ptsd_answers: dict[str, int] | None = None
+    # PC-PTSD-5 answers (exposure + five items, 0/1); None when the screen is left out.
+    # An included screen may carry None for a question nobody answered: scoring refuses
+    # it (a rating nobody gave is never saved), except the five past-month questions
+    # after a "no" to the exposure question, where the published screen ends.
+    ptsd_answers: dict[str, int | None] | None = None
     notes: str = Field(default="", max_length=5000)
     plan: str = Field(default="", max_length=5000)
+
+    @field_validator("ptsd_answers")
+    @classmethod
+    def _some_answer(cls, value: dict[str, int | None] | None) -> dict[str, int | None] | None:
+        if value is not None and all(answer is None for answer in value.values()):
+            raise ValueError(
+                "is included but no question is answered: answer each question, or "
+                "leave the screen out"
+            )
+        return value
 
     @model_validator(mode="after")
     def _plan_for_concerns(self) -> ScreenIn:
@@ -293,6 +311,14 @@ class ScreenIn(Strict):
     @property
     def has_concern(self) -> bool:
         return any(getattr(self, flag) for flag in CONCERN_LABELS)
+
+
+class TraumaFollowUpIn(Strict):
+    """How a positive trauma screen was followed up."""
+
+    outcome: TraumaFollowUpKind
+    followed_up_on: NotInFuture
+    note: str = Field(min_length=1, max_length=REASON_LIMIT)
 
 
 # --- the exercise library ---

@@ -7,13 +7,13 @@ from core.domain import ACCOUNT_ROLE_LABELS, Role
 from core.schemas import MIN_PASSWORD_LENGTH
 from core.services import accounts, audit
 from pages import ui
-from pages.components import confirm
+from pages.components import confirm, crisis_settings
 
 db = ui.database()
 user = ui.current_user()
 st.title("Admin")
 ui.show_flash()
-accounts_tab, audit_tab = st.tabs(["Accounts", "Audit log"])
+accounts_tab, audit_tab, crisis_tab = st.tabs(["Accounts", "Audit log", "Crisis lines"])
 
 with accounts_tab:
     people = accounts.list_accounts(db, user)
@@ -115,3 +115,6 @@ with audit_tab:
                 "detail": "Detail",
             },
         )
+
+with crisis_tab:
+    crisis_settings.show()

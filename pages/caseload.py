@@ -5,7 +5,7 @@ import streamlit as st
 from core.domain import COUPLE_STATUS_LABELS, CoupleStatus
 from core.services import accounts, progress_views, sessions
 from pages import ui
-from pages.components import couple_picker
+from pages.components import couple_picker, safety_marks
 
 SORTS = {"Needs attention first": "attention", "Case code": "case_code"}
 
@@ -105,9 +105,7 @@ selection = st.dataframe(
             "Progress",
             help="Against the expected course to six months; open the couple for the reason",
         ),
-        "safety_concern": st.column_config.CheckboxColumn(
-            "Safety", help="An open safety concern: see the couple's Safety tab"
-        ),
+        "safety": safety_marks.column(),
         "attention_reasons": st.column_config.TextColumn("Needs attention because"),
         "overdue_homework": st.column_config.NumberColumn("Overdue homework"),
         "unsigned_notes": st.column_config.NumberColumn("Unsigned notes"),

@@ -13,7 +13,7 @@ from core.domain import (
 from core.errors import MendError
 from core.services import couples
 from pages import ui
-from pages.components import safety_banner
+from pages.components import safety_banner, safety_marks
 from pages.tabs import details, homework, progress, safety, sessions
 
 db = ui.database()
@@ -43,6 +43,7 @@ st.caption(
     f"intake {ui.show_date(couple.intake_date)} · week {couple.weeks_in_care(today)} in care · "
     f"{PATTERN_LABELS[couple.pattern].lower()}"
 )
+safety_marks.for_couple(db, user, couple.id)
 if couple.status is CoupleStatus.CLOSED and couple.closing_reason:
     st.info(f"Closed: {couple.closing_reason}")
 

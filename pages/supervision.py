@@ -5,6 +5,7 @@ import streamlit as st
 from core import charts
 from core.services import progress_views
 from pages import ui
+from pages.components import safety_marks
 
 db = ui.database()
 user = ui.current_user()
@@ -61,6 +62,7 @@ else:
             "case_code": "Case",
             "counsellor": "Counsellor",
             "progress_status": "Progress",
+            "safety": safety_marks.column(),
             "attention_reasons": "Why",
         },
     )

@@ -35,13 +35,16 @@ from core.domain import (
     NoteStatus,
     PartnerRole,
     ScreenStatus,
+    TraumaFollowUpKind,
 )
+from core.measures import PCPTSD5
 from core.models import (
     Couple,
     CoupleBreach,
     Measurement,
     Partner,
     SafetyScreen,
+    TraumaFollowUp,
 )
 from core.models import Session as SessionRow
 
@@ -155,11 +158,13 @@ def add_couples(
     sessions: list[dict[str, Any]] = []
     ratings: list[tuple[int, list[dict[str, Any]]]] = []
     screens: list[dict[str, Any]] = []
+    screen_weeks: list[int] = []  # each screen's couple's weeks seen
     trauma_screens: list[dict[str, Any]] = []
     for index, (plan, couple_id) in enumerate(zip(plans, couple_ids, strict=True)):
         pair = (partner_ids[2 * index], partner_ids[2 * index + 1])
         couple_screens = _screens(rng, plan, pair)
         screens += couple_screens
+        screen_weeks += [plan.weeks_seen] * len(couple_screens)
         trauma_screens += [
             _ptsd_measurement(screen, couple_id)
             for screen in couple_screens
@@ -193,7 +198,16 @@ def add_couples(
     if signed:
         session.execute(update(SessionRow), signed)
     if screens:
-        session.execute(insert(SafetyScreen), screens)
+        screen_ids = session.scalars(
+            insert(SafetyScreen).returning(SafetyScreen.id, sort_by_parameter_order=True), screens
+        ).all()
+        follow_ups = [
+            _follow_up(screen, screen_id, weeks)
+            for screen, screen_id, weeks in zip(screens, screen_ids, screen_weeks, strict=True)
+            if screen["ptsd_score"] is not None and PCPTSD5.in_clinical_range(screen["ptsd_score"])
+        ]
+        if follow_ups:
+            session.execute(insert(TraumaFollowUp), follow_ups)
     summary.couples += len(plans)
     summary.sessions += len(sessions)
     summary.measurements += len(measurement_rows)
@@ -224,6 +238,26 @@ def _screens(rng: random.Random, plan: Plan, pair: tuple[int, int]) -> list[dict
             }
         )
     return rows
+
+
+def _follow_up(screen: dict[str, Any], screen_id: int, weeks_seen: int) -> dict[str, Any]:
+    """A positive screen's follow-up: recorded ("monitored", two weeks on) once the couple
+    has been seen for a month, still open before that."""
+    recorded = weeks_seen >= 4
+    on = screen["screened_on"] + timedelta(weeks=2)
+    return {
+        "partner_id": screen["partner_id"],
+        "screen_id": screen_id,
+        "opened_on": screen["screened_on"],
+        "ptsd_score": screen["ptsd_score"],
+        "outcome": TraumaFollowUpKind.MONITORED if recorded else None,
+        "followed_up_on": on if recorded else None,
+        "note": "Symptoms discussed; monitored in sessions, re-screen planned."
+        if recorded
+        else None,
+        "recorded_by_id": screen["screener_id"] if recorded else None,
+        "recorded_at": datetime.combine(on, time(17), tzinfo=UTC) if recorded else None,
+    }
 
 
 def _ptsd_measurement(screen: dict[str, Any], couple_id: int) -> dict[str, Any]:

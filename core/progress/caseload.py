@@ -116,8 +116,9 @@ def caseload_summary(
     `couples`: the caseload frame (core.services.couples.caseload: couple_id, case_code,
     partners, counsellor, status, intake_date, weeks_in_care, last_session, ...).
     `extras`: per-couple columns merged on couple_id (they replace same-named caseload
-    columns); the attention score reads `safety_concern` (bool), `overdue_homework` and
-    `unsigned_notes` (counts) when present. `constants` and `band` should be the
+    columns); the attention score reads `safety_concern` (bool), `safety_concerns` (the
+    open concerns in words), `trauma_follow_up`, `overdue_homework` and `unsigned_notes`
+    (counts) when present. `constants` and `band` should be the
     clinic-wide ones; by default they are computed from `frame`.
 
     Adds: progress_status, progress_reason, status_A, status_B, asymmetry,
@@ -192,18 +193,25 @@ def _attention(summary: pd.DataFrame, weeks: np.ndarray) -> pd.DataFrame:
     quiet = gap.fillna(pd.Series(weeks, index=summary.index)) > LONG_GAP_WEEKS
     overdue = _count(summary, "overdue_homework")
     unsigned = _count(summary, "unsigned_notes")
+    # Safety first, in the score (ATTENTION_WEIGHTS: a tier above all others combined)
+    # and in the reasons, which name the concern.
     flags = {
-        "deteriorated": open_case & summary["progress_status"].eq("deteriorated"),
         "safety_concern": _count(summary, "safety_concern") > 0,
+        "trauma_follow_up": _count(summary, "trauma_follow_up") > 0,
+        "deteriorated": open_case & summary["progress_status"].eq("deteriorated"),
         "not_on_track": open_case & summary["progress_status"].eq("not on track"),
         "asymmetry": open_case & summary["asymmetry"],
         "overdue_homework": open_case & (overdue > 0),
         "unsigned_notes": unsigned > 0,
         "long_gap": open_case & ~lowered.isin(["paused"]) & quiet,
     }
+    words = _text(summary, "safety_concerns").str.lower()
     texts = {
+        "safety_concern": np.where(
+            words.eq(""), "open safety concern", "open safety concern: " + words
+        ),
+        "trauma_follow_up": pd.Series("trauma symptoms: follow up", index=summary.index),
         "deteriorated": pd.Series("deteriorated", index=summary.index),
-        "safety_concern": pd.Series("open safety concern", index=summary.index),
         "not_on_track": pd.Series("not on track", index=summary.index),
         "asymmetry": pd.Series("partners moving apart", index=summary.index),
         "overdue_homework": _num(overdue) + " overdue homework",
@@ -215,11 +223,17 @@ def _attention(summary: pd.DataFrame, weeks: np.ndarray) -> pd.DataFrame:
     }
     score = sum(flag.astype(int) * ATTENTION_WEIGHTS[key] for key, flag in flags.items())
     joined = pd.Series("", index=summary.index, dtype="object")
-    for key, flag in flags.items():  # seven flags, each a whole column
+    for key, flag in flags.items():  # eight flags, each a whole column
         joined = joined + np.where(flag, "; " + pd.Series(texts[key], index=summary.index), "")
     summary["attention"] = pd.Series(score, index=summary.index).astype("int64")
     summary["attention_reasons"] = joined.str.removeprefix("; ")
     return summary
+
+
+def _text(summary: pd.DataFrame, column: str) -> pd.Series:
+    if column not in summary.columns:
+        return pd.Series("", index=summary.index, dtype="object")
+    return summary[column].fillna("").astype(str)
 
 
 def _count(summary: pd.DataFrame, column: str) -> pd.Series:
@@ -229,17 +243,25 @@ def _count(summary: pd.DataFrame, column: str) -> pd.Series:
 
 
 def needs_attention_first(summary: pd.DataFrame) -> pd.DataFrame:
-    """The caseload summary sorted for a second look: attention score, then status
-    urgency, then the longest gap since a session, then case code."""
+    """The caseload summary sorted for a second look: open safety concerns first, then
+    open trauma follow-ups (each a tier of its own, whatever else is flagged), then the
+    attention score, status urgency, the longest gap since a session and case code."""
     urgency = summary["progress_status"].map({s: i for i, s in enumerate(STATUSES)})
-    ordered = summary.assign(_urgency=urgency, _gap=summary["weeks_since_last_session"])
+    attention = summary["attention"].astype("int64")
+    ordered = summary.assign(
+        _safety=attention >= ATTENTION_WEIGHTS["safety_concern"],
+        _trauma=(attention % ATTENTION_WEIGHTS["safety_concern"])
+        >= ATTENTION_WEIGHTS["trauma_follow_up"],
+        _urgency=urgency,
+        _gap=summary["weeks_since_last_session"],
+    )
     ordered = ordered.sort_values(
-        ["attention", "_urgency", "_gap", "case_code"],
-        ascending=[False, True, False, True],
+        ["_safety", "_trauma", "attention", "_urgency", "_gap", "case_code"],
+        ascending=[False, False, False, True, False, True],
         na_position="last",
         kind="stable",
     )
-    return ordered.drop(columns=["_urgency", "_gap"]).reset_index(drop=True)
+    return ordered.drop(columns=["_safety", "_trauma", "_urgency", "_gap"]).reset_index(drop=True)
 
 
 def outcomes_by_counsellor(summary: pd.DataFrame) -> pd.DataFrame:

@@ -87,11 +87,18 @@ STATUSES = (
 OUTCOMES = ("deteriorated", "recovered", "improved", "no reliable change")
 
 # Attention score: powers of two, so a couple with a higher-tier flag always sorts above
-# any couple with only lower-tier flags. Closed cases count only an open safety concern
-# and unsigned notes (records still to tidy); progress flags do not apply to them.
+# any couple with only lower-tier flags (each weight is larger than all lower ones added
+# up). Safety is a tier of its own: an open safety concern (violence, coercive control,
+# emotional abuse, self-harm risk) outranks every other reason combined ("safety outranks
+# progress in every list", DOMAIN.md). Just below it, and above every progress reason,
+# an open trauma follow-up (a positive PC-PTSD-5 not yet followed up): a clinical-safety
+# task with a person waiting on it, but not a danger that gates joint work. Closed cases
+# count only safety, trauma follow-up and unsigned notes (records still to tidy);
+# progress flags do not apply to them.
 ATTENTION_WEIGHTS: dict[str, int] = {
+    "safety_concern": 128,
+    "trauma_follow_up": 64,
     "deteriorated": 32,
-    "safety_concern": 32,
     "not_on_track": 16,
     "asymmetry": 8,
     "overdue_homework": 4,

@@ -1,14 +1,20 @@
-"""Read side of safety screens: the subqueries other listings join."""
+"""Read side of safety: the subqueries other listings join, the open concerns and trauma
+follow-ups per couple (the caseload's Safety column), a couple's follow-ups and its
+PC-PTSD-5 totals over time."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+import pandas as pd
+from sqlalchemy import ColumnElement, Integer, Select, cast, func, select
 from sqlalchemy.orm import Session
 
 from core.domain import CONCERN_LABELS, ScreenStatus
-from core.models import Partner, SafetyScreen
+from core.measures import PCPTSD5
+from core.models import Couple, Measurement, Partner, SafetyScreen, TraumaFollowUp
+
+PTSD_TOTAL_COLUMNS = ["partner_label", "partner_name", "measured_on", "total"]
 
 
 def open_concern_couples() -> Select[Any]:
@@ -43,3 +49,77 @@ def latest_ptsd_scores(session: Session, couple_id: int) -> dict[int, int]:
         .order_by(SafetyScreen.screened_on, SafetyScreen.id)
     ).all()
     return {partner_id: int(score) for partner_id, score in rows}
+
+
+def open_concern_words(session: Session, scope: ColumnElement[bool]) -> dict[int, list[str]]:
+    """Per couple in `scope` with an open concern: the concerns open on any partner, in
+    CONCERN_LABELS order (e.g. ["Coercive control", "Emotional abuse"])."""
+    flags = [func.max(cast(getattr(SafetyScreen, flag), Integer)) for flag in CONCERN_LABELS]
+    rows = session.execute(
+        select(Partner.couple_id, *flags)
+        .join(SafetyScreen, SafetyScreen.partner_id == Partner.id)
+        .join(Couple, Couple.id == Partner.couple_id)
+        .where(SafetyScreen.status == ScreenStatus.OPEN, scope)
+        .group_by(Partner.couple_id)
+    )
+    labels = list(CONCERN_LABELS.values())
+    return {
+        couple_id: [label for label, on in zip(labels, values, strict=True) if on]
+        for couple_id, *values in rows
+    }
+
+
+def open_follow_up_partners(session: Session, scope: ColumnElement[bool]) -> dict[int, list[str]]:
+    """Per couple in `scope`: the names of partners with an open trauma follow-up."""
+    rows = session.execute(
+        select(Partner.couple_id, Partner.name)
+        .join(TraumaFollowUp, TraumaFollowUp.partner_id == Partner.id)
+        .join(Couple, Couple.id == Partner.couple_id)
+        .where(TraumaFollowUp.outcome.is_(None), scope)
+        .distinct()
+        .order_by(Partner.couple_id, Partner.name)
+    )
+    found: dict[int, list[str]] = {}
+    for couple_id, name in rows:
+        found.setdefault(couple_id, []).append(name)
+    return found
+
+
+def open_follow_up(session: Session, partner_id: int) -> TraumaFollowUp | None:
+    """The partner's open trauma follow-up, if any (the oldest)."""
+    return session.scalars(
+        select(TraumaFollowUp)
+        .where(TraumaFollowUp.partner_id == partner_id, TraumaFollowUp.outcome.is_(None))
+        .order_by(TraumaFollowUp.opened_on, TraumaFollowUp.id)
+        .limit(1)
+    ).first()
+
+
+def follow_ups(session: Session, couple_id: int) -> list[tuple[TraumaFollowUp, Partner]]:
+    """A couple's trauma follow-ups with their partner: open ones first, newest first."""
+    rows = session.execute(
+        select(TraumaFollowUp, Partner)
+        .join(Partner, Partner.id == TraumaFollowUp.partner_id)
+        .where(Partner.couple_id == couple_id)
+        .order_by(
+            TraumaFollowUp.outcome.is_not(None),
+            TraumaFollowUp.opened_on.desc(),
+            TraumaFollowUp.id.desc(),
+        )
+    )
+    return [(follow_up, partner) for follow_up, partner in rows]
+
+
+def ptsd_totals(session: Session, couple_id: int) -> pd.DataFrame:
+    """Every PC-PTSD-5 total of the couple's partners, by partner and date
+    (PTSD_TOTAL_COLUMNS)."""
+    rows = session.execute(
+        select(Partner.label, Partner.name, Measurement.measured_on, Measurement.total)
+        .join(Partner, Partner.id == Measurement.partner_id)
+        .where(Measurement.couple_id == couple_id, Measurement.instrument == PCPTSD5.key)
+        .order_by(Partner.label, Measurement.measured_on, Measurement.id)
+    ).all()
+    frame = pd.DataFrame(rows, columns=PTSD_TOTAL_COLUMNS)
+    frame["measured_on"] = pd.to_datetime(frame["measured_on"])
+    frame["total"] = frame["total"].astype("float64")
+    return frame

@@ -15,11 +15,12 @@ from sqlalchemy.orm import selectinload
 from core import progress
 from core.adherence import adherence_by_week as weekly_adherence
 from core.db import Database
-from core.domain import Role, weeks_in_care
+from core.domain import TRAUMA_CHIP, Role, concern_badge, weeks_in_care
 from core.measures import INSTRUMENTS
 from core.models import Couple
 from core.queries import homework as homework_queries
 from core.queries import ratings as rating_queries
+from core.queries import safety as safety_queries
 from core.queries import sessions as session_queries
 from core.services import couples
 from core.services.access import (
@@ -151,14 +152,26 @@ def visible_ratings(db: Database, actor: Actor) -> pd.DataFrame:
 
 
 def _extras(db: Database, actor: Actor, couple_ids: pd.Series, today: date) -> pd.DataFrame:
-    """Overdue homework and unsigned notes per couple (one read, the actor's scope)."""
+    """Per couple (one read, the actor's scope): overdue homework, unsigned notes, the open
+    safety concerns in words, open trauma follow-ups, and the Safety column's chips."""
     scope = caseload_scope(actor)
     with db.read() as session:
         overdue = homework_queries.overdue_counts(session, scope, today)
         unsigned = session_queries.unsigned_counts(session, scope, today)
+        concerns = safety_queries.open_concern_words(session, scope)
+        trauma = safety_queries.open_follow_up_partners(session, scope)
     frame = pd.DataFrame({"couple_id": couple_ids})
     frame["overdue_homework"] = frame["couple_id"].map(overdue).fillna(0).astype(int)
     frame["unsigned_notes"] = frame["couple_id"].map(unsigned).fillna(0).astype(int)
+    words = [concerns.get(couple_id, []) for couple_id in frame["couple_id"]]
+    waiting = [trauma.get(couple_id, []) for couple_id in frame["couple_id"]]
+    frame["safety_concern"] = [bool(found) for found in words]
+    frame["safety_concerns"] = [", ".join(found) for found in words]
+    frame["trauma_follow_up"] = [len(names) for names in waiting]
+    frame["safety"] = [
+        [concern_badge(label, short=True) for label in found] + ([TRAUMA_CHIP] if names else [])
+        for found, names in zip(words, waiting, strict=True)
+    ]
     return frame
 
 
@@ -215,7 +228,7 @@ CASELOAD_VIEW_COLUMNS = [
     "counsellor",
     "status",
     "progress_status",
-    "safety_concern",
+    "safety",
     "attention_reasons",
     "overdue_homework",
     "unsigned_notes",
@@ -260,4 +273,4 @@ def outcomes_table(outcomes: pd.DataFrame) -> pd.DataFrame:
 def needing_attention(summary: pd.DataFrame) -> pd.DataFrame:
     flagged = progress.needs_attention_first(summary)
     flagged = flagged.loc[flagged["attention"] > 0]
-    return flagged[["case_code", "counsellor", "progress_status", "attention_reasons"]]
+    return flagged[["case_code", "counsellor", "progress_status", "safety", "attention_reasons"]]

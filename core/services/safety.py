@@ -1,4 +1,6 @@
-"""Individual safety screens. An open concern raises a banner and gates joint work."""
+"""Individual safety screens. An open concern raises a banner and gates joint work; a
+positive PC-PTSD-5 opens a trauma follow-up on that partner until the counsellor records
+how it was followed up (referral, further assessment or monitored)."""
 
 from __future__ import annotations
 
@@ -7,16 +9,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import Database
-from core.domain import CONCERN_LABELS, ScreenStatus
+from core.domain import CONCERN_LABELS, ScreenStatus, TraumaFollowUpKind
 from core.errors import NotFound, ValidationError
 from core.measures import PCPTSD5
-from core.models import Measurement, Partner, SafetyScreen, utcnow
+from core.models import Measurement, Partner, SafetyScreen, TraumaFollowUp, utcnow
+from core.queries import safety as safety_queries
 from core.queries.safety import open_concern_couples
-from core.schemas import ScreenIn, parse
+from core.schemas import ScreenIn, TraumaFollowUpIn, parse
 from core.services import audit
 from core.services.access import (
     Actor,
@@ -42,6 +46,25 @@ class ScreenView:
     status: ScreenStatus
     resolved_at: datetime | None
     resolution_note: str | None
+
+
+@dataclass(frozen=True)
+class FollowUpView:
+    """A trauma follow-up: open while `outcome` is None."""
+
+    id: int
+    couple_id: int
+    partner_label: str
+    partner_name: str
+    opened_on: date
+    ptsd_score: int
+    outcome: TraumaFollowUpKind | None
+    followed_up_on: date | None
+    note: str | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome is None
 
 
 def record_screen(
@@ -84,12 +107,15 @@ def record_screen(
                     partner_id=partner.id,
                     instrument=PCPTSD5.key,
                     measured_on=screen_in.screened_on,
-                    items=dict(screen_in.ptsd_answers),
+                    # Only answers given: after a "no" at the exposure question the
+                    # five past-month questions are not asked.
+                    items={k: v for k, v in screen_in.ptsd_answers.items() if v is not None},
                     total=float(ptsd or 0),
                     recorded_by_id=actor.id,
                 )
             )
         session.flush()
+        positive = ptsd is not None and bool(PCPTSD5.in_clinical_range(ptsd))
         audit.record(
             session,
             actor,
@@ -100,9 +126,90 @@ def record_screen(
                 "case_code": couple.case_code,
                 "partner": partner.label,
                 "open": screen_in.has_concern,
+                "ptsd_positive": positive,
             },
         )
+        if positive and safety_queries.open_follow_up(session, partner.id) is None:
+            # One open follow-up per partner: a later positive screen while one is open
+            # adds to the same question, it does not open a second item.
+            follow_up = TraumaFollowUp(
+                partner_id=partner.id,
+                screen_id=screen.id,
+                opened_on=screen_in.screened_on,
+                ptsd_score=ptsd,
+            )
+            session.add(follow_up)
+            session.flush()
+            audit.record(
+                session,
+                actor,
+                "trauma_follow_up_opened",
+                "trauma_follow_up",
+                follow_up.id,
+                {"case_code": couple.case_code, "partner": partner.label, "score": ptsd},
+            )
         return _view(screen, partner)
+
+
+def record_follow_up(
+    db: Database,
+    actor: Actor,
+    follow_up_id: int,
+    data: TraumaFollowUpIn | Mapping[str, Any],
+    *,
+    today: date | None = None,
+) -> FollowUpView:
+    """Record how a positive trauma screen was followed up; the item closes."""
+    given = parse(TraumaFollowUpIn, data, today=today)
+    with db.transaction() as session:
+        require_active(session, actor)
+        follow_up = session.get(TraumaFollowUp, follow_up_id)
+        if follow_up is None:
+            raise NotFound("That trauma follow-up does not exist.")
+        partner = session.get(Partner, follow_up.partner_id)
+        assert partner is not None
+        couple = load_couple(session, partner.couple_id)
+        require_edit(actor, couple)
+        if follow_up.outcome is not None:
+            raise ValidationError("This follow-up is already recorded.")
+        if given.followed_up_on < follow_up.opened_on:
+            raise ValidationError("The follow-up date cannot be before the screen.")
+        follow_up.outcome = given.outcome
+        follow_up.followed_up_on = given.followed_up_on
+        follow_up.note = given.note
+        follow_up.recorded_by_id = actor.id
+        follow_up.recorded_at = utcnow()
+        audit.record(
+            session,
+            actor,
+            "trauma_follow_up_recorded",
+            "trauma_follow_up",
+            follow_up.id,
+            {
+                "case_code": couple.case_code,
+                "partner": partner.label,
+                "outcome": given.outcome.value,
+            },
+        )
+        return _follow_up_view(follow_up, partner)
+
+
+def follow_ups(db: Database, actor: Actor, couple_id: int) -> list[FollowUpView]:
+    """A couple's trauma follow-ups: open ones first, then newest first."""
+    with db.read() as session:
+        require_active(session, actor)
+        couple = load_couple(session, couple_id)
+        require_view(actor, couple)
+        return [_follow_up_view(f, p) for f, p in safety_queries.follow_ups(session, couple_id)]
+
+
+def ptsd_totals(db: Database, actor: Actor, couple_id: int) -> pd.DataFrame:
+    """The couple's PC-PTSD-5 totals over time per partner (PTSD_TOTAL_COLUMNS)."""
+    with db.read() as session:
+        require_active(session, actor)
+        couple = load_couple(session, couple_id)
+        require_view(actor, couple)
+        return safety_queries.ptsd_totals(session, couple_id)
 
 
 def resolve_screen(db: Database, actor: Actor, screen_id: int, note: str) -> ScreenView:
@@ -169,6 +276,20 @@ def has_open_concern(session: Session, couple_id: int) -> bool:
 def open_concern_query() -> Any:
     """Couple ids with an open concern, as a subquery for caseload listings."""
     return open_concern_couples()
+
+
+def _follow_up_view(follow_up: TraumaFollowUp, partner: Partner) -> FollowUpView:
+    return FollowUpView(
+        id=follow_up.id,
+        couple_id=partner.couple_id,
+        partner_label=partner.label,
+        partner_name=partner.name,
+        opened_on=follow_up.opened_on,
+        ptsd_score=follow_up.ptsd_score,
+        outcome=None if follow_up.outcome is None else TraumaFollowUpKind(follow_up.outcome),
+        followed_up_on=follow_up.followed_up_on,
+        note=follow_up.note,
+    )
 
 
 def _view(screen: SafetyScreen, partner: Partner) -> ScreenView:

@@ -1,14 +1,32 @@
-"""The open-safety-concern banner with the crisis line, shown above a couple's pages."""
+"""The open-safety-concern banner with the crisis lines, shown above a couple's pages:
+the domestic-violence line for violence, coercive control or emotional abuse, the
+self-harm line for a self-harm risk (core.config.crisis_lines)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from core.config import load_settings
+from core.config import crisis_lines, load_settings
 from core.db import Database
+from core.domain import CONCERN_LABELS
+from core.formatting import plain
 from core.services import safety
 from core.services.access import Actor
 from pages import ui
+
+SELF_HARM = CONCERN_LABELS["self_harm_risk"]
+
+
+def texts(concerns: list[safety.ScreenView]) -> list[str]:
+    """The crisis texts that fit these concerns, domestic violence first."""
+    lines = crisis_lines(load_settings(), st.context.locale)
+    named = {label for c in concerns for label in c.concerns}
+    shown = []
+    if named - {SELF_HARM}:
+        shown.append(lines.domestic_violence)
+    if SELF_HARM in named:
+        shown.append(lines.self_harm)
+    return shown
 
 
 def show(db: Database, user: Actor, couple_id: int) -> bool:
@@ -16,16 +34,17 @@ def show(db: Database, user: Actor, couple_id: int) -> bool:
     concerns = safety.open_concerns(db, user, couple_id)
     if not concerns:
         return False
-    lines = [
-        f"- Partner {c.partner_label} ({c.partner_name}): {', '.join(c.concerns)} — "
-        f"screened {ui.show_date(c.screened_on)}"
+    partners = [
+        f"- Partner {c.partner_label} ({plain(c.partner_name)}): "
+        f"{', '.join(c.concerns).lower()}, screened {ui.show_date(c.screened_on)}"
         for c in concerns
     ]
     st.error(
         "**Open safety concern.** Joint exercises and exercises asking the hurt partner "
         "to be vulnerable need a recorded override.\n\n"
-        + "\n".join(lines)
-        + f"\n\n{load_settings().crisis_line}",
+        + "\n".join(partners)
+        + "\n\n"
+        + "\n\n".join(plain(text) for text in texts(concerns)),
         icon=":material/health_and_safety:",
     )
     return True

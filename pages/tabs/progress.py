@@ -12,6 +12,7 @@ from core.services import progress_views
 from core.services.access import Actor
 from core.services.couples import CoupleView
 from pages import ui
+from pages.components import safety_marks
 from pages.tabs import progress_status_key
 
 STATUS_STYLE = {
@@ -33,19 +34,26 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
         )
     st.session_state[progress_status_key(couple.id)] = result.status
     colour = STATUS_STYLE.get(result.status, "gray")
-    st.markdown(f"### :{colour}[{result.status.capitalize()}]")
+    # An open safety concern stands beside the status, whatever the status says.
+    safety_marks.for_couple(
+        db,
+        user,
+        couple.id,
+        lead=lambda: st.markdown(f"### :{colour}[{result.status.capitalize()}]"),
+    )
     st.markdown(result.reason)
     if result.asymmetry:
         st.warning(
             f"Partners are moving differently: {result.asymmetry}", icon=":material/compare_arrows:"
         )
-    if result.ratings.empty:
+    # A trauma screen alone (PC-PTSD-5, not tracked here) is no rating to chart.
+    keys = [k for k in TRACKED if k in set(result.ratings["instrument"])]
+    if not keys:
         st.info(
             "No ratings yet. Log a session with each partner's ratings; the charts "
             "start from the first one."
         )
         return
-    keys = [k for k in TRACKED if k in set(result.ratings["instrument"])]
     chosen = (
         st.segmented_control(
             "Measure",

@@ -75,12 +75,13 @@ def test_every_allowed_transition_has_a_verb() -> None:
 
 
 def test_settings_default_to_the_local_sqlite_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("DATABASE_URL", "MEND_DEMO", "MEND_CRISIS_LINE"):
+    for name in ("DATABASE_URL", "MEND_DEMO", "MEND_CRISIS_LINE", "MEND_SELF_HARM_LINE"):
         monkeypatch.delenv(name, raising=False)
     settings = config.load_settings()
     assert settings.database_url == f"sqlite:///{config.DEFAULT_SQLITE_PATH}"
     assert settings.demo_mode is False
-    assert settings.crisis_line == config.DEFAULT_CRISIS_LINE
+    # Not set: the banner shows the region's default or generic text (core.config.crisis_lines).
+    assert settings.crisis_line is None and settings.self_harm_line is None
     assert (settings.max_failed_logins, settings.lockout_minutes) == (5, 15)
 
 

@@ -398,8 +398,18 @@ def test_recording_and_resolving_are_audited(
         ("safety_screen", str(screen.id), "alice"),
         ("safety_screen", str(calm.id), "alice"),
     ]
-    assert json.loads(recorded[0].detail) == {"case_code": "C-0001", "open": True, "partner": "A"}
-    assert json.loads(recorded[1].detail) == {"case_code": "C-0001", "open": False, "partner": "B"}
+    assert json.loads(recorded[0].detail) == {
+        "case_code": "C-0001",
+        "open": True,
+        "partner": "A",
+        "ptsd_positive": False,
+    }
+    assert json.loads(recorded[1].detail) == {
+        "case_code": "C-0001",
+        "open": False,
+        "partner": "B",
+        "ptsd_positive": False,
+    }
     (resolved,) = _events(db, "safety_concern_resolved")
     assert (resolved.entity, resolved.entity_id) == ("safety_screen", str(screen.id))
     assert json.loads(resolved.detail) == {"case_code": "C-0001"}

@@ -123,9 +123,11 @@ def test_caseload_summary_scores_attention_and_sorts() -> None:
     assert list(by["progress_status"]) == [
         "deteriorated", "on track", "not on track", "deteriorated", "on track", "no ratings"
     ]  # fmt: skip
-    # deteriorated 32; safety 32; not on track 16 + overdue 4; closed: only the unsigned
-    # note (2), not its deterioration or overdue homework; long gap 1; couple 6: nothing.
-    assert list(by["attention"]) == [32, 32, 20, 2, 1, 0]
+    # deteriorated 32; safety 128 (a tier of its own); not on track 16 + overdue 4; closed:
+    # only the unsigned note (2), not its deterioration or overdue homework; long gap 1;
+    # couple 6: nothing.
+    assert list(by["attention"]) == [32, 128, 20, 2, 1, 0]
+    assert by.loc[2, "attention_reasons"] == "open safety concern"
     assert by.loc[3, "attention_reasons"] == "not on track; 2 overdue homework"
     assert by.loc[4, "attention_reasons"] == "1 unsigned note"
     assert by.loc[5, "attention_reasons"] == "5 weeks since the last session"
@@ -133,8 +135,8 @@ def test_caseload_summary_scores_attention_and_sorts() -> None:
     assert by.loc[1, "improvement_csi4"] == -6 and math.isnan(by.loc[6, "improvement_csi4"])
     assert list(by["outcome_26"].unique()) == ["not yet"]
     ordered = needs_attention_first(summary)
-    # 1 and 2 tie at 32: deteriorated before on track.
-    assert list(ordered["couple_id"]) == [1, 2, 3, 4, 5, 6]
+    # The open safety concern first, then deteriorated.
+    assert list(ordered["couple_id"]) == [2, 1, 3, 4, 5, 6]
 
 
 def test_outcomes_by_counsellor_counts_and_shares() -> None:

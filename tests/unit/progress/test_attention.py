@@ -1,0 +1,99 @@
+"""Safety first in "needs attention" (issue 9, deliver 3): an open safety concern is a
+tier of its own above every other reason combined, an open trauma follow-up the tier just
+below it, and the reasons name the concern in words."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+
+from core.progress import ATTENTION_WEIGHTS, caseload_summary, needs_attention_first
+from tests.progress_support import DEFAULTS, INTAKE, flat_band, frame_of, rating
+
+TODAY = date(2026, 3, 2)  # INTAKE + 8 weeks
+
+
+def roster(couples: dict[int, date | None]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "couple_id": list(couples),
+            "case_code": [f"C-{c:04d}" for c in couples],
+            "partners": "Kit & Lou",
+            "counsellor": "Alice",
+            "status": "Active",
+            "safety_concern": False,
+            "intake_date": INTAKE,
+            "weeks_in_care": 8,
+            "last_session": list(couples.values()),
+            "sessions": 3,
+        }
+    )
+
+
+def test_each_tier_outweighs_every_lower_tier_combined() -> None:
+    weights = sorted(ATTENTION_WEIGHTS.values(), reverse=True)
+    for position, weight in enumerate(weights):
+        assert weight > sum(weights[position + 1 :])
+    assert max(ATTENTION_WEIGHTS, key=ATTENTION_WEIGHTS.__getitem__) == "safety_concern"
+    below = {k: v for k, v in ATTENTION_WEIGHTS.items() if k != "safety_concern"}
+    assert max(below, key=below.__getitem__) == "trauma_follow_up"
+
+
+def test_an_open_concern_outranks_every_other_reason_at_once() -> None:
+    # Couple 1: deteriorated... plus partners moving apart, overdue homework, an unsigned
+    # note and a long gap. Couple 2: on track, nothing else, but an open coercive-control
+    # concern. Couple 3: on track with an open trauma follow-up.
+    frame = frame_of(
+        rating(0, 14, couple=1), rating(8, 8, couple=1),
+        rating(0, 14, couple=1, partner="B"), rating(8, 20, couple=1, partner="B"),
+        rating(0, 12, couple=2), rating(8, 13, couple=2),
+        rating(0, 12, couple=3), rating(8, 13, couple=3),
+    )  # fmt: skip
+    recent = TODAY - timedelta(days=3)
+    couples = roster({1: TODAY - timedelta(weeks=6), 2: recent, 3: recent})
+    extras = pd.DataFrame(
+        {
+            "couple_id": [1, 2, 3],
+            "safety_concern": [False, True, False],
+            "safety_concerns": ["", "Coercive control", ""],
+            "trauma_follow_up": [0, 0, 1],
+            "overdue_homework": [3, 0, 0],
+            "unsigned_notes": [1, 0, 0],
+        }
+    )
+    summary = caseload_summary(
+        frame, DEFAULTS, couples=couples, extras=extras, band=flat_band(), today=TODAY
+    )
+    by = summary.set_index("couple_id")
+    first = by.loc[1]
+    assert first["progress_status"] in {"deteriorated", "not on track"}
+    assert first["asymmetry"]
+    assert "overdue homework" in first["attention_reasons"]
+    assert "unsigned note" in first["attention_reasons"]
+    assert "weeks since the last session" in first["attention_reasons"]
+    assert by.loc[2, "attention"] > by.loc[1, "attention"]
+    assert by.loc[3, "attention"] > by.loc[1, "attention"]
+    assert by.loc[2, "attention_reasons"] == "open safety concern: coercive control"
+    assert by.loc[3, "attention_reasons"] == "trauma symptoms: follow up"
+    assert list(needs_attention_first(summary)["couple_id"]) == [2, 3, 1]
+
+
+def test_safety_reasons_come_first_and_closed_cases_keep_them() -> None:
+    frame = frame_of(rating(0, 14, couple=1), rating(8, 8, couple=1))
+    couples = roster({1: TODAY - timedelta(days=3), 2: TODAY - timedelta(days=3)})
+    couples.loc[couples["couple_id"] == 2, "status"] = "Closed"
+    extras = pd.DataFrame(
+        {
+            "couple_id": [1, 2],
+            "safety_concern": [True, True],
+            "safety_concerns": ["Violence, Self-harm risk", "Emotional abuse"],
+        }
+    )
+    summary = caseload_summary(
+        frame, DEFAULTS, couples=couples, extras=extras, band=flat_band(), today=TODAY
+    ).set_index("couple_id")
+    reasons = summary.loc[1, "attention_reasons"]
+    assert reasons.startswith("open safety concern: violence, self-harm risk; ")
+    assert summary.loc[2, "attention"] == ATTENTION_WEIGHTS["safety_concern"]
+    assert summary.loc[2, "attention_reasons"] == "open safety concern: emotional abuse"
