@@ -110,7 +110,7 @@ def simulate_ratings(
     return ratings[MEASURE_COLUMNS], couples
 
 
-def run(couples_per_cell: int = 250, seed: int = 9, weeks: range | None = None) -> Simulation:
+def run(couples_per_cell: int = 120, seed: int = 9, weeks: range | None = None) -> Simulation:
     """Simulate, then the couple status on every week 1..HORIZON."""
     ratings, couples = simulate_ratings(couples_per_cell, seed)
     constants = clinic_constants(empty_measures())
@@ -192,7 +192,7 @@ def markdown(table: pd.DataFrame) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.progress.simulate")
     parser.add_argument("--table", action="store_true", help="print the confusion table")
-    parser.add_argument("--couples", type=int, default=250, help="per scenario and schedule")
+    parser.add_argument("--couples", type=int, default=120, help="per scenario and schedule")
     parser.add_argument("--seed", type=int, default=9)
     args = parser.parse_args(argv)
     table = confusion(run(args.couples, args.seed))
