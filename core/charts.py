@@ -7,8 +7,9 @@ status and outcome. Empty input gives a figure that says so, never an exception.
 
 The trend chart draws totals (so the y axis is the instrument's range and the cut-off
 line means what it says) and shifts the expected band to each partner's own first
-rating: the shaded area is where the middle half of couples are, at that week, relative
-to where this partner started.
+rating: the shaded area is the expected range (10th to 90th percentile of couples'
+change at that week), relative to where this partner started, drawn smoothly to the
+chart's end and kept within the scale.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from core.progress import (
     SIX_MONTHS,
     STATUSES,
 )
+from core.progress.trajectory import band_at
 
 PARTNER_COLOURS: dict[str, str] = {"A": "#0072B2", "B": "#D55E00"}
 STATUS_COLOURS: dict[str, str] = {
@@ -46,6 +48,7 @@ OUTCOME_COLOURS: dict[str, str] = {
     "improved": "#56B4E9",
     "no reliable change": "#BBBBBB",
     "deteriorated": "#B2182B",
+    "not rated": "#E0E0E0",
 }
 # The caseload overview draws single couples up to this many; beyond it, couples are
 # counted in cells (2 weeks x 1/40 of the change range) per status, so the browser gets
@@ -175,12 +178,15 @@ def _band_note(rows: pd.DataFrame | None) -> str:
         return "Points are sessions."
     sources = set(rows["source"])
     if sources == {"clinic"}:
-        origin = f"the clinic's own data (≥{MIN_BAND_COUPLES} couples per 2-week bin)"
-    elif sources == {"reference"}:
-        origin = f"the reference curve (the clinic has fewer than {MIN_BAND_COUPLES} couples)"
+        origin = f"fitted on the clinic's couples who completed six months (≥{MIN_BAND_COUPLES})"
     else:
-        origin = f"clinic data where ≥{MIN_BAND_COUPLES} couples, the reference curve elsewhere"
-    return f"Shaded: where the middle half of couples are, from their first rating; {origin}."
+        origin = (
+            f"the reference curve (fewer than {MIN_BAND_COUPLES} couples have completed six months)"
+        )
+    return (
+        "Shaded: the expected range (10th to 90th percentile of change) from each "
+        f"partner's first rating; {origin}."
+    )
 
 
 def _add_band(
@@ -193,11 +199,16 @@ def _add_band(
     limits: tuple[int, int],
 ) -> None:
     start_week, baseline = float(ratings["week"].iloc[0]), float(ratings["total"].iloc[0])
-    shown = rows.loc[(rows["week_end"] > start_week) & (rows["week_start"] < x_end)]
-    if shown.empty:
+    if start_week >= x_end:
         return
-    upper = np.clip(baseline + shown["p75"].to_numpy(), *limits)
-    lower = np.clip(baseline + shown["p25"].to_numpy(), *limits)
+    # Weekly points from the first rating to the chart's end (the band is flat after
+    # week 26 and held after the last bin), so the band neither stops nor jumps.
+    weeks = pd.Series(np.append(np.arange(math.ceil(start_week), x_end, 1.0), x_end))
+    weeks = pd.Series(np.unique(np.append(start_week, weeks)))
+    at = band_at(rows, pd.Series(rows["instrument"].iloc[0], index=weeks.index), weeks)
+    shown = at.assign(week=weeks)
+    upper = np.clip(baseline + shown["p90"].to_numpy(), *limits)
+    lower = np.clip(baseline + shown["p10"].to_numpy(), *limits)
     colour = PARTNER_COLOURS.get(label, "#666")
     edge = {
         "x": shown["week"],
@@ -215,10 +226,8 @@ def _add_band(
         )
     )
     ranges = [
-        f"{_signed(p25)} to {_signed(p75)} ({source}{f', n={n}' if source == 'clinic' else ''})"
-        for p25, p75, source, n in zip(
-            shown["p25"], shown["p75"], shown["source"], shown["n_couples"], strict=True
-        )
+        f"{_signed(p10)} to {_signed(p90)} ({source})"
+        for p10, p90, source in zip(shown["p10"], shown["p90"], shown["source"], strict=True)
     ]
     figure.add_trace(
         go.Scatter(
@@ -227,7 +236,8 @@ def _add_band(
             fillcolor=_rgba(colour, 0.14),
             name=f"Expected range · {name}",
             customdata=np.array(ranges, dtype=object).reshape(-1, 1),
-            hovertemplate="Week %{x:.0f}: expected change %{customdata[0]}"
+            hovertemplate="Week %{x:.0f}: expected change %{customdata[0]}, "
+            "10th to 90th percentile"
             f"<extra>{name}</extra>",
             **edge,
         )
@@ -520,34 +530,36 @@ def _add_status_cells(figure: go.Figure, data: pd.DataFrame, column: str, short:
 
 
 def outcomes_by_counsellor_chart(outcomes: pd.DataFrame) -> go.Figure:
-    """Supervisor view: each counsellor's couples rated at six months (week 26 ± 4), split
-    by outcome, as shares of those rated, with counts in the bar text and the hover.
+    """Supervisor view: each counsellor's couples past week 26, split by their outcome at
+    six months (week 26 ± 4) and "not rated" (no rating there: counted as not improved),
+    as shares of every couple past week 26, with counts in the bar text and the hover.
 
     `outcomes`: progress.outcomes_by_counsellor.
     """
     figure = _figure(
         "Outcomes at 26 weeks (6 months), by counsellor",
-        subtitle="Couples past week 26 with a rating near week 26; improved and recovered "
-        "are reliable change (recovered also crossed the cut-off).",
-        x_title="Share of couples rated at 26 weeks",
+        subtitle="Every couple past week 26; improved and recovered are reliable change "
+        "(recovered also crossed the cut-off); not rated counts as not improved.",
+        x_title="Share of couples past week 26",
     )
     figure.update_layout(barmode="stack", legend={"traceorder": "normal"})
     figure.update_xaxes(range=[0, 1], tickformat=".0%")
-    rated = outcomes["rated_26"] if "rated_26" in outcomes.columns else pd.Series(dtype=float)
-    if outcomes.empty or rated.sum() == 0:
-        return _say_empty(figure, "No couple has reached the six-month rating yet.")
+    past = outcomes["past_26"] if "past_26" in outcomes.columns else pd.Series(dtype=float)
+    if outcomes.empty or past.sum() == 0:
+        return _say_empty(figure, "No couple has reached six months yet.")
     data = outcomes.sort_values("counsellor", ascending=False, kind="stable")
-    share = data["share_improved"]
+    if "not_rated" not in data.columns:
+        data = data.assign(not_rated=data["past_26"] - data["rated_26"])
     labels = [
-        f"{name} · {s:.0%} improved ({helped} of {n})" if n else f"{name} · none rated yet"
-        for name, s, helped, n in zip(
-            data["counsellor"], share, data["improved_or_recovered"], data["rated_26"], strict=True
+        f"{name} · {helped / n:.0%} improved ({helped} of {n})" if n else f"{name} · none yet"
+        for name, helped, n in zip(
+            data["counsellor"], data["improved_or_recovered"], data["past_26"], strict=True
         )
     ]
-    for outcome in ("recovered", "improved", "no reliable change", "deteriorated"):
+    for outcome in ("recovered", "improved", "no reliable change", "deteriorated", "not rated"):
         column = outcome.replace(" ", "_")
         counts = data[column].astype(int)
-        shares = counts / data["rated_26"].where(data["rated_26"] > 0)
+        shares = counts / data["past_26"].where(data["past_26"] > 0)
         figure.add_trace(
             go.Bar(
                 x=shares,
@@ -557,12 +569,9 @@ def outcomes_by_counsellor_chart(outcomes: pd.DataFrame) -> go.Figure:
                 marker={"color": OUTCOME_COLOURS[outcome]},
                 text=[str(c) if c else "" for c in counts],
                 textposition="inside",
-                customdata=np.column_stack(
-                    [counts.to_numpy(), data["rated_26"].to_numpy(), data["past_26"].to_numpy()]
-                ),
+                customdata=np.column_stack([counts.to_numpy(), data["past_26"].to_numpy()]),
                 hovertemplate=f"<b>%{{y}}</b><br>{outcome}: %{{customdata[0]}} of "
-                "%{customdata[1]} rated (%{x:.0%})<br>%{customdata[2]} couples past week 26"
-                "<extra></extra>",
+                "%{customdata[1]} couples past week 26 (%{x:.0%})<extra></extra>",
             )
         )
     return figure

@@ -59,6 +59,13 @@ class Instrument:
     # ("In the past month, have you..."), and a short note on reading a positive result.
     items_intro: str = ""
     note: str = ""
+    # "primary" outcomes (relationship satisfaction, trust) decide a status; "secondary"
+    # ones (weekly distress) only corroborate it (core.progress.status).
+    outcome: str = "secondary"
+    # The smallest standard error of measurement (SD * sqrt(1 - r), in points) that
+    # clinic-estimated constants may reach: a homogeneous clinic sample must not make
+    # tiny changes "reliable". None: no clinic estimate, no floor needed.
+    sem_floor: float | None = None
 
     @property
     def scored_items(self) -> tuple[Item, ...]:
@@ -174,16 +181,21 @@ FIVE_CS = Instrument(
         10,
     ),
     higher_is_better=True,
-    # Mend's own instrument: no published norms. Until 30 couples have a baseline,
-    # progress uses these conservative defaults (alpha .80 is the usual floor for a
-    # scale used with individuals; SD 8 of a 0-50 total is a wide, cautious spread);
-    # after that, alpha and SD are estimated from the clinic's own baseline ratings.
+    # Mend's own instrument: no published norms. Mend's assumption until the clinic has
+    # data: SD 8 of a 0-50 total (a wide, cautious spread) and r .80 (the usual floor
+    # for a scale used with individuals), one assumed sample. Once 30 partners of a
+    # role (hurt, broke trust, both) have an intake rating and a second one within
+    # 3 weeks, SD and a test-retest-type r are estimated from those same pairs, within
+    # that role (core.progress.constants.clinic_constants), never below sem_floor.
     default_sd=8.0,
     reliability=0.80,
-    constants_source="Mend default (no published norms); estimated from clinic data "
-    "once 30 couples have a baseline",
+    constants_source="Mend's assumption (no published norms): SD 8.0 and r .80; "
+    "estimated per partner role from the clinic's retest pairs once 30 exist",
     estimate_from_clinic=True,
-    reliability_source="Mend default until 30 couples have a baseline",
+    reliability_source="Mend's assumption (r .80) until the clinic has 30 retest pairs per role",
+    outcome="primary",
+    # Mend's assumption: about one point of day-to-day wobble on each C, sqrt(5) * 0.9.
+    sem_floor=2.0,
 )
 
 CSI4 = Instrument(
@@ -210,18 +222,24 @@ CSI4 = Instrument(
         ),
     ),
     higher_is_better=True,
-    # Reliability: Cronbach's alpha .94 for the CSI-4 (Funk & Rogge, 2007).
-    # SD: the paper's community sample is not a clinical one, so the default SD
-    # (4.0 points of 21) is a conservative assumption until the clinic has 30
-    # baselines, when the clinic's own baseline SD is used.
+    # One sample for both constants (Jacobson & Truax need SD and r from the same one):
+    # Cronbach's alpha .94 for the CSI-4 is from Funk & Rogge (2007), 5,315 online
+    # participants. Mend could not check the SD that paper gives for the CSI-4 total, so
+    # SD 4.0 (of 0-21) is Mend's assumption for the spread in that same community
+    # sample; the reliable-change threshold is then 1.96 * 4.0 * sqrt(2 * .06) = 2.72
+    # points. The clinic's own baseline SD is never combined with this alpha (a
+    # clinical intake sample is narrower, which made the threshold too small). alpha is
+    # internal consistency, not test-retest: a test-retest r would be lower and the
+    # threshold larger, so statuses also ask for persistence (core.progress.status).
     default_sd=4.0,
     reliability=0.94,
-    constants_source="alpha .94: Funk & Rogge (2007); SD 4.0: Mend default until 30 "
-    "clinic baselines",
+    constants_source="alpha .94: Funk & Rogge (2007); SD 4.0 for that sample: Mend's "
+    "assumption (the paper's SD not checked)",
     # Scores below 13.5 indicate notable relationship dissatisfaction (Funk & Rogge, 2007).
     cutoff=13.5,
     cutoff_label="distress cut-off (below 13.5)",
     reliability_source="Cronbach's alpha, Funk & Rogge (2007)",
+    outcome="primary",
 )
 
 DISTRESS = Instrument(
@@ -232,13 +250,13 @@ DISTRESS = Instrument(
     "0 = not at all, 10 = the most I can imagine.",
     items=(Item("distress", "Hurt and upset this week", 0, 10),),
     higher_is_better=False,
-    # Single item: no internal consistency. Test-retest r = .70 and SD 2.5 are
-    # conservative Mend defaults for a 0-10 distress rating, replaced by the
-    # clinic's own baseline SD once 30 couples have one.
+    # Single item: no internal consistency and no published norms. Test-retest r .70
+    # and SD 2.5 are Mend's assumption for a single 0-10 rating (one assumed sample);
+    # a secondary outcome: it corroborates a status, never decides one.
     default_sd=2.5,
     reliability=0.70,
-    constants_source="Mend defaults for a single 0-10 rating (r .70, SD 2.5)",
-    reliability_source="Mend default test-retest r for a single 0-10 rating",
+    constants_source="Mend's assumption for a single 0-10 rating (r .70, SD 2.5)",
+    reliability_source="Mend's assumption: test-retest r .70 for a single 0-10 rating",
 )
 
 PCPTSD5_DEFAULT_CUTOFF = 3

@@ -59,10 +59,16 @@ def frame_of(*rows: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(list(rows), columns=MEASURE_COLUMNS)
 
 
-def flat_band(p25: float = -1.0, p75: float = 3.0) -> pd.DataFrame:
-    """A band of -1..+3 points at every week for every instrument, as if from the clinic."""
+def flat_band(low: float = -1.0, high: float = 3.0) -> pd.DataFrame:
+    """An expected range of low..high points (10th-90th percentile, also used as the
+    middle half) at every week for every instrument, centred on its middle, as if from
+    the clinic."""
     band = empirical_band(empty_measures(), DEFAULTS)
-    return band.assign(p25=p25, p75=p75, source="clinic", n_couples=40)
+    middle = (low + high) / 2
+    return band.assign(
+        p10=low, p25=low, median=middle, expected=middle, p75=high, p90=high,
+        source="clinic", n_couples=40,
+    )  # fmt: skip
 
 
 def statuses(

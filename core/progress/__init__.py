@@ -10,8 +10,10 @@ Data flow::
     queries.ratings.measures_frame    one query -> long frame, one row per rating
     queries.ratings.clinic_frame      the same ratings clinic-wide, without names or case
                                       codes: input for the two clinic aggregates below
-    clinic_constants(clinic)          SD and reliability per instrument, and their source
-    empirical_band(clinic, constants) expected range of change per 2-week bin
+    clinic_constants(clinic)          SD and reliability per instrument (and partner role
+                                      where estimated), one sample each, and their source
+    empirical_band(clinic, constants) expected range of change (10th-90th percentile
+                                      tolerance band) per 2-week bin
     change_table(frame, constants)    first -> latest rating per couple, partner, instrument
     milestones(frame, constants)      the rating nearest weeks 6, 12 and 26
     classify(...) / couple_status()   status with a one-line reason
@@ -49,7 +51,7 @@ from core.progress.change import (
     milestones,
 )
 from core.progress.constants import (
-    ALPHA_RANGE,
+    ALL_ROLES,
     ASSESSMENT_COLUMNS,
     ASYMMETRY_COLUMNS,
     ATTENTION_WEIGHTS,
@@ -59,7 +61,9 @@ from core.progress.constants import (
     CHANGE_COLUMNS,
     CHANGE_SPREAD_SD,
     CLINIC_COLUMNS,
+    CONFIRM_RATINGS,
     CONSTANT_COLUMNS,
+    CORROBORATE_RCI,
     COUPLE_STATUS_COLUMNS,
     CURVE_TAU_WEEKS,
     EXPECTED_GAIN_SD,
@@ -81,10 +85,14 @@ from core.progress.constants import (
     OUTCOMES,
     PARTNER_KEYS,
     PARTNER_STATUS_COLUMNS,
+    PRIMARY,
     QUARTILE_Z,
+    RETEST_MAX_WEEKS,
+    RETEST_RANGE,
     REVIEW_WEEK,
     SIX_MONTHS,
     STATUSES,
+    TOLERANCE_Z,
     TOO_EARLY_WEEK,
     TRACKED,
     TRUST_GAP,
@@ -103,7 +111,7 @@ from core.progress.trajectory import (
 )
 
 __all__ = [
-    "ALPHA_RANGE",
+    "ALL_ROLES",
     "ASSESSMENT_COLUMNS",
     "ASYMMETRY_COLUMNS",
     "ATTENTION_WEIGHTS",
@@ -113,7 +121,9 @@ __all__ = [
     "CHANGE_COLUMNS",
     "CHANGE_SPREAD_SD",
     "CLINIC_COLUMNS",
+    "CONFIRM_RATINGS",
     "CONSTANT_COLUMNS",
+    "CORROBORATE_RCI",
     "COUPLE_STATUS_COLUMNS",
     "CURVE_TAU_WEEKS",
     "EXPECTED_GAIN_SD",
@@ -135,10 +145,14 @@ __all__ = [
     "OUTCOME_COLUMNS",
     "PARTNER_KEYS",
     "PARTNER_STATUS_COLUMNS",
+    "PRIMARY",
     "QUARTILE_Z",
+    "RETEST_MAX_WEEKS",
+    "RETEST_RANGE",
     "REVIEW_WEEK",
     "SIX_MONTHS",
     "STATUSES",
+    "TOLERANCE_Z",
     "TOO_EARLY_WEEK",
     "TRACKED",
     "TRUST_GAP",

@@ -16,6 +16,7 @@ from core.progress.constants import (
     ASYMMETRY_COLUMNS,
     ATTENTION_WEIGHTS,
     LONG_GAP_WEEKS,
+    MILESTONE_WINDOWS,
     OUTCOME_COLUMNS,
     OUTCOMES,
     PARTNER_KEYS,
@@ -38,7 +39,9 @@ def asymmetry(changes: pd.DataFrame, *, trust_gap: float = TRUST_GAP) -> pd.Data
 
     Flagged when both partners have at least two ratings on some instrument and one of
     them improves reliably (on any instrument) while the other does not improve reliably
-    on any; or when their latest five C's totals differ by more than `trust_gap` points.
+    on any; or when, with at least two five C's ratings each, their latest totals differ
+    by more than `trust_gap` points while their first ones did not (a gap there from the
+    start is not a movement apart, and the first rating alone never flags).
     The reason names the evidence: the improving partner's largest reliable improvement
     and the other partner's best change.
     """
@@ -66,14 +69,18 @@ def asymmetry(changes: pd.DataFrame, *, trust_gap: float = TRUST_GAP) -> pd.Data
         side("_who", True) + " improved reliably (" + evidence(True) + "); "
         + side("_who", False) + " has not (best: " + evidence(False) + ")"
     )  # fmt: skip
-    latest = changes.loc[changes["instrument"] == TRUST_INSTRUMENT]
+    latest = changes.loc[(changes["instrument"] == TRUST_INSTRUMENT) & (changes["n_ratings"] >= 2)]
     trust = _pair(latest.assign(_who=_who(latest)))
-    apart = trust.loc[(trust["latest_a"] - trust["latest_b"]).abs() > trust_gap]
+    # A gap already there at the first ratings is where the couple started, not a
+    # movement apart (issue 14 item 5): only a gap that opened since then counts.
+    opened = (trust["baseline_a"] - trust["baseline_b"]).abs() <= trust_gap
+    apart = trust.loc[((trust["latest_a"] - trust["latest_b"]).abs() > trust_gap) & opened]
     gap = (
         "latest Five C's " + apart["_who_a"] + " " + _num(apart["latest_a"]) + ", "
         + apart["_who_b"] + " " + _num(apart["latest_b"]) + ": "
         + _num((apart["latest_a"] - apart["latest_b"]).abs()) + " points apart (more than "
-        + _num(pd.Series(trust_gap, index=apart.index)) + ")"
+        + _num(pd.Series(trust_gap, index=apart.index)) + "; "
+        + _num((apart["baseline_a"] - apart["baseline_b"]).abs()) + " at the first ratings)"
     )  # fmt: skip
     result = couples.merge(
         pd.DataFrame({"couple_id": split["couple_id"], "_uneven": uneven}), how="left"
@@ -91,15 +98,32 @@ def _pair(rows: pd.DataFrame) -> pd.DataFrame:
     return a.merge(b, on="couple_id", suffixes=("_a", "_b"))
 
 
+SECOND_LOOK = ["second_look", "second_look_reason"]
+
 # --- the caseload ------------------------------------------------------------------------------
 
 
-def _outcome_at_six_months(table: pd.DataFrame) -> pd.DataFrame:
-    """One outcome per couple at the week-26 milestone (OUTCOMES order decides)."""
-    at_26 = table.loc[(table["milestone"] == SIX_MONTHS) & table["outcome"].isin(OUTCOMES)]
-    ranked = at_26.assign(_rank=at_26["outcome"].map({o: i for i, o in enumerate(OUTCOMES)}))
-    best = ranked.sort_values(["couple_id", "_rank"], kind="stable").drop_duplicates("couple_id")
-    return best[["couple_id", "outcome"]].rename(columns={"outcome": "outcome_26"})
+def _outcome_at_six_months(
+    frame: pd.DataFrame, constants: pd.DataFrame, band: pd.DataFrame
+) -> pd.DataFrame:
+    """One outcome per couple at six months, by the status rules as they stood at week 26:
+    ratings up to the end of the week-26 window, judged as of week 26 (a closed case at
+    its last rating). "no reliable change" for on track or not on track; couples without
+    a rating in the window are left out (the caller marks them "not rated")."""
+    window = MILESTONE_WINDOWS[SIX_MONTHS]
+    upto = frame.loc[frame["week"] <= SIX_MONTHS + window]
+    rated = upto.loc[
+        upto["instrument"].isin(list(TRACKED)) & (upto["week"] >= SIX_MONTHS - window),
+        "couple_id",
+    ].unique()
+    upto = upto.loc[upto["couple_id"].isin(rated)]
+    if upto.empty:
+        return pd.DataFrame({"couple_id": pd.Series(dtype="int64"), "outcome_26": []})
+    status = couple_status(
+        classify(change_table(upto, constants), None, band, today_weeks=float(SIX_MONTHS))
+    )
+    outcome = status["status"].where(status["status"].isin(OUTCOMES), "no reliable change")
+    return pd.DataFrame({"couple_id": status["couple_id"], "outcome_26": outcome})
 
 
 def caseload_summary(
@@ -121,7 +145,8 @@ def caseload_summary(
     (counts) when present. `constants` and `band` should be the
     clinic-wide ones; by default they are computed from `frame`.
 
-    Adds: progress_status, progress_reason, status_A, status_B, asymmetry,
+    Adds: progress_status, progress_reason, status_A, status_B, second_look and
+    second_look_reason (no improvement by week 12, or no follow-up rating), asymmetry,
     asymmetry_reason, improvement_<instrument> (mean of the partners' change since their
     first rating, signed so that up is better), outcome_26 (at the six-month milestone;
     "not rated" without a rating there, "not yet" before week 26),
@@ -143,7 +168,7 @@ def caseload_summary(
         )
     )
     summary = couples.merge(
-        status[["couple_id", "status", "reason", "status_A", "status_B"]].rename(
+        status[["couple_id", "status", "reason", "status_A", "status_B", *SECOND_LOOK]].rename(
             columns={"status": "progress_status", "reason": "progress_reason"}
         ),
         on="couple_id",
@@ -152,6 +177,8 @@ def caseload_summary(
     summary = summary.merge(asymmetry(changes), on="couple_id", how="left")
     summary["asymmetry"] = summary["asymmetry"].eq(True)
     summary["asymmetry_reason"] = summary["asymmetry_reason"].fillna("")
+    summary["second_look"] = summary["second_look"].eq(True)
+    summary["second_look_reason"] = summary["second_look_reason"].astype(object).fillna("")
     improvement = (
         changes.loc[changes["n_ratings"] >= 2]
         .groupby(["couple_id", "instrument"])["improvement"]
@@ -162,9 +189,13 @@ def caseload_summary(
         .reset_index()
     )
     summary = summary.merge(improvement, on="couple_id", how="left")
-    summary = summary.merge(_outcome_at_six_months(table), on="couple_id", how="left")
+    summary = summary.merge(
+        _outcome_at_six_months(frame, constants, band), on="couple_id", how="left"
+    )
     past = weeks.to_numpy() >= SIX_MONTHS
-    summary["outcome_26"] = np.where(past, summary["outcome_26"].fillna("not rated"), "not yet")
+    summary["outcome_26"] = np.where(
+        past, summary["outcome_26"].astype(object).fillna("not rated"), "not yet"
+    )
     summary["weeks_since_last_session"] = _weeks_since(summary, today)
     if extras is not None and len(extras.columns) > 1:
         replaced = [c for c in extras.columns if c != "couple_id" and c in summary.columns]
@@ -268,9 +299,10 @@ def outcomes_by_counsellor(summary: pd.DataFrame) -> pd.DataFrame:
     """Per counsellor: couples, those past week 26, those rated at the six-month
     milestone, each outcome there, and the share improved or recovered.
 
-    `share_improved` = (improved + recovered) / rated at 26 weeks; `share_improved_all` =
-    the same over every couple past week 26 (a couple without a 26-week rating, such as
-    one who stopped attending, counts as not improved). NaN where the denominator is 0.
+    `share_improved` (the headline) = (improved + recovered) / every couple past week 26:
+    a couple without a 26-week rating, such as one who stopped attending, counts as not
+    improved; `share_improved_rated` = the same over those rated at 26 weeks only;
+    `not_rated` = past week 26 without a rating there. NaN where the denominator is 0.
     Columns: OUTCOME_COLUMNS.
     """
     by = "counsellor" if "counsellor" in summary.columns else "counsellor_id"
@@ -293,7 +325,8 @@ def outcomes_by_counsellor(summary: pd.DataFrame) -> pd.DataFrame:
         .reset_index()
     )
     grouped["improved_or_recovered"] = grouped["improved"] + grouped["recovered"]
+    grouped["not_rated"] = grouped["past_26"] - grouped["rated_26"]
     helped = grouped["improved_or_recovered"]
-    grouped["share_improved"] = helped / grouped["rated_26"].where(grouped["rated_26"] > 0)
-    grouped["share_improved_all"] = helped / grouped["past_26"].where(grouped["past_26"] > 0)
+    grouped["share_improved"] = helped / grouped["past_26"].where(grouped["past_26"] > 0)
+    grouped["share_improved_rated"] = helped / grouped["rated_26"].where(grouped["rated_26"] > 0)
     return grouped[OUTCOME_COLUMNS]

@@ -12,6 +12,7 @@ import pandas as pd
 from core.measures import INSTRUMENTS, is_reliable, reliable_change_index
 from core.progress.constants import (
     CHANGE_COLUMNS,
+    CONFIRM_RATINGS,
     IDENTITY_COLUMNS,
     KEYS,
     MILESTONE_COLUMNS,
@@ -75,6 +76,8 @@ def _assess(rows: pd.DataFrame, value: str, measured: pd.Series, unmeasured: str
 def _first_last(frame: pd.DataFrame) -> pd.DataFrame:
     tracked = frame.loc[frame["instrument"].isin(list(TRACKED))]
     ordered = tracked.sort_values([*KEYS, "week"], kind="stable")
+    by = ordered.groupby(KEYS, sort=False)
+    ordered = ordered.assign(_prev=by["total"].shift(1), _prev_week=by["week"].shift(1))
     identity = {c: (c, "first") for c in IDENTITY_COLUMNS if c in ordered.columns}
     return (
         ordered.groupby(KEYS, sort=False)
@@ -87,6 +90,8 @@ def _first_last(frame: pd.DataFrame) -> pd.DataFrame:
             weeks_baseline=("week", "first"),
             weeks_latest=("week", "last"),
             n_ratings=("total", "size"),
+            previous=("_prev", "last"),
+            weeks_previous=("_prev_week", "last"),
         )
         .reset_index()
     )
@@ -97,13 +102,31 @@ def change_table(frame: pd.DataFrame, constants: pd.DataFrame | None = None) -> 
 
     Columns: CHANGE_COLUMNS. `pct_change` is in percent of the baseline (NaN for a
     baseline of 0). With a single rating there is no change: change, rci and pct_change
-    are NaN, `reliable` is False and `direction` is "one rating". `constants` defaults to
-    `clinic_constants(frame)`; pass the clinic-wide ones.
+    are NaN, `reliable` is False and `direction` is "one rating". `previous` is the rating
+    before the latest (NaN unless there are three: the baseline is not a follow-up),
+    `rci_previous` its RCI from the baseline, and `confirmed` the reliable direction
+    ("improved", "worsened") where the latest CONFIRM_RATINGS ratings all show it, else
+    "". Constants are per partner role where `constants` has them (the five C's).
+    `constants` defaults to `clinic_constants(frame)`; pass the clinic-wide ones.
     """
     if constants is None:
         constants = clinic_constants(frame)
     rows = _with_constants(_first_last(frame), constants)
     assessed = _assess(rows, "latest", rows["n_ratings"] >= 2, ONE_RATING)
+    followed = assessed["n_ratings"] >= CONFIRM_RATINGS + 1
+    previous = assessed["previous"].where(followed)
+    assessed["previous"] = previous
+    assessed["weeks_previous"] = assessed["weeks_previous"].where(followed)
+    rci_before = reliable_change_index(
+        assessed["baseline"], previous, assessed["sd"], assessed["reliability"]
+    )
+    assessed["rci_previous"] = rci_before
+    sign = _direction_sign(assessed["instrument"])
+    both = is_reliable(rci_before).astype(bool) & followed & assessed["reliable"]
+    same = np.sign(rci_before) == np.sign(assessed["rci"])
+    assessed["confirmed"] = np.where(
+        both & same, np.where(assessed["rci"] * sign > 0, "improved", "worsened"), ""
+    )
     return assessed.reindex(columns=CHANGE_COLUMNS).reset_index(drop=True)
 
 
@@ -132,7 +155,9 @@ def milestones(frame: pd.DataFrame, constants: pd.DataFrame | None = None) -> pd
     """
     if constants is None:
         constants = clinic_constants(frame)
-    base = _first_last(frame).drop(columns=["latest", "latest_on", "weeks_latest", "n_ratings"])
+    base = _first_last(frame).drop(
+        columns=["latest", "latest_on", "weeks_latest", "n_ratings", "previous", "weeks_previous"]
+    )
     grid = base.merge(_milestone_table(), how="cross")
     low = min(m - w for m, w in MILESTONE_WINDOWS.items())
     high = max(m + w for m, w in MILESTONE_WINDOWS.items())

@@ -197,9 +197,11 @@ def milestone_table(result: CoupleProgress) -> pd.DataFrame:
 
 def constants_table(reference: ClinicReference) -> pd.DataFrame:
     constants = reference.constants
+    roles = constants["role"] if "role" in constants.columns else pd.Series("all", constants.index)
     return pd.DataFrame(
         {
             "Measure": constants["name"],
+            "Partner role": roles.map(lambda r: "every role" if r == "all" else str(r)),
             "Baselines": constants["n_baselines"],
             "SD": constants["sd"].round(2),
             "Reliability": constants["reliability"].round(2),
@@ -265,7 +267,9 @@ def outcomes_table(outcomes: pd.DataFrame) -> pd.DataFrame:
             "Rated at 26 weeks": outcomes["rated_26"],
             "Improved or recovered": outcomes["improved_or_recovered"],
             "Deteriorated": outcomes["deteriorated"],
-            "Share improved": (100 * outcomes["share_improved"]).round(0),
+            "Not rated at 26 weeks": outcomes["not_rated"],
+            "Share improved (% of past 26 weeks)": (100 * outcomes["share_improved"]).round(0),
+            "Share improved (% of rated)": (100 * outcomes["share_improved_rated"]).round(0),
         }
     )
 

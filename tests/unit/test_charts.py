@@ -65,16 +65,32 @@ def test_trend_draws_each_partner_the_band_milestones_and_the_cut_off() -> None:
     assert list(kit.x) == [0, 4, 9] and list(kit.y) == [10, 12, 15]
     assert kit.mode == "lines+markers" and kit.line.color == PARTNER_COLOURS["A"]
     assert trace(figure, "Lou (B)").line.color == PARTNER_COLOURS["B"]
-    # Band shifted to Kit's first rating (10): 10 - 1 = 9 .. 10 + 3 = 13 at every bin.
+    # Band (10th-90th percentile) shifted to Kit's first rating (10): 10 - 1 = 9 ..
+    # 10 + 3 = 13 at every week, from the first rating to the end of the axis (week 30).
     lower = trace(figure, "Expected range · Kit (A)")
     upper = trace(figure, "Expected range (upper) · Kit (A)")
     assert lower.fill == "tonexty" and set(lower.y) == {9.0} and set(upper.y) == {13.0}
-    assert lower.x[0] == 1  # middle of the first bin, 0-2 weeks
-    assert lower.x[-1] <= 31  # bins up to the end of the axis (week 30)
+    assert lower.x[0] == 0 and lower.x[-1] == 30
     assert list(figure.layout.yaxis.range) == pytest.approx([-0.63, 21.63])
     assert figure.layout.xaxis.title.text == "Weeks since intake"
     assert "Kit" in kit.hovertemplate and "CSI-4" in kit.hovertemplate
     assert kit.customdata[1][1] == "+2 since the first rating"
+
+
+def test_trend_band_is_smooth_within_the_scale_and_reaches_the_end() -> None:
+    # Issue 14 item 4: the reference band, drawn from a late-ish start to a long chart.
+    from core.progress import clinic_constants, empirical_band, empty_measures
+
+    reference = empirical_band(empty_measures(), clinic_constants(empty_measures()))
+    long = frame_of(rating(0, 18), rating(59, 20))  # high start, 61-week chart
+    figure = charts.trend(long, "csi4", reference, case_code="C-0001")
+    lower = trace(figure, "Expected range · Kit (A)")
+    upper = trace(figure, "Expected range (upper) · Kit (A)")
+    assert lower.x[0] == 0 and lower.x[-1] == 61  # to the end of the axis
+    assert max(upper.y) <= 21 and min(lower.y) >= 0  # within the scale
+    steps = np.abs(np.diff(np.asarray(lower.y, dtype=float)))
+    assert steps.max() < 1.0  # no jump (was: a drop at week 20, a stop at 29 or 51)
+    assert np.all(np.diff(np.asarray(upper.y, dtype=float)) >= -1e-9)  # never falls
 
 
 def test_trend_band_is_clipped_to_the_instrument_range() -> None:
@@ -257,8 +273,9 @@ def outcomes() -> pd.DataFrame:
             "improved": [1, 0],
             "no_reliable_change": [1, 0],
             "improved_or_recovered": [2, 0],
-            "share_improved": [2 / 3, np.nan],
-            "share_improved_all": [0.5, 0.0],
+            "not_rated": [1, 1],
+            "share_improved": [0.5, 0.0],
+            "share_improved_rated": [2 / 3, np.nan],
         }
     )
 
@@ -271,21 +288,22 @@ def test_outcomes_by_counsellor_chart_stacks_shares_with_counts() -> None:
         "improved",
         "no reliable change",
         "deteriorated",
+        "not rated",
     ]
     recovered = trace(figure, "recovered")
     assert recovered.orientation == "h" and figure.layout.barmode == "stack"
-    assert list(recovered.y) == ["Bruno · none rated yet", "Alice · 67% improved (2 of 3)"]
-    assert recovered.x[1] == pytest.approx(1 / 3) and np.isnan(recovered.x[0])
+    # Shares of every couple past week 26 (issue 9 item 6): Alice 2 of 4, Bruno 0 of 1.
+    assert list(recovered.y) == ["Bruno · 0% improved (0 of 1)", "Alice · 50% improved (2 of 4)"]
+    assert list(recovered.x) == pytest.approx([0.0, 0.25])
+    assert list(trace(figure, "not rated").x) == pytest.approx([1.0, 0.25])
     assert list(recovered.text) == ["", "1"]
-    assert "of %{customdata[1]} rated" in recovered.hovertemplate
+    assert "couples past week 26" in recovered.hovertemplate
 
 
 def test_outcomes_by_counsellor_chart_empty() -> None:
     figure = charts.outcomes_by_counsellor_chart(outcomes().iloc[0:0])
     assert len(figure.data) == 0
-    assert (
-        "No couple has reached the six-month rating yet." in figure_summary(figure)["annotations"]
-    )
+    assert "No couple has reached six months yet." in figure_summary(figure)["annotations"]
 
 
 def test_every_chart_serialises_for_the_browser() -> None:

@@ -44,8 +44,14 @@ def test_an_open_concern_outranks_every_other_reason_at_once() -> None:
     # Couple 1: deteriorated... plus partners moving apart, overdue homework, an unsigned
     # note and a long gap. Couple 2: on track, nothing else, but an open coercive-control
     # concern. Couple 3: on track with an open trauma follow-up.
+    # Couple 1's partner A is confirmed worse (CSI-4 at the latest two ratings,
+    # corroborated by distress: the calibrated rule), partner B improves.
     frame = frame_of(
-        rating(0, 14, couple=1), rating(8, 8, couple=1),
+        rating(0, 14, couple=1), rating(7, 8, couple=1), rating(8, 8, couple=1),
+        *(
+            rating(w, v, couple=1, instrument="distress")
+            for w, v in ((0, 3), (7, 7), (8, 8))
+        ),
         rating(0, 14, couple=1, partner="B"), rating(8, 20, couple=1, partner="B"),
         rating(0, 12, couple=2), rating(8, 13, couple=2),
         rating(0, 12, couple=3), rating(8, 13, couple=3),
@@ -80,7 +86,13 @@ def test_an_open_concern_outranks_every_other_reason_at_once() -> None:
 
 
 def test_safety_reasons_come_first_and_closed_cases_keep_them() -> None:
-    frame = frame_of(rating(0, 14, couple=1), rating(8, 8, couple=1))
+    frame = frame_of(
+        rating(0, 14, couple=1), rating(7, 8, couple=1), rating(8, 8, couple=1),
+        *(
+            rating(w, v, couple=1, instrument="distress")
+            for w, v in ((0, 3), (7, 7), (8, 8))
+        ),
+    )  # fmt: skip
     couples = roster({1: TODAY - timedelta(days=3), 2: TODAY - timedelta(days=3)})
     couples.loc[couples["couple_id"] == 2, "status"] = "Closed"
     extras = pd.DataFrame(

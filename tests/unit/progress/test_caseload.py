@@ -57,17 +57,25 @@ def test_no_asymmetry_when_both_improve_or_one_has_a_single_rating() -> None:
         assert (row.asymmetry, row.asymmetry_reason) == (False, "")
 
 
-def test_asymmetry_trust_gap_is_strictly_more_than_ten_points() -> None:
-    def gap(a: float, b: float) -> pd.Series:
-        frame = frame_of(
-            rating(0, a, instrument="five_cs"), rating(0, b, partner="B", instrument="five_cs")
-        )
-        return asymmetry(change_table(frame, DEFAULTS)).iloc[0]
+def test_asymmetry_trust_gap_opened_since_the_first_ratings() -> None:
+    def gap(*totals: tuple[float, float]) -> pd.Series:
+        rows = [
+            rating(week, total, partner=partner, instrument="five_cs")
+            for week, pair in enumerate(totals)
+            for partner, total in zip("AB", pair, strict=True)
+        ]
+        return asymmetry(change_table(frame_of(*rows), DEFAULTS)).iloc[0]
 
-    assert not gap(38, 28).asymmetry  # 10 points: not more than 10
-    row = gap(40, 28)
+    # Issue 14 item 5: never at the very first rating, and not for a gap there from the
+    # start (16 vs 31 at intake, still apart later).
+    assert not gap((31, 16)).asymmetry
+    assert not gap((31, 16), (32, 17)).asymmetry
+    assert not gap((32, 30), (38, 28)).asymmetry  # 10 points: not more than 10
+    row = gap((32, 30), (38, 26))  # Kit +6, Lou -4: neither reliable (SE 5.06)
     assert row.asymmetry
-    assert row.asymmetry_reason == "Latest Five C's Kit 40, Lou 28: 12 points apart (more than 10)"
+    assert row.asymmetry_reason == (
+        "Latest Five C's Kit 38, Lou 26: 12 points apart (more than 10; 2 at the first ratings)"
+    )
 
 
 # --- caseload summary and attention ------------------------------------------------------------
@@ -96,11 +104,23 @@ def caseload_frame(
 
 
 def test_caseload_summary_scores_attention_and_sorts() -> None:
+    def worse(couple: int, weeks: tuple[int, int, int], status: str = "active") -> list:
+        # CSI-4 14 -> 8 -> 8 and distress 3 -> 7 -> 8: confirmed and corroborated.
+        csi = [
+            rating(w, v, couple=couple, status=status)
+            for w, v in zip(weeks, (14, 8, 8), strict=True)
+        ]
+        return csi + [
+            rating(w, v, couple=couple, status=status, instrument="distress")
+            for w, v in zip(weeks, (3, 7, 8), strict=True)
+        ]
+
     frame = frame_of(
-        rating(0, 14, couple=1), rating(8, 8, couple=1),  # deteriorated
+        *worse(1, (0, 7, 8)),  # deteriorated
         rating(0, 12, couple=2), rating(8, 13, couple=2),  # on track, open safety concern
-        rating(0, 12, couple=3), rating(8, 10, couple=3),  # not on track, 2 overdue
-        rating(0, 14, couple=4, status="closed"), rating(4, 8, couple=4, status="closed"),
+        rating(0, 12, couple=3), rating(7, 10, couple=3), rating(8, 10, couple=3),
+        *(rating(w, 20, couple=3, instrument="five_cs") for w in (0, 7, 8)),  # not on track
+        *worse(4, (0, 3, 4), "closed"),
         rating(0, 12, couple=5), rating(8, 13, couple=5),  # on track, 5 weeks quiet
     )  # fmt: skip
     recent = TODAY - timedelta(days=3)
@@ -134,6 +154,7 @@ def test_caseload_summary_scores_attention_and_sorts() -> None:
     assert by.loc[5, "weeks_since_last_session"] == 5
     assert by.loc[1, "improvement_csi4"] == -6 and math.isnan(by.loc[6, "improvement_csi4"])
     assert list(by["outcome_26"].unique()) == ["not yet"]
+    assert not by["second_look"].any() and set(by["second_look_reason"]) == {""}
     ordered = needs_attention_first(summary)
     # The open safety concern first, then deteriorated.
     assert list(ordered["couple_id"]) == [2, 1, 3, 4, 5, 6]
@@ -153,16 +174,33 @@ def test_outcomes_by_counsellor_counts_and_shares() -> None:
     table = outcomes_by_counsellor(summary).set_index("counsellor")
     alice, bruno = table.loc["Alice"], table.loc["Bruno"]
     # Alice: 5 couples, 4 past week 26, 3 rated there, 2 improved or recovered:
-    # 2 / 3 = 0.667 of those rated, 2 / 4 = 0.5 of all past week 26.
+    # headline 2 / 4 = 0.5 of every couple past week 26; 2 / 3 = 0.667 of those rated.
     assert (alice.couples, alice.past_26, alice.rated_26, alice.improved_or_recovered) == (
         5,
         4,
         3,
         2,
     )
-    assert (alice.share_improved, alice.share_improved_all) == pytest.approx((2 / 3, 0.5))
+    assert (alice.share_improved, alice.share_improved_rated) == pytest.approx((0.5, 2 / 3))
+    assert alice.not_rated == 1
     assert (bruno.past_26, bruno.deteriorated, bruno.share_improved) == (1, 1, 0.0)
     assert outcomes_by_counsellor(summary.iloc[0:0]).empty
+
+
+def test_outcome_at_six_months_follows_the_status_rules() -> None:
+    # Couple 1: one CSI-4 rating of 13 at week 26 after 10 (RCI 2.17, reliable once):
+    # not confirmed, so no reliable change. Couple 2: CSI-4 10 -> 16 -> 16 and five C's
+    # 20 -> 30 -> 30 at weeks 25 and 26: recovered. Couple 3: past 26, last rated at 12.
+    frame = frame_of(
+        rating(0, 10, couple=1), rating(26, 13, couple=1),
+        rating(0, 10, couple=2), rating(25, 16, couple=2), rating(26, 16, couple=2),
+        *(rating(w, v, couple=2, instrument="five_cs") for w, v in ((0, 20), (25, 30), (26, 30))),
+        rating(0, 10, couple=3), rating(12, 11, couple=3),
+    )  # fmt: skip
+    roster = caseload_frame({1: "Active", 2: "Active", 3: "Active"}, {})
+    today = INTAKE + timedelta(weeks=27)
+    summary = caseload_summary(frame, DEFAULTS, couples=roster, today=today)
+    assert list(summary["outcome_26"]) == ["no reliable change", "recovered", "not rated"]
 
 
 # --- empty and thin data -----------------------------------------------------------------------

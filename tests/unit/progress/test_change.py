@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
 from core.measures import reliable_change_index
@@ -16,9 +17,7 @@ from core.progress import (
 from tests.progress_support import (
     DEFAULTS,
     frame_of,
-    partner_status,
     rating,
-    statuses,
 )
 
 # --- reliable and clinically significant change ------------------------------------------------
@@ -37,12 +36,9 @@ def test_worked_example_csi4_from_10_to_16_is_reliable_and_clinically_significan
     assert row.rci == pytest.approx(4.3301, abs=1e-4)
     assert row.reliable and row.direction == "improved" and row.clinically_significant
     assert (row.sd, row.reliability, row.weeks_latest) == (4.0, 0.94, 8.0)
-    assert "default SD 4.0" in row.constants_source
-    status, reason = partner_status(statuses(rating(0, 10), rating(8, 16), today=8))
-    assert status == "recovered"
-    assert reason == (
-        "CSI-4 rose reliably from 10 to 16 (RCI +4.3); now out of the clinical range (cut-off 13.5)"
-    )
+    assert "SD 4.0" in row.constants_source and "Funk & Rogge" in row.constants_source
+    # One follow-up rating: nothing is confirmed yet (core.progress.status needs two).
+    assert row.confirmed == "" and pd.isna(row.previous)
 
 
 def test_reliable_improvement_that_stays_in_the_clinical_range_is_not_recovery() -> None:
@@ -60,12 +56,11 @@ def test_lower_is_better_distress_falling_is_improvement() -> None:
     assert row.rci == pytest.approx(-2.5820, abs=1e-4)
     assert (row.change, row.improvement, row.direction) == (-5, 5, "improved")
     assert not row.clinically_significant  # no cut-off
-    status, reason = partner_status(
-        statuses(
-            rating(0, 8, instrument="distress"), rating(10, 3, instrument="distress"), today=10
-        )
-    )
-    assert (status, reason) == ("improved", "Distress fell reliably from 8 to 3 (RCI −2.6)")
+    # Confirmed by a third rating: the latest two both reliably better, the same way.
+    rows = [rating(w, v, instrument="distress") for w, v in ((0, 8), (9, 3), (10, 3))]
+    row = change_table(frame_of(*rows), DEFAULTS).iloc[0]
+    assert (row.previous, row.weeks_previous, row.confirmed) == (3, 9, "improved")
+    assert row.rci_previous == pytest.approx(-2.5820, abs=1e-4)
 
 
 def test_a_single_rating_has_no_change_and_no_rci() -> None:

@@ -1,7 +1,8 @@
-"""The clinic's reliable-change constants (core.progress.constants): the instruments'
-defaults until 30 couples have a baseline, then the clinic's SD and, for the five C's,
-Cronbach's alpha clamped to .50-.95; and the statuses. Expected values are worked by hand
-in the comments."""
+"""The reliable-change constants (core.progress.constants): published or assumed SD and
+reliability from one sample per instrument (never the clinic's SD with a published r);
+for the five C's, once 30 partners of a role have a retest pair, SD and a retest r from
+those same pairs, within that role, clamped and never below the SEM floor. Expected
+values are worked by hand in the comments."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from core.progress import (
     STATUSES,
+    change_table,
     clinic_constants,
 )
 from tests.progress_support import (
@@ -20,61 +22,78 @@ from tests.progress_support import (
 )
 
 
-def five_cs_baselines(couples: int, *, same_items: bool = False) -> pd.DataFrame:
-    """`couples` couples, partner A, a five C's baseline each and a wild later rating.
+def retest_pairs(couples: int, *, partner: str = "A", gap: float = 2, spread: int = 10) -> list:
+    """`couples` partners with a five C's intake rating and a retest `gap` weeks later.
 
-    Baselines alternate x = 2 and x = 4; items care..consistency = x, competence = 6 - x
-    (or x too with same_items). Totals: 4x + 6 - x = 3x + 6 -> 12 or 18.
+    Intake alternates 20 and 20 + spread; the retest adds +1 on odd couples, -1 on even.
     """
     rows = []
     for couple in range(1, couples + 1):
-        x = 2 if couple % 2 else 4
-        items = dict.fromkeys(("care", "communication", "character", "consistency"), x)
-        items["competence"] = x if same_items else 6 - x
-        total = sum(items.values())
-        rows.append(rating(0, total, couple=couple, instrument="five_cs", items=items))
-        rows.append(rating(8, 50, couple=couple, instrument="five_cs", items={}))  # not a baseline
-    return frame_of(*rows)
+        first = 20 + (0 if couple % 2 else spread)
+        second = first + (1 if couple % 2 else -1)
+        rows.append(rating(0, first, couple=couple, partner=partner, instrument="five_cs"))
+        rows.append(rating(gap, second, couple=couple, partner=partner, instrument="five_cs"))
+    return rows
 
 
-def test_clinic_constants_use_defaults_below_30_couples() -> None:
-    table = clinic_constants(five_cs_baselines(29)).set_index("instrument")
-    five = table.loc["five_cs"]
-    assert (five.n_baselines, five.sd, five.reliability) == (29, 8.0, 0.80)
-    assert five.sd_source.startswith("default SD 8.0 (29 of 30 couples")
-    assert table.loc["csi4", "n_baselines"] == 0 and table.loc["csi4", "sd"] == 4.0
+def _row(table: pd.DataFrame, instrument: str, role: str) -> pd.Series:
+    return table.set_index(["instrument", "role"]).loc[(instrument, role)]
 
 
-def test_clinic_constants_switch_to_the_clinic_at_30_couples() -> None:
-    # 30 baselines, totals 12 (x15) and 18 (x15): mean 15, squares 9 each, sum 270;
-    # SD = sqrt(270 / 29) = 3.0513.
-    # Alpha: every item varies like x (x = 2/4: var = 30/29), so sum of item variances
-    # = 5 * 30/29; total = 3x + 6 has variance 9 * 30/29;
-    # alpha = 5/4 * (1 - 5/9) = 5/9 = 0.5556 (inside 0.50..0.95, not clamped).
-    five = clinic_constants(five_cs_baselines(30)).set_index("instrument").loc["five_cs"]
-    assert five.n_baselines == 30
-    assert five.sd == pytest.approx(3.0513, abs=1e-4)
-    assert five.reliability == pytest.approx(0.5556, abs=1e-4)
-    assert five.sd_source == "SD 3.05 from the clinic's baselines (n=30)"
-    assert five.reliability_source == "Cronbach's alpha 0.56 from the clinic's baselines (n=30)"
-    assert five.source == f"{five.sd_source}; {five.reliability_source}"
+def test_defaults_come_from_one_source() -> None:
+    table = clinic_constants(frame_of())
+    csi = _row(table, "csi4", "all")
+    # SD 4.0 and alpha .94 for the same sample: 1.96 * sqrt(2) * 4.0 * sqrt(.06) = 2.716.
+    assert (csi.sd, csi.reliability) == (4.0, 0.94)
+    assert csi.reliable_change == pytest.approx(2.716, abs=1e-3)
+    assert "Funk & Rogge" in csi.reliability_source and "Mend's assumption" in csi.sd_source
+    assert set(table["role"]) == {"all"}
 
 
-def test_clinic_alpha_is_clamped_to_095() -> None:
-    # All five items equal x: item variances 5 v, total 5x has variance 25 v;
-    # alpha = 5/4 * (1 - 5/25) = 1.0 -> clamped to 0.95.
-    five = clinic_constants(five_cs_baselines(30, same_items=True))
-    row = five.set_index("instrument").loc["five_cs"]
-    assert row.reliability == 0.95
-    assert "clamped from 1.00" in row.reliability_source
-
-
-def test_published_reliability_is_kept_when_the_clinic_sd_is_used() -> None:
+def test_the_clinic_sd_is_never_combined_with_a_published_reliability() -> None:
+    # Was: 30 CSI-4 baselines of 10 and 12 gave SD 1.02 with alpha .94 (threshold 0.69).
     rows = [rating(0, 10 + 2 * (c % 2), couple=c) for c in range(1, 31)]
-    csi = clinic_constants(frame_of(*rows)).set_index("instrument").loc["csi4"]
-    # Totals 12 (x15) and 10 (x15): SD = sqrt(30 * 1 / 29) = 1.0171; r stays .94.
-    assert csi.sd == pytest.approx(math.sqrt(30 / 29))
-    assert csi.reliability == 0.94 and "Funk & Rogge" in csi.reliability_source
+    csi = _row(clinic_constants(frame_of(*rows)), "csi4", "all")
+    assert (csi.sd, csi.reliability, csi.n_baselines) == (4.0, 0.94, 30)
+
+
+def test_five_cs_use_defaults_below_30_retest_pairs_per_role() -> None:
+    table = clinic_constants(frame_of(*retest_pairs(29)))
+    hurt = _row(table, "five_cs", "hurt")  # partner A is "hurt" in the test frames
+    assert (hurt.n_pairs, hurt.sd, hurt.reliability) == (29, 8.0, 0.80)
+    assert "29 of 30 retest pairs for this role so far" in hurt.sd_source
+
+
+def test_five_cs_retest_constants_within_a_role() -> None:
+    # 30 pairs: intake 20 (x15) and 30 (x15): mean 25, SD = sqrt(30 * 25 / 29) = 5.0855.
+    # Retest 21 and 29: r = corr(first, second) = 1 (both are a perfect line through the
+    # two groups) -> clamped to 0.95; SEM = 5.0855 * sqrt(.05) = 1.137 < floor 2.0, so r
+    # is lowered to 1 - (2 / 5.0855)^2 = 0.8453.
+    table = clinic_constants(frame_of(*retest_pairs(30)))
+    hurt = _row(table, "five_cs", "hurt")
+    assert hurt.n_pairs == 30
+    assert hurt.sd == pytest.approx(math.sqrt(30 * 25 / 29), abs=1e-4)
+    assert hurt.reliability == pytest.approx(1 - (2 / math.sqrt(750 / 29)) ** 2, abs=1e-4)
+    assert hurt["sem"] == pytest.approx(2.0)
+    assert "clamped from 1.00; raised to the SEM floor 2" in hurt.reliability_source
+    # The "all" row keeps the defaults; no row for a role without ratings.
+    assert _row(table, "five_cs", "all").sd == 8.0
+    assert "broke_trust" not in set(table["role"])
+
+
+def test_pairs_too_far_apart_are_not_retest_pairs() -> None:
+    table = clinic_constants(frame_of(*retest_pairs(30, gap=4)))
+    assert _row(table, "five_cs", "hurt").n_pairs == 0
+
+
+def test_change_table_uses_the_partners_role_constants() -> None:
+    rows = retest_pairs(30) + retest_pairs(30, partner="B", spread=20)
+    table = clinic_constants(frame_of(*rows))
+    changes = change_table(frame_of(*rows), table).set_index(["couple_id", "partner_label"])
+    hurt, broke = _row(table, "five_cs", "hurt"), _row(table, "five_cs", "broke_trust")
+    assert changes.loc[(1, "A"), "sd"] == pytest.approx(hurt.sd)
+    assert changes.loc[(1, "B"), "sd"] == pytest.approx(broke.sd)
+    assert hurt.sd != pytest.approx(broke.sd)
 
 
 def test_every_status_is_known() -> None:

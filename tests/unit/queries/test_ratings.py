@@ -150,8 +150,10 @@ def test_demo_caseload_runs_end_to_end(sqlite_db: Database) -> None:
     clinic = whole_clinic(sqlite_db)
     constants = clinic_constants(clinic)
     band = empirical_band(clinic, constants)
-    assert (constants["n_baselines"] >= 30).all()  # 60 couples: the clinic's own constants
-    assert constants["source"].str.contains("from the clinic's baselines").all()
+    general = constants.loc[constants["role"] == "all"]
+    assert (general["n_baselines"] == 60).all()  # published/assumed constants for every role
+    five = constants.loc[(constants["instrument"] == "five_cs") & (constants["role"] == "hurt")]
+    assert five["source"].str.contains("retest r").all()  # estimated within the role
     for actor in (supervisor, counsellor):
         frame = visible(sqlite_db, actor)
         roster = couples.caseload(sqlite_db, actor, today=today)
