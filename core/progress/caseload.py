@@ -231,6 +231,7 @@ def _attention(summary: pd.DataFrame, weeks: np.ndarray) -> pd.DataFrame:
         "trauma_follow_up": _count(summary, "trauma_follow_up") > 0,
         "deteriorated": open_case & summary["progress_status"].eq("deteriorated"),
         "not_on_track": open_case & summary["progress_status"].eq("not on track"),
+        "second_look": open_case & summary["second_look"],
         "asymmetry": open_case & summary["asymmetry"],
         "overdue_homework": open_case & (overdue > 0),
         "unsigned_notes": unsigned > 0,
@@ -244,6 +245,7 @@ def _attention(summary: pd.DataFrame, weeks: np.ndarray) -> pd.DataFrame:
         "trauma_follow_up": pd.Series("trauma symptoms: follow up", index=summary.index),
         "deteriorated": pd.Series("deteriorated", index=summary.index),
         "not_on_track": pd.Series("not on track", index=summary.index),
+        "second_look": "second look: " + _text(summary, "second_look_reason"),
         "asymmetry": pd.Series("partners moving apart", index=summary.index),
         "overdue_homework": _num(overdue) + " overdue homework",
         "unsigned_notes": _num(unsigned)
@@ -254,7 +256,7 @@ def _attention(summary: pd.DataFrame, weeks: np.ndarray) -> pd.DataFrame:
     }
     score = sum(flag.astype(int) * ATTENTION_WEIGHTS[key] for key, flag in flags.items())
     joined = pd.Series("", index=summary.index, dtype="object")
-    for key, flag in flags.items():  # eight flags, each a whole column
+    for key, flag in flags.items():  # nine flags, each a whole column
         joined = joined + np.where(flag, "; " + pd.Series(texts[key], index=summary.index), "")
     summary["attention"] = pd.Series(score, index=summary.index).astype("int64")
     summary["attention_reasons"] = joined.str.removeprefix("; ")

@@ -134,10 +134,11 @@ OUTCOMES = ("deteriorated", "recovered", "improved", "no reliable change")
 # count only safety, trauma follow-up and unsigned notes (records still to tidy);
 # progress flags do not apply to them.
 ATTENTION_WEIGHTS: dict[str, int] = {
-    "safety_concern": 128,
-    "trauma_follow_up": 64,
-    "deteriorated": 32,
-    "not_on_track": 16,
+    "safety_concern": 256,
+    "trauma_follow_up": 128,
+    "deteriorated": 64,
+    "not_on_track": 32,
+    "second_look": 16,  # no improvement by week 12: a flag, not a status (Mend's rule)
     "asymmetry": 8,
     "overdue_homework": 4,
     "unsigned_notes": 2,

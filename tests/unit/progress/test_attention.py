@@ -109,3 +109,18 @@ def test_safety_reasons_come_first_and_closed_cases_keep_them() -> None:
     assert reasons.startswith("open safety concern: violence, self-harm risk; ")
     assert summary.loc[2, "attention"] == ATTENTION_WEIGHTS["safety_concern"]
     assert summary.loc[2, "attention_reasons"] == "open safety concern: emotional abuse"
+
+
+def test_a_second_look_is_on_the_attention_list_with_its_reason() -> None:
+    """No improvement by week 12 is not "not on track" by itself, but a flag: it must
+    still bring the couple to the counsellor's attention, below every status reason."""
+    today = INTAKE + timedelta(weeks=14)
+    frame = frame_of(*(rating(w, 12, couple=1) for w in (0, 4, 8, 12, 14)))
+    couples = roster({1: today - timedelta(days=3)}).assign(weeks_in_care=14)
+    summary = caseload_summary(
+        frame, DEFAULTS, couples=couples, band=flat_band(), today=today
+    ).set_index("couple_id")
+    assert summary.loc[1, "second_look"]
+    assert summary.loc[1, "attention"] == ATTENTION_WEIGHTS["second_look"]
+    assert summary.loc[1, "attention_reasons"].startswith("second look: ")
+    assert ATTENTION_WEIGHTS["not_on_track"] > ATTENTION_WEIGHTS["second_look"]

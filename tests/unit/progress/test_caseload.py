@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from core.progress import (
+    ATTENTION_WEIGHTS,
     CHANGE_COLUMNS,
     MEASURE_COLUMNS,
     asymmetry,
@@ -146,7 +147,15 @@ def test_caseload_summary_scores_attention_and_sorts() -> None:
     # deteriorated 32; safety 128 (a tier of its own); not on track 16 + overdue 4; closed:
     # only the unsigned note (2), not its deterioration or overdue homework; long gap 1;
     # couple 6: nothing.
-    assert list(by["attention"]) == [32, 128, 20, 2, 1, 0]
+    w = ATTENTION_WEIGHTS
+    assert list(by["attention"]) == [
+        w["deteriorated"],
+        w["safety_concern"],
+        w["not_on_track"] + w["overdue_homework"],
+        w["unsigned_notes"],
+        w["long_gap"],
+        0,
+    ]
     assert by.loc[2, "attention_reasons"] == "open safety concern"
     assert by.loc[3, "attention_reasons"] == "not on track; 2 overdue homework"
     assert by.loc[4, "attention_reasons"] == "1 unsigned note"
