@@ -23,6 +23,16 @@ def _flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _whole_number(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -30,6 +40,9 @@ class Settings:
     crisis_line: str
     max_failed_logins: int = 5
     lockout_minutes: int = 15
+    # The clinic's reference (constants and band) is recomputed when it is read and the
+    # latest snapshot is older than this; 0 or less leaves it to a schedule or a supervisor.
+    reference_max_age_days: int = 7
 
 
 def default_database_url() -> str:
@@ -42,4 +55,5 @@ def load_settings() -> Settings:
         database_url=os.environ.get("DATABASE_URL") or default_database_url(),
         demo_mode=_flag("MEND_DEMO"),
         crisis_line=os.environ.get("MEND_CRISIS_LINE") or DEFAULT_CRISIS_LINE,
+        reference_max_age_days=_whole_number("MEND_REFERENCE_MAX_AGE_DAYS", 7),
     )

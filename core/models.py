@@ -377,8 +377,6 @@ class ReferenceSnapshot(Base):
     pandas dtypes, enough to rebuild them exactly (core.queries.reference)."""
 
     __tablename__ = "reference_snapshots"
-    __table_args__ = (Index("ix_reference_snapshots_computed_at", "computed_at"),)
-
     id: Mapped[int] = mapped_column(primary_key=True)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     computed_by_id: Mapped[int | None] = mapped_column(

@@ -36,9 +36,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reference_snapshots")),
     )
-    op.create_index(
-        "ix_reference_snapshots_computed_at", "reference_snapshots", ["computed_at"], unique=False
-    )
     if op.get_bind().dialect.name == "sqlite":
         for verb in ("UPDATE", "DELETE"):
             op.execute(
@@ -58,7 +55,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # Dropping the table drops its triggers; PostgreSQL keeps the function.
-    op.drop_index("ix_reference_snapshots_computed_at", table_name="reference_snapshots")
     op.drop_table("reference_snapshots")
     if op.get_bind().dialect.name != "sqlite":
         op.execute("DROP FUNCTION IF EXISTS reference_snapshots_refuse_change()")
