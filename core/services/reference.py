@@ -32,6 +32,7 @@ from core.services.access import Actor, require_active, require_role
 
 FIRST_COMPUTED = "first computed"
 SCHEDULE = "schedule"
+SYSTEM_NAME = "system"  # who computed the snapshots nobody asked for
 AUDIT_ACTION = "reference_computed"
 # Serialises the "none yet or too old" check-then-store on PostgreSQL (an arbitrary key).
 _ADVISORY_LOCK = 0x4D454E44
@@ -126,7 +127,9 @@ def reference_history(db: Database, actor: Actor, *, limit: int = 20) -> pd.Data
         require_active(session, actor)
         infos = reference_queries.history(session, limit)
     columns = ["id", "computed_at", "computed_by", "reason", "n_couples", "n_ratings"]
-    return pd.DataFrame([[getattr(info, c) for c in columns] for info in infos], columns=columns)
+    table = pd.DataFrame([[getattr(info, c) for c in columns] for info in infos], columns=columns)
+    table["computed_by"] = table["computed_by"].fillna(SYSTEM_NAME)
+    return table
 
 
 def _fresh(key: tuple[int, datetime] | None, now: datetime, max_age_days: int) -> bool:
@@ -161,6 +164,6 @@ def _store(session: Session, actor: Actor | None, reason: str) -> int:
         "reference_snapshot",
         row.id,
         {"reason": reason, "n_couples": row.n_couples, "n_ratings": row.n_ratings},
-        username="system",
+        username=SYSTEM_NAME,
     )
     return row.id
