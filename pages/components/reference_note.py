@@ -16,7 +16,8 @@ CONFIRM_KEY = "recompute_reference"
 HELP = (
     "Statuses are judged against the clinic's constants and expected band as stored on that "
     "date, so they do not shift with every new rating. A new snapshot is computed on a "
-    "schedule, when the latest is a week old, or when a supervisor asks."
+    "schedule, when the latest is older than a set age (a week by default), or when a "
+    "supervisor asks."
 )
 
 
@@ -28,9 +29,13 @@ def label(reference: progress_views.ClinicReference) -> str:
 
 def caption(reference: progress_views.ClinicReference) -> None:
     """'Constants of <local date> (snapshot #N)', with how it came about."""
-    detail = f"{reference.n_ratings} ratings of {reference.n_couples} couples"
+    detail = f"{_count(reference.n_ratings, 'rating')} of {_count(reference.n_couples, 'couple')}"
     why = f"; {reference.reason}" if reference.reason else ""
     st.caption(f"{label(reference)}: from {detail}{why}.", help=HELP)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def recompute(db: Database, user: Actor) -> None:
