@@ -28,8 +28,7 @@ class _Versioned(Protocol):
 
 
 def _leave_legacy_multipage_mode() -> None:
-    """Until a session calls st.navigation, Streamlit runs pages/ as a legacy multipage app:
-    a first deep link after a restart would run a page outside app.py's login gate."""
+    """Leave legacy pages/ mode now: a first deep link after a restart would skip the login gate."""
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
@@ -134,7 +133,8 @@ def _clinic_reference(url: str, snapshot_id: int) -> progress_views.ClinicRefere
 
 def clinic_reference() -> progress_views.ClinicReference:
     """The latest stored snapshot, cached by its id: a new rating changes nothing until the next."""
-    snapshot_id = progress_views.current_reference_id(database())  # stores one if none or too old
+    with st.spinner("Checking the clinic's reference data…"):  # stores one if none or too old
+        snapshot_id = progress_views.current_reference_id(database())
     return _clinic_reference(load_settings().database_url, snapshot_id)
 
 
