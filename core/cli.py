@@ -51,6 +51,8 @@ def init_db(args: argparse.Namespace) -> int:
             "  python -m core.cli create-user --username admin "
             "--display-name 'Clinic Admin' --role admin"
         )
+    in_force = reference.current_reference_id(db, first_reason=reference.FIRST_START)
+    print(f"The clinic's reference in force is snapshot #{in_force}.")
     return 0
 
 

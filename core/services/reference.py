@@ -3,7 +3,8 @@ stored, dated snapshot, so statuses do not shift with every new rating and a pas
 can be explained by the constants of its day.
 
 A snapshot is computed from every rating in the clinic and appended (never changed):
-  - the first time the reference is read (reason "first computed"),
+  - at the first start (`python -m core.cli init-db`, reason "first start") or else the
+    first time the reference is read (reason "first computed"),
   - when it is read and the latest is older than MEND_REFERENCE_MAX_AGE_DAYS (default 7),
   - when a supervisor or admin asks (`recompute_reference`),
   - on a schedule: `python -m core.cli refresh-reference` (cron).
@@ -31,6 +32,7 @@ from core.services import audit
 from core.services.access import Actor, require_active, require_role
 
 FIRST_COMPUTED = "first computed"
+FIRST_START = "first start"  # stored by `python -m core.cli init-db`
 SCHEDULE = "schedule"
 SYSTEM_NAME = "system"  # who computed the snapshots nobody asked for
 AUDIT_ACTION = "reference_computed"
@@ -67,9 +69,12 @@ def clinic_reference(db: Database, *, now: datetime | None = None) -> ClinicRefe
     return reference_snapshot(db, current_reference_id(db, now=now))
 
 
-def current_reference_id(db: Database, *, now: datetime | None = None) -> int:
+def current_reference_id(
+    db: Database, *, now: datetime | None = None, first_reason: str = FIRST_COMPUTED
+) -> int:
     """The id of the snapshot in force: one cheap query, the key for cached reads. Computes
-    and stores a snapshot first when none exists yet or the latest is too old."""
+    and stores a snapshot first when none exists yet (`first_reason`) or the latest is too
+    old."""
     max_age = load_settings().reference_max_age_days
     now = now or utcnow()
     with db.read() as session:
@@ -82,7 +87,7 @@ def current_reference_id(db: Database, *, now: datetime | None = None) -> int:
         key = reference_queries.latest_key(session)  # another session may have stored one
         if _fresh(key, now, max_age):
             return key[0]  # type: ignore[index]
-        return _store(session, None, FIRST_COMPUTED if key is None else too_old(max_age))
+        return _store(session, None, first_reason if key is None else too_old(max_age))
 
 
 def reference_snapshot(db: Database, snapshot_id: int) -> ClinicReference:

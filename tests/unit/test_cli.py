@@ -227,3 +227,16 @@ def test_refresh_reference_is_listed_in_the_help(capsys: pytest.CaptureFixture[s
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     assert "refresh-reference" in capsys.readouterr().out
+
+
+def test_init_db_stores_the_first_start_snapshot_once(
+    opened: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MEND_DEMO", "1")
+    assert cli.main(["init-db", "--demo-if-empty", "--couples", "2"]) == 0
+    assert "reference in force is snapshot #1" in capsys.readouterr().out
+    assert cli.main(["init-db"]) == 0  # a restart keeps the snapshot in force
+    assert "reference in force is snapshot #1" in capsys.readouterr().out
+    with opened.read() as session:
+        rows = session.execute(select(ReferenceSnapshot.reason, ReferenceSnapshot.n_couples))
+        assert [tuple(row) for row in rows] == [("first start", 2)]
