@@ -102,8 +102,13 @@ def main() -> int:
             lambda: sessions.search_notes(db, counsellor, "boundary"),
         ),
         "clinic_reference": timed(
-            "clinic constants and band (all ratings)",
+            "clinic constants and band: read the stored snapshot in force",
             lambda: progress_views.clinic_reference(db),
+            repeats=2,
+        ),
+        "reference_recompute": timed(
+            "clinic constants and band: recompute from all ratings and store",
+            lambda: progress_views.recompute_reference(db, supervisor),
             repeats=2,
         ),
         "progress_caseload_counsellor": timed(

@@ -2,6 +2,10 @@
 
     python -m core.cli init-db [--demo-if-empty] [--couples N]
     python -m core.cli create-user --username NAME --display-name "Full Name" --role admin
+    python -m core.cli refresh-reference
+
+`refresh-reference` stores a new snapshot of the clinic's reference (constants and expected
+band) from every rating: run it from cron, e.g. weekly `0 3 * * 1`.
 
 `create-user` asks for the password twice (or reads MEND_NEW_PASSWORD for
 scripted installs) and refuses demo passwords unless MEND_DEMO is on.
@@ -19,7 +23,7 @@ from core.db import Database, upgrade_schema
 from core.demo import is_empty, load_demo
 from core.domain import Role
 from core.errors import MendError
-from core.services import exercises
+from core.services import exercises, reference
 from core.services.accounts import SYSTEM, create_account
 
 
@@ -47,6 +51,8 @@ def init_db(args: argparse.Namespace) -> int:
             "  python -m core.cli create-user --username admin "
             "--display-name 'Clinic Admin' --role admin"
         )
+    in_force = reference.current_reference_id(db, first_reason=reference.FIRST_START)
+    print(f"The clinic's reference in force is snapshot #{in_force}.")
     return 0
 
 
@@ -75,6 +81,15 @@ def create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def refresh_reference(args: argparse.Namespace) -> int:
+    fresh = reference.refresh_reference(_database(), reason=reference.SCHEDULE)
+    print(
+        f"Stored reference snapshot #{fresh.snapshot_id} from {fresh.n_ratings} rating(s) "
+        f"of {fresh.n_couples} couple(s); it is in force from now on."
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m core.cli",
@@ -92,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("--display-name", required=True)
     user.add_argument("--role", choices=[role.value for role in Role], required=True)
     user.set_defaults(run=create_user)
+    refresh = commands.add_parser(
+        "refresh-reference", help="recompute the clinic's reference now (for cron)"
+    )
+    refresh.set_defaults(run=refresh_reference)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

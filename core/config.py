@@ -81,10 +81,6 @@ GENERIC_SELF_HARM = (
     "If someone may act on thoughts of harming themselves, call {emergency} now or a "
     "suicide and crisis line, and stay with them if it is safe."
 )
-# Kept for callers that want the generic domestic-violence text.
-DEFAULT_CRISIS_LINE = (
-    f"If anyone is in immediate danger, call {GENERIC_EMERGENCY}. {GENERIC_DOMESTIC_VIOLENCE}"
-)
 
 
 def _flag(name: str, default: bool = False) -> bool:
@@ -92,6 +88,21 @@ def _flag(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _whole_number(name: str, default: int, *, minimum: int | None = None) -> int:
+    """A whole number from the environment; a bad value refuses to start rather than
+    silently run with another setting than the clinic chose."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise ValueError(f"{name} must be {minimum} or more, not {value!r}")
+    return number
 
 
 @dataclass(frozen=True)
@@ -104,6 +115,9 @@ class Settings:
     max_failed_logins: int = 5
     lockout_minutes: int = 15
     idle_minutes: int = 30  # an idle tab shows the login page after this (MEND_IDLE_MINUTES)
+    # The clinic's reference (constants and band) is recomputed when it is read and the
+    # latest snapshot is older than this; 0 or less leaves it to a schedule or a supervisor.
+    reference_max_age_days: int = 7
 
 
 def default_database_url() -> str:
@@ -123,19 +137,9 @@ def load_settings() -> Settings:
         crisis_line=_text("MEND_CRISIS_LINE"),
         self_harm_line=_text("MEND_SELF_HARM_LINE"),
         region=_text("MEND_REGION"),
-        idle_minutes=_minutes("MEND_IDLE_MINUTES", 30),
+        idle_minutes=_whole_number("MEND_IDLE_MINUTES", 30, minimum=1),
+        reference_max_age_days=_whole_number("MEND_REFERENCE_MAX_AGE_DAYS", 7),
     )
-
-
-def _minutes(name: str, default: int) -> int:
-    """A whole number of minutes from the environment; refuse to start on a bad value
-    rather than silently run with another timeout than the clinic set."""
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{name} must be a whole number of minutes (1 or more), not {value!r}")
-    return int(value)
 
 
 def region_code(value: str | None) -> str | None:

@@ -398,6 +398,27 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
+class ReferenceSnapshot(Base):
+    """The clinic's reliable-change constants and expected band as computed at one moment:
+    the reference in force is the latest row. Append-only (database triggers refuse
+    UPDATE and DELETE), so a past status can always be explained by the constants of its
+    day. `constants` and `band` hold the frames (columns, index, rows) and `dtypes` their
+    pandas dtypes, enough to rebuild them exactly (core.queries.reference)."""
+
+    __tablename__ = "reference_snapshots"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    computed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("counsellors.id"), nullable=True
+    )  # None: the system (first start, schedule, automatic refresh)
+    reason: Mapped[str] = mapped_column(String(120))
+    n_couples: Mapped[int] = mapped_column(Integer)
+    n_ratings: Mapped[int] = mapped_column(Integer)
+    constants: Mapped[dict[str, Any]] = mapped_column(JSON)
+    band: Mapped[dict[str, Any]] = mapped_column(JSON)
+    dtypes: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 # Belt and braces for the clinical record: besides the services' checks and the
 # database triggers (migration 0002), the ORM itself refuses to flush a change to
 # a signed note's content. Only co-signing fields may change after signing.

@@ -5,7 +5,7 @@ import streamlit as st
 from core import charts
 from core.services import progress_views
 from pages import ui
-from pages.components import safety_marks
+from pages.components import reference_note, safety_marks
 
 db = ui.database()
 user = ui.current_user()
@@ -15,18 +15,38 @@ st.caption(
     "are judged at the six-month (26-week) milestone."
 )
 
+reference = ui.clinic_reference()
 with st.spinner("Analysing the clinic's ratings…"):
     summary, outcomes = ui.attempt(
         lambda: progress_views.supervision(
             db,
             user,
             today=ui.local_today(),
-            reference=ui.clinic_reference(),
+            reference=reference,
             ratings=ui.visible_ratings(user),
         )
     ) or (None, None)
 if summary is None:
     st.stop()
+reference_note.caption(reference)
+reference_note.recompute(db, user)
+with st.expander("Constants behind these statuses"):
+    st.dataframe(progress_views.constants_table(reference), hide_index=True)
+    st.caption("Snapshots, newest first")
+    history = progress_views.reference_history(db, user)
+    history["computed_at"] = history["computed_at"].map(ui.show_date)
+    st.dataframe(
+        history,
+        hide_index=True,
+        column_config={
+            "id": "Snapshot",
+            "computed_at": "Date",
+            "computed_by": "By",
+            "reason": "Why",
+            "n_couples": "Couples",
+            "n_ratings": "Ratings",
+        },
+    )
 if summary.empty:
     st.info(
         "No couples yet. Counsellors record intakes on their **New couple** page; "

@@ -1,5 +1,4 @@
-"""Page plumbing: database, current user, local dates, refusals, flash messages, the
-one conflict idiom and cached reads. Widgets: pages/components/; couple tabs: pages/tabs/."""
+"""Page plumbing: database, user, local dates, refusals, flash, the conflict idiom, cached reads."""
 
 from __future__ import annotations
 
@@ -29,8 +28,7 @@ class _Versioned(Protocol):
 
 
 def _leave_legacy_multipage_mode() -> None:
-    """Until a session calls st.navigation, Streamlit runs pages/ as a legacy multipage app:
-    a first deep link after a restart would run a page outside app.py's login gate."""
+    """Leave legacy pages/ mode now: a first deep link after a restart would skip the login gate."""
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
@@ -60,13 +58,13 @@ def current_user() -> Actor:
     return user
 
 
-def local_today() -> date:
-    """Today in the browser's time zone (the server may sit in another)."""
+def local_today(moment: datetime | None = None) -> date:
+    """Today (or `moment`'s day) in the browser's time zone (the server may sit in another)."""
     try:
         zone = ZoneInfo(st.context.timezone) if st.context.timezone else UTC
     except (ZoneInfoNotFoundError, ValueError):
         zone = UTC
-    return datetime.now(zone).date()
+    return (moment or datetime.now(zone)).astimezone(zone).date()
 
 
 def style() -> DateStyle:
@@ -74,7 +72,9 @@ def style() -> DateStyle:
 
 
 def show_date(value: date | None) -> str:
-    return format_date(value, st.context.locale)
+    """As the browser's locale writes dates; a datetime as its day in the browser's zone."""
+    local = local_today(value) if isinstance(value, datetime) else value
+    return format_date(local, st.context.locale)
 
 
 def attempt(action: Callable[[], T]) -> T | None:
@@ -89,8 +89,7 @@ def attempt(action: Callable[[], T]) -> T | None:
 
 
 def flash(message: str, *, slot: str = "page") -> None:
-    """Keep a success message for the next run (after st.rerun or st.switch_page), where
-    `show_flash(slot)` shows it once."""
+    """Keep a success message for the next run (after st.rerun or st.switch_page)."""
     st.session_state[f"flash_{slot}"] = message
 
 
@@ -105,9 +104,8 @@ def seen_version(key: str, shown: int) -> int:
 
 
 def save_versioned(key: str, shown: int, save: Callable[[int], V]) -> V | None:
-    """THE conflict idiom: return `save(version the user last saw)`. A ConflictError shows
-    its message and CONFLICT_HINT and counts `shown` (the saved version on screen) as seen,
-    so saving again applies the input, which stays in the form; other refusals as `attempt`."""
+    """THE conflict idiom: `save(version the user last saw)`. A ConflictError shows CONFLICT_HINT
+    and counts `shown` as seen, so saving again applies the kept input; else as `attempt`."""
 
     def run() -> V:
         try:
@@ -128,14 +126,16 @@ def forget_widgets(prefix: str) -> None:
         del st.session_state[name]
 
 
-@st.cache_data(show_spinner="Computing the clinic's reference data…", max_entries=4)
-def _clinic_reference(url: str, stamp: tuple[int, int]) -> progress_views.ClinicReference:
-    return progress_views.clinic_reference(_database(url))
+@st.cache_data(show_spinner="Reading the clinic's reference data…", max_entries=4)
+def _clinic_reference(url: str, snapshot_id: int) -> progress_views.ClinicReference:
+    return progress_views.reference_snapshot(_database(url), snapshot_id)
 
 
 def clinic_reference() -> progress_views.ClinicReference:
-    """Clinic-wide constants and band, recomputed whenever a rating is added."""
-    return _clinic_reference(load_settings().database_url, progress_views.ratings_stamp(database()))
+    """The latest stored snapshot, cached by its id: a new rating changes nothing until the next."""
+    with st.spinner("Checking the clinic's reference data…"):  # stores one if none or too old
+        snapshot_id = progress_views.current_reference_id(database())
+    return _clinic_reference(load_settings().database_url, snapshot_id)
 
 
 @st.cache_data(show_spinner="Reading ratings…", max_entries=16)

@@ -1,5 +1,6 @@
-"""Progress for the pages: access checks, clinic-wide reference data and the
-per-couple extras (homework, safety, unsigned notes) around core.progress.
+"""Progress for the pages: access checks, clinic-wide reference data (the stored snapshot
+in force, core.services.reference) and the per-couple extras (homework, safety, unsigned
+notes) around core.progress.
 
 Reads = access + queries (core.queries.ratings, within the actor's caseload scope) +
 the pure analytics (core.progress)."""
@@ -32,13 +33,13 @@ from core.services.access import (
     require_view,
 )
 
-
-@dataclass(frozen=True)
-class ClinicReference:
-    """Constants and expected band from the whole clinic's ratings (aggregates only)."""
-
-    constants: pd.DataFrame
-    band: pd.DataFrame
+# The clinic's reference in force (a stored, dated snapshot): core.services.reference.
+from core.services.reference import ClinicReference as ClinicReference
+from core.services.reference import clinic_reference as clinic_reference
+from core.services.reference import current_reference_id as current_reference_id
+from core.services.reference import recompute_reference as recompute_reference
+from core.services.reference import reference_history as reference_history
+from core.services.reference import reference_snapshot as reference_snapshot
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,6 @@ def ratings_stamp(db: Database) -> tuple[int, int]:
     """Changes whenever a rating is added or removed: the key for cached reads."""
     with db.read() as session:
         return rating_queries.ratings_stamp(session)
-
-
-def clinic_reference(db: Database) -> ClinicReference:
-    with db.read() as session:
-        frame = rating_queries.clinic_frame(session)
-    constants = progress.clinic_constants(frame)
-    return ClinicReference(constants, progress.empirical_band(frame, constants))
 
 
 def couple_progress(

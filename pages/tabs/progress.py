@@ -12,7 +12,7 @@ from core.services import progress_views
 from core.services.access import Actor
 from core.services.couples import CoupleView
 from pages import ui
-from pages.components import safety_marks
+from pages.components import reference_note, safety_marks
 from pages.tabs import progress_status_key
 
 STATUS_STYLE = {
@@ -83,6 +83,7 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
         )
     st.subheader("Milestones")
     st.dataframe(progress_views.milestone_table(result), hide_index=True)
+    reference_note.caption(reference)
     with st.expander("Constants behind these figures"):
         st.dataframe(progress_views.constants_table(reference), hide_index=True)
     st.download_button(

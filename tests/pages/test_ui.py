@@ -3,6 +3,9 @@ small host script: a one-field record kept in session state stands in for a serv
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -117,3 +120,21 @@ def test_flash_shows_once_in_its_slot() -> None:
     assert shown.index("Saved below.") > shown.index("Below")  # where its slot is shown
     at.run()
     assert texts(at, "success") == []
+
+
+@pytest.mark.parametrize(
+    ("zone", "locale", "shown"),
+    [
+        ("Pacific/Auckland", "en-GB", "25/11/2026"),  # 20:00 UTC is the next morning there
+        ("America/New_York", "en-US", "11/24/2026"),
+        (None, None, "2026-11-24"),  # unknown zone and locale: UTC, ISO
+        ("Not/AZone", "de-DE", "24.11.2026"),
+    ],
+)
+def test_show_date_gives_a_moment_as_its_day_in_the_browser_zone(
+    monkeypatch: pytest.MonkeyPatch, zone: str | None, locale: str | None, shown: str
+) -> None:
+    context = SimpleNamespace(timezone=zone, locale=locale)
+    monkeypatch.setattr(ui, "st", SimpleNamespace(context=context))
+    assert ui.show_date(datetime(2026, 11, 24, 20, 0, tzinfo=UTC)) == shown
+    assert ui.show_date(date(2026, 11, 24)) == shown.replace("25", "24")

@@ -12,7 +12,7 @@ from core import cli
 from core.db import Database
 from core.domain import Role
 from core.errors import AuthenticationError
-from core.models import AuditEvent, Counsellor
+from core.models import AuditEvent, Counsellor, ReferenceSnapshot
 from core.services import accounts
 
 PASSWORD = "clinic-admin-pass-42"
@@ -200,3 +200,43 @@ def test_a_command_is_required(database_url: str) -> None:
     with pytest.raises(SystemExit) as caught:
         cli.main([])
     assert caught.value.code == 2
+
+
+def test_refresh_reference_stores_a_scheduled_snapshot_on_either_engine(
+    db: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What cron runs: each call appends one snapshot, by the system, reason "schedule"."""
+    monkeypatch.setenv("DATABASE_URL", db.engine.url.render_as_string(hide_password=False))
+
+    assert cli.main(["refresh-reference"]) == 0
+    assert "Stored reference snapshot #1 from 0 rating(s) of 0 couple(s)" in capsys.readouterr().out
+    assert cli.main(["refresh-reference"]) == 0
+    assert "snapshot #2" in capsys.readouterr().out
+    with db.read() as session:
+        rows = session.execute(
+            select(ReferenceSnapshot.reason, ReferenceSnapshot.computed_by_id).order_by(
+                ReferenceSnapshot.id
+            )
+        ).all()
+        actions = session.scalars(select(AuditEvent.action)).all()
+    assert [tuple(row) for row in rows] == [("schedule", None), ("schedule", None)]
+    assert actions == ["reference_computed", "reference_computed"]
+
+
+def test_refresh_reference_is_listed_in_the_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert "refresh-reference" in capsys.readouterr().out
+
+
+def test_init_db_stores_the_first_start_snapshot_once(
+    opened: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MEND_DEMO", "1")
+    assert cli.main(["init-db", "--demo-if-empty", "--couples", "2"]) == 0
+    assert "reference in force is snapshot #1" in capsys.readouterr().out
+    assert cli.main(["init-db"]) == 0  # a restart keeps the snapshot in force
+    assert "reference in force is snapshot #1" in capsys.readouterr().out
+    with opened.read() as session:
+        rows = session.execute(select(ReferenceSnapshot.reason, ReferenceSnapshot.n_couples))
+        assert [tuple(row) for row in rows] == [("first start", 2)]

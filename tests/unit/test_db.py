@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -9,7 +11,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import create_engine, func, inspect, make_url, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
 from core.db import (
@@ -21,8 +23,8 @@ from core.db import (
     upgrade_schema,
 )
 from core.domain import Role
-from core.models import AuditEvent, Base, Counsellor
-from tests.conftest import Team
+from core.models import AuditEvent, Base, Counsellor, ReferenceSnapshot
+from tests.conftest import POSTGRES_URL, Team
 
 MODEL_TABLES = set(Base.metadata.tables)
 
@@ -265,3 +267,83 @@ def test_a_new_sqlite_database_is_the_owners_alone(tmp_path: Path) -> None:
         assert not wal.exists() or wal.stat().st_mode & 0o077 == 0
     finally:
         database.dispose()
+
+
+# --- 0005: reference snapshots, on both engines --------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def scratch_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of its own (migrations are run on it by the test)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("MEND_TEST_POSTGRES_URL is not set; PostgreSQL tests skipped")
+    server = make_url(POSTGRES_URL)
+    name = f"mend_migrate_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _guards(db: Database) -> set[str]:
+    """Triggers and (PostgreSQL) trigger functions guarding reference_snapshots."""
+    query = (
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        if db.engine.dialect.name == "sqlite"
+        else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
+        "UNION SELECT proname FROM pg_proc WHERE proname LIKE 'reference%'"
+    )
+    with db.engine.connect() as connection:
+        names = set(connection.execute(text(query)).scalars())
+    return {name for name in names if name.startswith("reference_snapshots")}
+
+
+def _store_snapshot(db: Database) -> None:
+    with db.transaction() as session:
+        session.add(
+            ReferenceSnapshot(
+                reason="test",
+                n_couples=0,
+                n_ratings=0,
+                constants={"rows": []},
+                band={"rows": []},
+                dtypes={},
+            )
+        )
+
+
+def test_0005_upgrades_and_downgrades_on_both_engines(scratch_url: str) -> None:
+    db = Database.from_url(scratch_url)
+    config = alembic_config(scratch_url)
+    try:
+        command.upgrade(config, "0004")
+        assert "reference_snapshots" not in _tables(db)
+
+        command.upgrade(config, "0005")
+        assert "reference_snapshots" in _tables(db)
+        assert _guards(db)
+        _store_snapshot(db)
+        with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as connection:
+            connection.execute(text("UPDATE reference_snapshots SET reason = 'changed'"))
+
+        command.downgrade(config, "0004")
+        assert _revision(db) == "0004"
+        assert "reference_snapshots" not in _tables(db)
+        assert _guards(db) == set()
+        assert {"audit_events", "measurements"} <= _tables(db)  # the rest stays
+
+        upgrade_schema(db.engine)
+        assert _revision(db) == HEAD
+        _store_snapshot(db)  # empty again after the round trip, and guarded again
+        with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as connection:
+            connection.execute(text("DELETE FROM reference_snapshots"))
+    finally:
+        db.dispose()
