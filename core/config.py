@@ -163,6 +163,22 @@ class CrisisLines:
     self_harm_from: str
 
 
+def _line(
+    clinic: str | None,
+    setting: str,
+    regional: str | None,
+    generic: str,
+    lines: RegionLines | None,
+) -> tuple[str, str]:
+    """(text, where it comes from): the clinic's setting, else the region's default,
+    else the generic text."""
+    if clinic:
+        return clinic, f"{setting} (set by the clinic)"
+    if regional and lines:
+        return regional, f"Mend's default for {lines.name} ({setting} is not set)"
+    return generic, f"generic text ({setting} is not set)"
+
+
 def crisis_lines(settings: Settings, locale: str | None = None) -> CrisisLines:
     """The domestic-violence and self-harm texts for `settings` and the browser's locale."""
     by_setting = region_code(settings.region)
@@ -180,20 +196,22 @@ def crisis_lines(settings: Settings, locale: str | None = None) -> CrisisLines:
     emergency = lines.emergency if lines else GENERIC_EMERGENCY
     marked = f" (Mend's default for {lines.name}: check it with your clinic.)" if lines else ""
     danger = f"If anyone is in immediate danger, call {emergency}."
-    if settings.crisis_line:
-        violence, violence_from = settings.crisis_line, "MEND_CRISIS_LINE (set by the clinic)"
-    elif lines and lines.domestic_violence:
-        violence = f"{danger} {lines.domestic_violence}.{marked}"
-        violence_from = f"Mend's default for {lines.name} (MEND_CRISIS_LINE is not set)"
-    else:
-        violence = f"{danger} {GENERIC_DOMESTIC_VIOLENCE}"
-        violence_from = "generic text (MEND_CRISIS_LINE is not set)"
-    if settings.self_harm_line:
-        harm, harm_from = settings.self_harm_line, "MEND_SELF_HARM_LINE (set by the clinic)"
-    elif lines and lines.self_harm:
-        harm = f"{GENERIC_SELF_HARM.format(emergency=emergency)} {lines.self_harm}.{marked}"
-        harm_from = f"Mend's default for {lines.name} (MEND_SELF_HARM_LINE is not set)"
-    else:
-        harm = GENERIC_SELF_HARM.format(emergency=GENERIC_EMERGENCY)
-        harm_from = "generic text (MEND_SELF_HARM_LINE is not set)"
+    violence, violence_from = _line(
+        settings.crisis_line,
+        "MEND_CRISIS_LINE",
+        f"{danger} {lines.domestic_violence}.{marked}"
+        if lines and lines.domestic_violence
+        else None,
+        f"{danger} {GENERIC_DOMESTIC_VIOLENCE}",
+        lines,
+    )
+    harm, harm_from = _line(
+        settings.self_harm_line,
+        "MEND_SELF_HARM_LINE",
+        f"{GENERIC_SELF_HARM.format(emergency=emergency)} {lines.self_harm}.{marked}"
+        if lines and lines.self_harm
+        else None,
+        GENERIC_SELF_HARM.format(emergency=GENERIC_EMERGENCY),
+        lines,
+    )
     return CrisisLines(violence, harm, region, region_from, violence_from, harm_from)

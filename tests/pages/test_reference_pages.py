@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from core.db import Database
@@ -18,19 +17,10 @@ from tests.pages.conftest import OpenApp, texts
 from tests.pages.homework_pages import click
 from tests.pages.test_progress_pages import COUPLE, rated_couple
 from tests.pages.test_sessions_pages import RATINGS
+from tests.reference_support import stored_snapshots as stored
 
 SUPERVISION = "pages/supervision.py"
 RECOMPUTE = "Recompute the clinic's reference now"
-
-
-def stored(db: Database) -> list[tuple[int, str, int | None]]:
-    with db.read() as session:
-        rows = session.execute(
-            select(
-                ReferenceSnapshot.id, ReferenceSnapshot.reason, ReferenceSnapshot.computed_by_id
-            ).order_by(ReferenceSnapshot.id)
-        )
-        return [tuple(row) for row in rows]  # type: ignore[misc]
 
 
 def day_of(db: Database, snapshot_id: int) -> str:

@@ -19,19 +19,10 @@ from core.queries.ratings import clinic_frame
 from core.services import accounts, couples, progress_views, reference
 from core.services.access import Actor
 from tests.conftest import Team, intake_form
+from tests.reference_support import stored_snapshots as snapshots
 from tests.unit.queries.test_ratings import add_rating
 
 DAY = timedelta(days=1)
-
-
-def snapshots(db: Database) -> list[tuple[int, str, int | None]]:
-    with db.read() as session:
-        rows = session.execute(
-            select(
-                ReferenceSnapshot.id, ReferenceSnapshot.reason, ReferenceSnapshot.computed_by_id
-            ).order_by(ReferenceSnapshot.id)
-        )
-        return [tuple(row) for row in rows]  # type: ignore[misc]
 
 
 def audited(db: Database) -> list[tuple[str, str, str | None]]:
