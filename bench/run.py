@@ -1,148 +1,378 @@
-"""Timings at clinic scale: `make bench`.
+"""Every page at clinic scale against its floor: `make bench`.
 
-Builds (once) a synthetic 2,000-couple SQLite database, then times the reads
-that every page load makes. Speed is measured here, never in a timed test.
+For each demo database size (SQLite, built once and cached in bench/.cache/) and each
+page, as a counsellor and as a supervisor (the admin page as the admin), it times:
+
+- warm: the page's full run through AppTest (app.py, login gate, the page and every tab
+  of the couple page), median of `--repeats` reruns after one warm-up run;
+- after write: the same run right after another counsellor (counsellor2) saved a note
+  with ratings through `sessions.record_session` (median of `--repeats` write + run);
+- floor: an empty Streamlit page's AppTest run plus a bare `pd.read_sql` of the rows
+  the page shows (see FLOORS for the approximation of each page).
+
+Prints one table and writes bench/results.md. Speed is measured here, never in a test.
 """
 
 from __future__ import annotations
 
-import json
+import argparse
+import gc
 import os
+import platform
+import sqlite3
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+import pandas as pd
+from sqlalchemy import select, text
 
-from core.db import Database, upgrade_schema
-from core.demo import load_demo
-from core.domain import Role
-from core.models import Counsellor
-from core.services import couples, progress_views, sessions
+from bench.databases import CACHE, sqlite_database
+from core.db import Database
+from core.models import Counsellor, Couple
+from core.services import sessions
 from core.services.access import Actor
 
-os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
-RESULTS = Path(__file__).resolve().parent / "results"
-COUPLES = int(os.environ.get("BENCH_COUPLES", "2000"))
-REPEATS = 5
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+EMPTY_PAGE = str(Path(__file__).resolve().parent / "empty_page.py")
+RESULTS_MD = Path(__file__).resolve().parent / "results.md"
+SEARCH_WORD = "boundary"
+DUE_SOON_DAYS = 7
+RATINGS = {
+    "A": {
+        "five_cs": dict(care=3, communication=4, character=5, consistency=2, competence=6),
+        "csi4": {"q1": 2, "q2": 3, "q3": 2, "q4": 3},
+        "distress": {"distress": 7},
+    },
+    "B": {
+        "five_cs": dict(care=6, communication=5, character=7, consistency=4, competence=8),
+        "csi4": {"q1": 4, "q2": 4, "q3": 3, "q4": 4},
+        "distress": {"distress": 3},
+    },
+}
 
 
-def timed(label: str, action: Callable[[], object], repeats: int = REPEATS) -> dict[str, float]:
-    seconds = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        action()
-        seconds.append(time.perf_counter() - start)
-    row = {"median_ms": 1000 * statistics.median(seconds), "max_ms": 1000 * max(seconds)}
-    print(f"{label:<48} median {row['median_ms']:8.1f} ms   max {row['max_ms']:8.1f} ms")
-    return row
+@dataclass(frozen=True)
+class Context:
+    """Who and what the pages are opened with in one database."""
+
+    db: Database
+    users: dict[str, Actor]  # counsellor, supervisor, admin, writer
+    case_code: str  # a couple of counsellor1's (the couple and log-session pages)
+    couple_id: int
+    writer_couple_id: int  # a couple of counsellor2's: where the rating is saved
+    today: date
 
 
-def database() -> Database:
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"bench-{COUPLES}.db"
-    fresh = not path.exists()
-    db = Database.from_url(f"sqlite:///{path}")
-    upgrade_schema(db.engine)
-    if fresh:
-        start = time.perf_counter()
-        summary = load_demo(db, couples=COUPLES, seed=1, today=date(2026, 11, 24))
-        print(
-            f"Built {summary.couples} couples, {summary.sessions} sessions, "
-            f"{summary.measurements} ratings in {time.perf_counter() - start:.1f} s"
-        )
-    return db
+# --- floors: a bare read of the rows each page shows (approximations) --------------------
 
 
-def actor(db: Database, username: str) -> Actor:
-    with db.read() as session:
-        return Actor.of(
-            session.scalars(select(Counsellor).where(Counsellor.username == username)).one()
-        )
+def _scope(role: str) -> str:
+    return "1 = 1" if role in ("supervisor", "admin") else "c.counsellor_id = :me"
 
 
-def page_render(db: Database, user: Actor) -> None:
+def floor_queries(page: str, role: str) -> list[str]:
+    """SQL for the rows `page` shows to `role`; :me, :couple, :due, :word are bound."""
+    scope = _scope(role)
+    couples = (
+        "SELECT c.id, c.case_code, c.status, c.intake_date, c.counsellor_id, pa.name, pb.name "
+        "FROM couples c JOIN partners pa ON pa.couple_id = c.id AND pa.label = 'A' "
+        "JOIN partners pb ON pb.couple_id = c.id AND pb.label = 'B' "
+    )
+    one_couple = couples + "WHERE c.id = :couple"
+    if page == "caseload":  # one row per couple in scope, with both partners' names
+        return [couples + f"WHERE {scope}"]
+    if page == "couple":  # header, notes, ratings, homework and screens of one couple
+        return [
+            one_couple,
+            "SELECT * FROM sessions WHERE couple_id = :couple",
+            "SELECT * FROM measurements WHERE couple_id = :couple",
+            "SELECT * FROM assignments WHERE couple_id = :couple",
+            "SELECT s.* FROM safety_screens s JOIN partners p ON p.id = s.partner_id "
+            "WHERE p.couple_id = :couple",
+        ]
+    if page == "log_session":  # the couple's header and its open homework to review
+        return [
+            one_couple,
+            "SELECT * FROM assignments WHERE couple_id = :couple "
+            "AND status IN ('assigned', 'in_progress')",
+        ]
+    if page == "homework_due":
+        return [
+            "SELECT a.id, c.case_code, a.due_on, a.status, v.title FROM assignments a "
+            "JOIN couples c ON c.id = a.couple_id "
+            "JOIN exercise_versions v ON v.id = a.exercise_version_id "
+            "WHERE a.status IN ('assigned', 'in_progress') AND a.due_on <= :due "
+            f"AND c.status != 'closed' AND {scope}"
+        ]
+    if page == "library":
+        return [
+            "SELECT e.slug, v.* FROM exercises e JOIN exercise_versions v "
+            "ON v.exercise_id = e.id AND v.version = e.current_version WHERE NOT e.retired"
+        ]
+    if page == "supervision":  # one row per couple (the status table) and per counsellor
+        return [
+            couples + f"WHERE {scope}",
+            "SELECT id, display_name FROM counsellors WHERE role = 'counsellor'",
+        ]
+    if page == "search":
+        return [
+            "SELECT s.id, c.case_code, s.session_date, s.note_data, s.note_assessment, "
+            "s.note_plan FROM sessions s JOIN couples c ON c.id = s.couple_id "
+            "WHERE (s.note_data LIKE :word OR s.note_assessment LIKE :word "
+            f"OR s.note_plan LIKE :word) AND {scope} ORDER BY s.session_date DESC LIMIT 50"
+        ]
+    if page == "admin":
+        return [
+            "SELECT id, username, display_name, role, active FROM counsellors",
+            "SELECT * FROM audit_events ORDER BY at DESC, id DESC LIMIT 1000",
+        ]
+    raise ValueError(page)
+
+
+# --- the pages ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: str
+    roles: tuple[str, ...] = ("counsellor", "supervisor")
+    needs_case: bool = False
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+PAGES = (
+    Page("caseload", "pages/caseload.py"),
+    Page("couple", "pages/couple.py", needs_case=True),
+    Page("log_session", "pages/log_session.py", needs_case=True),
+    Page("homework_due", "pages/homework_due.py"),
+    Page("library", "pages/library.py"),
+    Page("supervision", "pages/supervision.py", roles=("supervisor",)),
+    Page("search", "pages/search.py", state={"note_search": SEARCH_WORD}),
+    Page("admin", "pages/admin.py", roles=("admin",)),
+)
+
+
+@dataclass
+class Row:
+    page: str
+    role: str
+    size: int
+    engine: str
+    median_ms: float
+    after_write_ms: float
+    floor_ms: float
+
+    @property
+    def ratio(self) -> float:
+        return self.median_ms / self.floor_ms
+
+    @property
+    def write_ratio(self) -> float:
+        return self.after_write_ms / self.median_ms
+
+
+def _timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return 1000 * (time.perf_counter() - start)
+
+
+def _checked_run(at: Any) -> None:
+    at.run()
+    if at.exception:
+        raise RuntimeError(f"the page raised: {at.exception}")
+
+
+def open_page(ctx: Context, page: Page, role: str) -> Any:
+    """An AppTest logged in as `role`, switched to `page` (not yet run there)."""
     from streamlit.testing.v1 import AppTest
 
-    os.environ["DATABASE_URL"] = db.engine.url.render_as_string()
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
-    at.session_state["user"] = user
-    at.run()
-    assert not at.exception
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.session_state["user"] = ctx.users[role]
+    for key, value in page.state.items():
+        at.session_state[key] = value
+    if page.needs_case:
+        at.query_params["case"] = ctx.case_code
+    _checked_run(at)  # app.py's default page registers the pages for this user
+    at.switch_page(page.path)
+    return at
 
 
-def main() -> int:
-    db = database()
-    today = date(2026, 11, 24)
-    supervisor, counsellor = actor(db, "supervisor"), actor(db, "counsellor1")
-    assert supervisor.role is Role.SUPERVISOR
-    reference = progress_views.clinic_reference(db)
-    first_couple = int(couples.caseload(db, counsellor, today=today)["couple_id"].iloc[0])
-    results = {
-        "caseload_counsellor": timed(
-            "caseload query, one counsellor", lambda: couples.caseload(db, counsellor, today=today)
-        ),
-        "caseload_supervisor_all": timed(
-            f"caseload query, supervisor ({COUPLES} couples)",
-            lambda: couples.caseload(db, supervisor, today=today),
-        ),
-        "caseload_search": timed(
-            "caseload search 'alex' (supervisor)",
-            lambda: couples.caseload(db, supervisor, today=today, search="alex"),
-        ),
-        "note_search_supervisor": timed(
-            f"note search 'boundary' over {COUPLES} couples",
-            lambda: sessions.search_notes(db, supervisor, "boundary"),
-        ),
-        "note_search_counsellor": timed(
-            "note search 'boundary', one counsellor",
-            lambda: sessions.search_notes(db, counsellor, "boundary"),
-        ),
-        "clinic_reference": timed(
-            "clinic constants and band: read the stored snapshot in force",
-            lambda: progress_views.clinic_reference(db),
-            repeats=2,
-        ),
-        "reference_recompute": timed(
-            "clinic constants and band: recompute from all ratings and store",
-            lambda: progress_views.recompute_reference(db, supervisor),
-            repeats=2,
-        ),
-        "progress_caseload_counsellor": timed(
-            "caseload with progress, one counsellor",
-            lambda: progress_views.caseload_progress(
-                db, counsellor, today=today, reference=reference
-            ),
-            repeats=3,
-        ),
-        "progress_caseload_supervisor": timed(
-            f"caseload with progress, supervisor ({COUPLES} couples, cold read)",
-            lambda: progress_views.caseload_progress(
-                db, supervisor, today=today, reference=reference
-            ),
-            repeats=2,
-        ),
-        "couple_progress": timed(
-            "one couple's progress tab analysis",
-            lambda: progress_views.couple_progress(
-                db, counsellor, first_couple, today=today, reference=reference
-            ),
-        ),
-        "caseload_page_supervisor": timed(
-            "caseload page render (AppTest), supervisor",
-            lambda: page_render(db, supervisor),
-            repeats=3,
-        ),
-    }
-    (RESULTS / "latest.json").write_text(
-        json.dumps(
-            {"couples": COUPLES, "python": sys.version.split()[0], "results": results}, indent=2
-        )
+def save_rating_elsewhere(ctx: Context) -> None:
+    """What a busy clinic does between two page views: another counsellor saves ratings."""
+    sessions.record_session(
+        ctx.db,
+        ctx.users["writer"],
+        ctx.writer_couple_id,
+        {
+            "session_date": ctx.today,
+            "duration_minutes": 50,
+            "modality": "in_person",
+            "attendees": "joint",
+            "note_data": "Bench session.",
+            "ratings": RATINGS,
+        },
+        today=ctx.today,
     )
-    print(f"Saved {RESULTS / 'latest.json'}")
+
+
+def page_ms(ctx: Context, page: Page, role: str, repeats: int) -> tuple[float, float]:
+    """Median warm run and median run right after a rating saved elsewhere."""
+    at = open_page(ctx, page, role)
+    _checked_run(at)  # warm-up
+    if at.error:  # a page that refuses or fails on the bench data measures nothing
+        raise RuntimeError(f"{page.name} as {role}: {[e.value for e in at.error]}")
+    warm = statistics.median(_timed(lambda: _checked_run(at)) for _ in range(repeats))
+    after = []
+    for _ in range(repeats):
+        save_rating_elsewhere(ctx)
+        after.append(_timed(lambda: _checked_run(at)))
+    return warm, statistics.median(after)
+
+
+def empty_page_ms(repeats: int) -> float:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(EMPTY_PAGE, default_timeout=60)
+    _checked_run(at)
+    return statistics.median(_timed(lambda: _checked_run(at)) for _ in range(repeats))
+
+
+def read_ms(ctx: Context, page: str, role: str, repeats: int) -> float:
+    params = {
+        "me": ctx.users[role].id,
+        "couple": ctx.couple_id,
+        "due": ctx.today + timedelta(days=DUE_SOON_DAYS),
+        "word": f"%{SEARCH_WORD}%",
+    }
+    queries = floor_queries(page, role)
+
+    def read() -> None:
+        with ctx.db.engine.connect() as connection:
+            for sql in queries:
+                used = {k: v for k, v in params.items() if f":{k}" in sql}
+                pd.read_sql(text(sql), connection, params=used)
+
+    read()
+    return statistics.median(_timed(read) for _ in range(repeats))
+
+
+def context(url: str) -> Context:
+    db = Database.from_url(url)
+    with db.read() as session:
+        users = {
+            role: Actor.of(session.scalars(select(Counsellor).filter_by(username=name)).one())
+            for role, name in (
+                ("counsellor", "counsellor1"),
+                ("supervisor", "supervisor"),
+                ("admin", "admin"),
+                ("writer", "counsellor2"),
+            )
+        }
+
+        def first_couple(counsellor: Actor) -> Couple:
+            return session.scalars(
+                select(Couple).filter_by(counsellor_id=counsellor.id).order_by(Couple.id).limit(1)
+            ).one()
+
+        mine = first_couple(users["counsellor"])
+        theirs = first_couple(users["writer"])
+        return Context(db, users, mine.case_code, mine.id, theirs.id, datetime.now(UTC).date())
+
+
+def bench_size(url: str, size: int, repeats: int, engine: str = "sqlite") -> list[Row]:
+    import streamlit as st
+    from streamlit.logger import set_log_level
+
+    set_log_level("error")  # no "missing ScriptRunContext" from service calls made here
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    gc.collect()
+    os.environ["DATABASE_URL"] = url  # read by pages/ui.py on every run
+    ctx = context(url)
+    empty = empty_page_ms(repeats)
+    rows = []
+    for page in PAGES:
+        for role in page.roles:
+            warm, after = page_ms(ctx, page, role, repeats)
+            floor = empty + read_ms(ctx, page.name, role, repeats)
+            row = Row(page.name, role, size, engine, warm, after, floor)
+            print(_format_row(row), flush=True)
+            rows.append(row)
+    return rows
+
+
+# --- output ---------------------------------------------------------------------------------
+
+HEADER = (
+    "| page | role | size | engine | median ms | floor ms | ratio "
+    "| after write ms | after write / warm |"
+)
+
+
+def _format_row(row: Row) -> str:
+    return (
+        f"| {row.page} | {row.role} | {row.size:,} | {row.engine} | {row.median_ms:,.0f} "
+        f"| {row.floor_ms:,.0f} | {row.ratio:.1f}x | {row.after_write_ms:,.0f} "
+        f"| {row.write_ratio:.2f}x |"
+    )
+
+
+def table(rows: list[Row]) -> str:
+    return "\n".join([HEADER, _rule(), *map(_format_row, rows)])
+
+
+def _rule() -> str:
+    return "|" + "---|" * (HEADER.count("|") - 1)
+
+
+def machine() -> str:
+    return (
+        f"{platform.platform()}; {os.cpu_count()} CPUs ({platform.processor() or 'unknown'}); "
+        f"Python {platform.python_version()}; SQLite {sqlite3.sqlite_version}; "
+        f"pandas {pd.__version__}"
+    )
+
+
+def write_results(rows: list[Row], path: Path, repeats: int) -> None:
+    path.write_text(
+        "# Bench results\n\n"
+        f"Written by `python -m bench.run` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.\n\n"
+        f"Machine: {machine()}.\n\n"
+        f"Median of {repeats} runs after one warm-up; every run is a full AppTest run of "
+        "app.py on the page (login gate, sidebar, page, every tab). *After write*: the run "
+        "right after counsellor2 saved a note with ratings through the service. *Floor*: an "
+        "empty Streamlit page's AppTest run plus a bare `pd.read_sql` of the rows the page "
+        "shows (see `floor_queries` in bench/run.py).\n\n" + table(rows) + "\n"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[20, 200, 2000])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--cache", type=Path, default=CACHE, help="where demo databases are kept")
+    parser.add_argument("--results", type=Path, default=RESULTS_MD, help="the markdown to write")
+    args = parser.parse_args(argv)
+    print(f"Machine: {machine()}\n")
+    print(HEADER)
+    print(_rule(), flush=True)
+    rows: list[Row] = []
+    for size in args.sizes:
+        url, _ = sqlite_database(size, args.cache)
+        rows += bench_size(url, size, args.repeats)
+    print("\n" + table(rows))
+    write_results(rows, args.results, args.repeats)
+    print(f"\nWrote {args.results}")
     return 0
 
 
