@@ -22,7 +22,7 @@ run: setup
 	@echo ""
 	@echo "  Mend is starting at http://localhost:$(PORT)"
 	@echo "  Demo logins (synthetic data): counsellor1 / counsel-demo-1, counsellor2 / counsel-demo-2,"
-	@echo "  supervisor / supervise-demo, admin / admin-demo-pass"
+	@echo "  supervisor / supervise-demo, admin / oversee-demo-pass"
 	@echo ""
 	MEND_DEMO=$${MEND_DEMO:-1} $(BIN)/streamlit run app.py --server.headless true \
 		--server.port $(PORT) --browser.gatherUsageStats false

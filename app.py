@@ -11,7 +11,6 @@ from pages.components import session_guard
 
 st.set_page_config(page_title="Mend", page_icon=":material/spa:", layout="wide")
 
-login = st.Page("pages/login.py", title="Log in", icon=":material/login:", default=True)
 caseload = st.Page("pages/caseload.py", title="Caseload", icon=":material/list_alt:", default=True)
 intake = st.Page("pages/intake.py", title="New couple", icon=":material/person_add:")
 couple = st.Page(
@@ -70,11 +69,12 @@ def sidebar(user: ui.Actor) -> None:
             st.rerun()
 
 
-def login_gate() -> list[st.Page]:
-    """Logged out, every address shows the login form; after logging in the same
-    address opens the page that was asked for (a bookmarked couple, say)."""
+def login_gate(script: str = "pages/login.py", title: str = "Log in") -> list[st.Page]:
+    """Logged out, every address shows the login form (or, before the first administrator
+    exists, how to create one); after logging in the same address opens the page that was
+    asked for (a bookmarked couple, say)."""
     aliases = [
-        st.Page("pages/login.py", title="Log in", url_path=page.url_path, visibility="hidden")
+        st.Page(script, title=title, url_path=page.url_path, visibility="hidden")
         for page in (
             intake,
             couple,
@@ -87,13 +87,17 @@ def login_gate() -> list[st.Page]:
             admin,
         )
     ]
-    return [login, *aliases]
+    front = st.Page(script, title=title, icon=":material/login:", default=True)
+    return [front, *aliases]
 
 
 user = st.session_state.get(ui.USER_KEY)
 if user is not None and not session_guard.still_signed_in(ui.database(), user):
     user = None
-if user is None:
+if user is None and not accounts.has_active_admin(ui.database()):
+    # A first start (without the demo data) serves nothing until an admin exists.
+    navigation = st.navigation(login_gate("pages/first_admin.py", "Set up Mend"))
+elif user is None:
     navigation = st.navigation(login_gate())
 elif accounts.must_change_password(ui.database(), user):
     # A reset password is temporary: nothing else opens until it is changed.

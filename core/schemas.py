@@ -47,7 +47,7 @@ from core.errors import ValidationError
 from core.homework_rules import answered
 
 EARLIEST_INTAKE = date(2000, 1, 1)
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 12
 NOTE_LIMIT = 20_000  # each DAP section and each addendum
 REASON_LIMIT = 1000  # override, skip and closing reasons
 COMMENT_LIMIT = 2000  # the counsellor's homework review comment

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.passwords import rules_text
 from core.schemas import MIN_PASSWORD_LENGTH
 from core.services import accounts
 from pages import ui
@@ -17,7 +18,9 @@ if accounts.must_change_password(db, user):
 with st.form("change_password", clear_on_submit=True):
     current = st.text_input("Current password", type="password")
     new = st.text_input(
-        f"New password (at least {MIN_PASSWORD_LENGTH} characters)", type="password"
+        f"New password (at least {MIN_PASSWORD_LENGTH} characters)",
+        type="password",
+        help=rules_text(MIN_PASSWORD_LENGTH),
     )
     repeat = st.text_input("Repeat the new password", type="password")
     submitted = st.form_submit_button("Change password", type="primary")

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core.domain import ACCOUNT_ROLE_LABELS, Role
+from core.passwords import rules_text
 from core.schemas import MIN_PASSWORD_LENGTH
 from core.services import accounts, audit
 from pages import ui
@@ -44,7 +45,9 @@ with accounts_tab:
             "display_name": right.text_input("Display name", max_chars=80),
             "role": left.selectbox("Role", list(Role), format_func=ACCOUNT_ROLE_LABELS.__getitem__),
             "password": right.text_input(
-                f"Temporary password (at least {MIN_PASSWORD_LENGTH} characters)", type="password"
+                f"Temporary password (at least {MIN_PASSWORD_LENGTH} characters)",
+                type="password",
+                help=rules_text(MIN_PASSWORD_LENGTH),
             ),
         }
         st.caption("The new user chooses their own password at first login.")
@@ -81,7 +84,9 @@ with accounts_tab:
             ui.flash(f"Unlocked {chosen.username}.")
             st.rerun()
         with actions[2].form("reset_password", clear_on_submit=True):
-            temporary = st.text_input("New temporary password", type="password")
+            temporary = st.text_input(
+                "New temporary password", type="password", help=rules_text(MIN_PASSWORD_LENGTH)
+            )
             if st.form_submit_button("Reset password") and ui.attempt(
                 lambda: accounts.reset_password(db, user, chosen.id, temporary)
             ):

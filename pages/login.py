@@ -23,13 +23,7 @@ if submitted:
         st.session_state[ui.USER_KEY] = actor
         st.rerun()
 
-if not accounts.has_accounts(db):
-    st.info(
-        "No accounts exist yet. An administrator creates the first one on the server:  \n"
-        "`python -m core.cli create-user --username admin --display-name 'Clinic Admin' "
-        "--role admin`"
-    )
-elif load_settings().demo_mode:
+if load_settings().demo_mode:
     with st.expander("Demo accounts (synthetic data only)"):
         st.table(
             {

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import math
+import contextlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,6 +18,7 @@ from core.db import Database
 from core.domain import Role
 from core.errors import AuthenticationError, NotFound, ValidationError
 from core.models import Counsellor, utcnow
+from core.passwords import password_problem
 from core.schemas import CONTROL_CHARACTERS, AccountIn, PasswordIn, parse
 from core.services import audit
 from core.services.access import Actor, require_active, require_role
@@ -25,19 +28,23 @@ _hasher = PasswordHasher()
 # The demo logins: (username, display name, role, password). core.demo creates them,
 # the login page lists them in demo mode, and the README documents them.
 DEMO_ACCOUNTS: tuple[tuple[str, str, Role, str], ...] = (
-    ("admin", "Avery Admin (demo)", Role.ADMIN, "admin-demo-pass"),
+    ("admin", "Avery Admin (demo)", Role.ADMIN, "oversee-demo-pass"),
     ("supervisor", "Sky Supervisor (demo)", Role.SUPERVISOR, "supervise-demo"),
     ("counsellor1", "Robin Ashdown (demo)", Role.COUNSELLOR, "counsel-demo-1"),
     ("counsellor2", "Jules Marlow (demo)", Role.COUNSELLOR, "counsel-demo-2"),
 )
-# Passwords shipped in the demo data and the most common guesses: refused for
-# real accounts so a deployment never runs on a published password.
+# Passwords shipped in the demo data: refused for real accounts so a deployment never
+# runs on a published password. (Common passwords: core.passwords.)
 DEMO_PASSWORDS = frozenset(password for *_, password in DEMO_ACCOUNTS)
-COMMON_PASSWORDS = frozenset(
-    {"password123", "password12", "1234567890", "qwertyuiop", "letmein123", "changeme12"}
-)
 
-WRONG_LOGIN = "Wrong username or password."
+# A refused login says the same whatever the reason (unknown username, wrong password,
+# deactivated, locked), so the form reveals neither which usernames exist nor their state;
+# the audit log keeps the true reason.
+LOGIN_REFUSED = (
+    "Wrong username or password, or the account is locked or deactivated. "
+    "{failures} wrong passwords in a row lock an account for {minutes} minutes; "
+    "an administrator can unlock it."
+)
 
 # What the command line acts as when it creates the first admin.
 SYSTEM = Actor(id=0, username="system", display_name="System", role=Role.ADMIN)
@@ -65,11 +72,37 @@ def _password_matches(stored_hash: str, password: str) -> bool:
         return False
 
 
-def _check_password_policy(password: str) -> None:
+@cache
+def _dummy_hash() -> str:
+    """A hash no password matches in practice, made with the same parameters as real ones."""
+    return _hasher.hash(secrets.token_urlsafe(32))
+
+
+def _spend_a_verification(password: str) -> None:
+    """The work of one password check, for a login refused before any check (unknown
+    username, deactivated or locked account): every refusal costs the same time. It checks
+    against a dummy hash, so it never counts as one of the account's attempts."""
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        _hasher.verify(_dummy_hash(), password)
+
+
+def login_refused_message() -> str:
+    settings = load_settings()
+    return LOGIN_REFUSED.format(
+        failures=_number_word(settings.max_failed_logins), minutes=settings.lockout_minutes
+    )
+
+
+def _number_word(number: int) -> str:
+    words = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
+    return words[number] if 0 <= number < len(words) else str(number)
+
+
+def _check_password_policy(password: str, username: str) -> None:
     parse(PasswordIn, {"password": password})
+    if problem := password_problem(password, username):
+        raise ValidationError(problem, field_errors={"password": problem})
     lowered = password.lower()
-    if lowered in COMMON_PASSWORDS:
-        raise ValidationError("Password is too common; choose a longer, unusual one.")
     if lowered in DEMO_PASSWORDS and not load_settings().demo_mode:
         raise ValidationError(
             "That is a published demo password; real accounts need their own password."
@@ -90,6 +123,7 @@ def authenticate(
     with db.transaction() as session:
         outcome = _begin_attempt(session, username, now, settings.max_failed_logins)
     if isinstance(outcome, AuthenticationError):
+        _spend_a_verification(password)  # as long as a wrong password takes
         raise outcome
     user, attempt = outcome
     matches = _password_matches(user.password_hash, password)  # slow, outside any lock
@@ -115,18 +149,18 @@ def _begin_attempt(
         else session.scalar(select(Counsellor).where(Counsellor.username == typed))
     )
     if user is None:
-        detail = {"reason": "unknown username"}
-        shown = CONTROL_CHARACTERS.sub("", username.strip())[:40]
-        audit.record(session, None, "login_failed", "account", None, detail, username=shown)
-        return AuthenticationError(WRONG_LOGIN)
+        # What was typed is not stored: it may be a password typed into the wrong box.
+        audit.record(session, None, "login_failed", "account", None, {"reason": "unknown username"})
+        return AuthenticationError(login_refused_message())
     actor = Actor.of(user)
     if not user.active:
         audit.record(session, actor, "login_failed", "account", user.id, {"reason": "inactive"})
-        return AuthenticationError("This account is deactivated. Ask an administrator.")
+        return AuthenticationError(login_refused_message())
     attempt = _reserve_attempt(session, user.id, now, max_failures)
     if attempt is None:
-        audit.record(session, actor, "login_failed", "account", user.id, {"reason": "locked"})
-        return AuthenticationError(_locked_message(user.locked_until, now))
+        detail = {"reason": "locked", "locked_until": _lock_end(user.locked_until, now)}
+        audit.record(session, actor, "login_failed", "account", user.id, detail)
+        return AuthenticationError(login_refused_message())
     return user, attempt
 
 
@@ -152,15 +186,12 @@ def _finish_attempt(
     detail: dict[str, object] = {"reason": "wrong password", "failures": attempt}
     if attempt < max_failures:
         audit.record(session, actor, "login_failed", "account", user.id, detail)
-        return AuthenticationError(WRONG_LOGIN)
+        return AuthenticationError(login_refused_message())
     user.locked_until = now + lockout
     user.failed_logins = 0
     detail["locked_until"] = user.locked_until.isoformat()
     audit.record(session, actor, "account_locked", "account", user.id, detail)
-    return AuthenticationError(
-        f"Too many wrong passwords: this account is now locked for "
-        f"{int(lockout.total_seconds() // 60)} minutes."
-    )
+    return AuthenticationError(login_refused_message())
 
 
 def _reserve_attempt(
@@ -181,22 +212,18 @@ def _reserve_attempt(
     ).scalar_one_or_none()
 
 
-def _locked_message(locked_until: datetime | None, now: datetime) -> str:
-    """How long a lock lasts; an account whose last allowed attempt is still being
-    checked (no lock time yet) counts as locked for the full time."""
+def _lock_end(locked_until: datetime | None, now: datetime) -> str:
+    """When a lock ends, for the audit; an account whose last allowed attempt is still
+    being checked (no lock time yet) counts as locked for the full time."""
     if locked_until is None or locked_until <= now:
         locked_until = now + timedelta(minutes=load_settings().lockout_minutes)
-    minutes = max(1, math.ceil((locked_until - now).total_seconds() / 60))
-    return (
-        f"Too many wrong passwords: this account is locked for about {minutes} more "
-        "minute(s). An administrator can unlock it."
-    )
+    return locked_until.isoformat()
 
 
 def create_account(db: Database, actor: Actor, data: AccountIn | dict[str, object]) -> Account:
     require_role(actor, Role.ADMIN, doing="create accounts")
     account = parse(AccountIn, data)
-    _check_password_policy(account.password)
+    _check_password_policy(account.password, account.username)
     with db.transaction() as session:
         if actor is not SYSTEM:
             require_active(session, actor)
@@ -269,10 +296,11 @@ def set_active(db: Database, actor: Actor, account_id: int, active: bool) -> Acc
 def reset_password(db: Database, actor: Actor, account_id: int, new_password: str) -> Account:
     """Admin sets a temporary password; the user must choose a new one at next login."""
     require_role(actor, Role.ADMIN, doing="reset passwords")
-    _check_password_policy(new_password)
+    parse(PasswordIn, {"password": new_password})
     with db.transaction() as session:
         require_active(session, actor)
         user = _load(session, account_id)
+        _check_password_policy(new_password, user.username)
         user.password_hash = hash_password(new_password)
         user.must_change_password = True
         user.failed_logins = 0
@@ -297,7 +325,7 @@ def unlock(db: Database, actor: Actor, account_id: int) -> Account:
 
 
 def change_own_password(db: Database, actor: Actor, current: str, new_password: str) -> Account:
-    _check_password_policy(new_password)
+    _check_password_policy(new_password, actor.username)
     if current == new_password:
         raise ValidationError("The new password must differ from the current one.")
     with db.transaction() as session:
@@ -319,6 +347,16 @@ def must_change_password(db: Database, actor: Actor) -> bool:
 def has_accounts(db: Database) -> bool:
     with db.read() as session:
         return bool(session.scalar(select(func.count()).select_from(Counsellor)))
+
+
+def has_active_admin(db: Database) -> bool:
+    """Whether anyone can administer this installation; until then the app only says how
+    to create the first administrator."""
+    with db.read() as session:
+        admins = select(func.count()).where(
+            Counsellor.role == Role.ADMIN, Counsellor.active.is_(True)
+        )
+        return bool(session.scalar(admins))
 
 
 def _load(session: Session, account_id: int) -> Counsellor:

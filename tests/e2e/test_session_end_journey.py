@@ -34,7 +34,7 @@ def test_a_deactivated_counsellors_open_tab_goes_to_the_login_page(
         log_in(page, app_url, "leaver", PASSWORD)
         expect(page.get_by_role("heading", name="Caseload")).to_be_visible()
 
-        admin = accounts.authenticate(db, "admin", "admin-demo-pass")
+        admin = accounts.authenticate(db, "admin", "oversee-demo-pass")
         accounts.set_active(db, admin, account.id, False)
         page.get_by_test_id("stSidebarNav").get_by_text("Exercise library").click()
         settle(page)

@@ -13,7 +13,7 @@ ADMIN = "pages/admin.py"
 def create(at, username: str, password: str = "a-long-temp-pass"):  # type: ignore[no-untyped-def]
     by_label(at.text_input, "Username").set_value(username)
     by_label(at.text_input, "Display name").set_value("New Person")
-    by_label(at.text_input, "Temporary password (at least 10 characters)").set_value(password)
+    by_label(at.text_input, "Temporary password (at least 12 characters)").set_value(password)
     next(b for b in at.button if b.label == "Create account").click()
     return at.run()
 
@@ -69,7 +69,7 @@ def test_must_change_password_opens_only_the_password_form(
     at = open_app(page_team.alice)
     assert [t.value for t in at.title] == ["My account"]
     by_label(at.text_input, "Current password").set_value("temporary-pass-1")
-    by_label(at.text_input, "New password (at least 10 characters)").set_value("my-own-pass-22")
+    by_label(at.text_input, "New password (at least 12 characters)").set_value("my-own-pass-22")
     by_label(at.text_input, "Repeat the new password").set_value("my-own-pass-22")
     next(b for b in at.button if b.label == "Change password").click()
     at.run()

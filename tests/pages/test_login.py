@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
-from core.services import audit
-from tests.conftest import TEST_PASSWORD, Team
+from core.models import Counsellor
+from core.services import accounts, audit
+from tests.conftest import TEST_PASSWORD, Team, make_team
 from tests.pages.conftest import OpenApp, by_label, texts
 
 
@@ -40,14 +42,27 @@ def test_wrong_password_shows_an_error_and_logs_nobody_in(
     assert events["username"].tolist() == ["alice"]
 
 
-def test_five_wrong_passwords_lock_the_account(open_app: OpenApp, page_team: Team) -> None:
+def test_five_wrong_passwords_lock_the_account(open_app: OpenApp, page_team: Team, page_db) -> None:
     at = open_app()
     for _ in range(5):
         at = submit_login(at, "bruno", "wrong-password-1")
-    assert any("locked" in e for e in texts(at, "error"))
+    assert texts(at, "error") == [accounts.login_refused_message()]
     at = submit_login(at, "bruno", TEST_PASSWORD)
-    assert any("locked" in e for e in texts(at, "error"))
+    # The same words as any other refusal; the audit knows it was the lock.
+    assert texts(at, "error") == [accounts.login_refused_message()]
     assert "user" not in at.session_state
+    events = audit.list_events(page_db, page_team.admin, action="login_failed")
+    assert "locked" in events["detail"].iloc[0]
+
+
+def test_an_unknown_username_shows_the_same_error_and_is_not_stored(
+    open_app: OpenApp, page_team: Team, page_db
+) -> None:
+    at = submit_login(open_app(), "my-secret-typed-here", TEST_PASSWORD)
+    assert texts(at, "error") == [accounts.login_refused_message()]
+    events = audit.list_events(page_db, page_team.admin, action="login_failed")
+    assert events["username"].tolist() == ["(unknown)"]
+    assert "my-secret-typed-here" not in events.to_string()
 
 
 def test_demo_mode_lists_the_demo_accounts(
@@ -58,6 +73,43 @@ def test_demo_mode_lists_the_demo_accounts(
     assert at.expander[0].label.startswith("Demo accounts")
 
 
-def test_empty_installation_explains_how_to_create_the_first_admin(open_app: OpenApp) -> None:
+CREATE_ADMIN = (
+    "python -m core.cli create-user --username admin --display-name 'Clinic Admin' --role admin"
+)
+
+
+def test_without_an_active_admin_only_the_set_up_page_is_served(open_app: OpenApp) -> None:
     at = open_app()
-    assert any("create-user" in message for message in texts(at, "info"))
+    assert any(CREATE_ADMIN in message for message in texts(at, "info"))
+    assert any("no active administrator" in message for message in texts(at, "warning"))
+    assert not at.text_input  # no login form, nothing else
+    assert not at.button and not at.dataframe and not at.expander
+
+
+def test_counsellors_without_an_active_admin_still_get_only_the_set_up_page(
+    open_app: OpenApp, page_db, test_password_hash: str
+) -> None:
+    team = make_team(page_db, test_password_hash)
+    with page_db.transaction() as session:
+        session.execute(
+            update(Counsellor).where(Counsellor.id == team.admin.id).values(active=False)
+        )
+    at = open_app()
+    assert any(CREATE_ADMIN in message for message in texts(at, "info"))
+    assert not at.text_input
+
+
+def test_once_an_admin_exists_the_login_form_is_served(open_app: OpenApp, page_db) -> None:
+    accounts.create_account(
+        page_db,
+        accounts.SYSTEM,
+        {
+            "username": "admin",
+            "display_name": "Clinic Admin",
+            "role": "admin",
+            "password": "a-fresh-unusual-pass",
+        },
+    )
+    at = open_app()
+    assert by_label(at.text_input, "Username")
+    assert not texts(at, "warning")

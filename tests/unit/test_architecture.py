@@ -21,6 +21,7 @@ PURE = [
     CORE / "suggestions.py",
     CORE / "charts.py",
     CORE / "measures.py",
+    CORE / "passwords.py",
 ]
 DATABASE_MODULES = ("core.db", "core.models", "sqlalchemy")
 

@@ -87,10 +87,10 @@ def test_create_user_accepts_a_demo_password_in_demo_mode(
     opened: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MEND_DEMO", "1")
-    monkeypatch.setenv("MEND_NEW_PASSWORD", "admin-demo-pass")
+    monkeypatch.setenv("MEND_NEW_PASSWORD", "oversee-demo-pass")
 
     assert cli.main(CREATE_BOSS) == 0
-    assert accounts.authenticate(opened, "boss", "admin-demo-pass").role is Role.ADMIN
+    assert accounts.authenticate(opened, "boss", "oversee-demo-pass").role is Role.ADMIN
 
 
 def test_create_user_refuses_a_taken_username(

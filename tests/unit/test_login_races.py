@@ -3,16 +3,18 @@ on SQLite and PostgreSQL: the failure count must not lose updates."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 from core.db import Database
 from core.errors import AuthenticationError
-from core.models import Counsellor
+from core.models import AuditEvent, Counsellor
 from core.services import accounts
 from tests.conftest import TEST_PASSWORD, Team
 
@@ -60,10 +62,18 @@ def test_thirty_parallel_guesses_check_at_most_five_passwords(
 
     assert len(counted_checks) <= 5
     assert "logged in" not in outcomes
-    assert sum("locked" in outcome for outcome in outcomes) >= GUESSES - 5
+    # Every refusal says the same; the audit tells the ones refused as locked apart.
+    assert set(outcomes) == {accounts.login_refused_message()}
     with db.read() as session:
+        reasons = [
+            json.loads(detail)["reason"]
+            for detail in session.scalars(
+                select(AuditEvent.detail).where(AuditEvent.action == "login_failed")
+            )
+        ]
         alice = session.get(Counsellor, team.alice.id)
         assert alice is not None and alice.locked_until is not None
+    assert reasons.count("locked") >= GUESSES - 5
 
 
 def test_the_right_password_among_parallel_guesses_cannot_sneak_past_the_lock(

@@ -344,15 +344,15 @@ def test_username_shape_message_explains_the_rule() -> None:
     assert "3-40 lower-case letters, digits, dots, dashes or underscores" in str(error)
 
 
-def test_password_shorter_than_ten_characters_is_refused() -> None:
-    assert MIN_PASSWORD_LENGTH == 10
-    error = _refused(AccountIn, _account(password="x" * 9))
-    assert str(error) == "Password is too short (at least 10 characters)"
+def test_password_shorter_than_twelve_characters_is_refused() -> None:
+    assert MIN_PASSWORD_LENGTH == 12
+    error = _refused(AccountIn, _account(password="x" * 11))
+    assert str(error) == "Password is too short (at least 12 characters)"
     assert set(error.field_errors) == {"password"}
 
 
-def test_password_of_exactly_ten_characters_is_accepted() -> None:
-    assert parse(AccountIn, _account(password="x" * 10)).password == "x" * 10
+def test_password_of_exactly_twelve_characters_is_accepted() -> None:
+    assert parse(AccountIn, _account(password="x" * 12)).password == "x" * 12
 
 
 def test_display_name_is_required() -> None:
