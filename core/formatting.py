@@ -79,10 +79,28 @@ def format_date(value: date | None, locale: str | None) -> str:
     return value.strftime(date_style(locale).strftime)
 
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=^])")
+# Every ASCII punctuation mark Streamlit's markdown can give a meaning to: emphasis, code,
+# links and images ([..](..), <http://..>, bare www./http: autolinks), headings, lists,
+# tables, HTML tags and entities (&#60;), $..$ LaTeX, :red[..] / :material/..: directives,
+# ~strike~, @mentions. CommonMark shows a backslash-escaped punctuation mark as itself.
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=^&@\"'/%])")
 
 
-def plain(text: str) -> str:
-    """`text` escaped so that Streamlit's markdown shows it as typed: no emphasis, links,
-    colour directives (":red[...]"), icons or formulas from what a person wrote."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text)).replace("\n", "  \n")
+def plain(text: object) -> str:
+    """`text` escaped so that Streamlit's markdown (st.markdown, captions, alerts, labels of
+    expanders, tabs, buttons, checkboxes, radio options, badges) shows it as typed: no
+    images, links, headings, HTML, emphasis, colour directives, icons or formulas from what
+    a person wrote. Line breaks stay line breaks."""
+    if text is None:
+        return ""
+    lines = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", lines).replace("\n", "  \n")
+
+
+def chart_text(text: object) -> str:
+    """`text` for a plotly title, legend entry, axis label or hover: plotly draws a subset of
+    HTML (<a href>, <b>, <br>, entities) in text, so `&`, `<` and `>` become entities and
+    the text shows as typed."""
+    if text is None:
+        return ""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.domain import Attendees, NoteStatus
 from core.errors import MendError
+from core.formatting import plain
 from core.measures import session_instruments
 from core.services import couples, homework, sessions
 from pages import ui
@@ -28,11 +29,11 @@ if draft is not None and draft.status is NoteStatus.SIGNED:
     st.stop()
 
 st.title(f"{'Edit draft' if draft else 'Log a session'} · {couple.case_code}")
-st.caption(f"{couple.partner_names} · week {couple.weeks_in_care(ui.local_today())} in care")
+st.caption(f"{plain(couple.partner_names)} · week {couple.weeks_in_care(ui.local_today())} in care")
 safety_banner.show(db, user, couple.id)
 initial = draft.as_form() if draft else {}
 key = f"log{couple.id}_{draft.id if draft else 'new'}"
-names = {p.label: p.name for p in couple.partners}
+names = {p.label: plain(p.name) for p in couple.partners}  # as markdown
 
 attendees = st.radio(
     "Who attended",
