@@ -79,22 +79,35 @@ def format_date(value: date | None, locale: str | None) -> str:
     return value.strftime(date_style(locale).strftime)
 
 
-# Every ASCII punctuation mark Streamlit's markdown can give a meaning to: emphasis, code,
-# links and images ([..](..), <http://..>, bare www./http: autolinks), headings, lists,
-# tables, HTML tags and entities (&#60;), $..$ LaTeX, :red[..] / :material/..: directives,
-# ~strike~, @mentions. CommonMark shows a backslash-escaped punctuation mark as itself.
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=^&@\"'/%])")
+# What Streamlit's markdown gives a meaning to, escaped with CommonMark's backslash (a
+# backslash-escaped punctuation mark shows as itself). Everywhere: emphasis and code
+# (* _ ` ~), links and images ([ ]), HTML and autolinks (< >), LaTeX ($), tables (|),
+# e-mail autolinks (@) and the backslash itself. In context only, so that prose reads the
+# same in the page source and in tests: entities (&amp;), directives and icons
+# (:red[..], :red, :material/..), bare links (http://, www.), and at a line's start
+# headings, lists, block quotes and setext underlines (# + - = 1. 1)).
+_ALWAYS = re.compile(r"([\\`*_~\[\]<>$|@])")
+_IN_CONTEXT = (
+    (re.compile(r"&(?=#?[0-9A-Za-z]+;)"), r"\\&"),
+    (re.compile(r"(?<=:material)/"), r"\\/"),
+    (re.compile(r":(?=[A-Za-z]|//)"), r"\\:"),
+    (re.compile(r"\b(www)\.", re.IGNORECASE), r"\1\\."),
+    (re.compile(r"^(\s*)([#+=-])", re.MULTILINE), r"\1\\\2"),
+    (re.compile(r"^(\s*\d+)([.)])", re.MULTILINE), r"\1\\\2"),
+)
 
 
 def plain(text: object) -> str:
-    """`text` escaped so that Streamlit's markdown (st.markdown, captions, alerts, labels of
-    expanders, tabs, buttons, checkboxes, radio options, badges) shows it as typed: no
-    images, links, headings, HTML, emphasis, colour directives, icons or formulas from what
-    a person wrote. Line breaks stay line breaks."""
+    """`text` escaped so that Streamlit's markdown (st.markdown, captions, alerts, titles,
+    labels of expanders, tabs, buttons, checkboxes and widgets, radio options, badges)
+    shows it as typed: no images, links, headings, HTML, emphasis, colour directives,
+    icons or formulas from what a person wrote. Line breaks stay line breaks."""
     if text is None:
         return ""
-    lines = str(text).replace("\r\n", "\n").replace("\r", "\n")
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", lines).replace("\n", "  \n")
+    escaped = _ALWAYS.sub(r"\\\1", str(text).replace("\r\n", "\n").replace("\r", "\n"))
+    for pattern, replacement in _IN_CONTEXT:
+        escaped = pattern.sub(replacement, escaped)
+    return escaped.replace("\n", "  \n")
 
 
 def chart_text(text: object) -> str:
