@@ -81,33 +81,36 @@ def format_date(value: date | None, locale: str | None) -> str:
 
 # What Streamlit's markdown gives a meaning to, escaped with CommonMark's backslash (a
 # backslash-escaped punctuation mark shows as itself). Everywhere: emphasis and code
-# (* _ ` ~), links and images ([ ]), HTML and autolinks (< >), LaTeX ($), tables (|),
-# e-mail autolinks (@) and the backslash itself. In context only, so that prose reads the
-# same in the page source and in tests: entities (&amp;), directives and icons
-# (:red[..], :red, :material/..), bare links (http://, www.), and at a line's start
-# headings, lists, block quotes and setext underlines (# + - = 1. 1)).
-_ALWAYS = re.compile(r"([\\`*_~\[\]<>$|@])")
+# (* _ ` ~), links and images ([ ]), HTML and autolinks (< >), LaTeX ($), tables (|) and
+# the backslash itself. In context only, so that prose reads the same in the page source
+# and in tests: entities (&amp;), directives and icons (:red[..], :red, :material/..), and
+# at a line's start headings, lists, block quotes and setext underlines (# + - = 1. 1)).
+_ALWAYS = re.compile(r"([\\`*_~\[\]<>$|])")
 _IN_CONTEXT = (
     (re.compile(r"&(?=#?[0-9A-Za-z]+;)"), r"\\&"),
     (re.compile(r"(?<=:material)/"), r"\\/"),
-    (re.compile(r":(?=[A-Za-z]|//)"), r"\\:"),
-    (re.compile(r"\b(www)\.", re.IGNORECASE), r"\1\\."),
+    (re.compile(r":(?=[A-Za-z])"), r"\\:"),
     (re.compile(r"^(\s*)([#+=-])", re.MULTILINE), r"\1\\\2"),
     (re.compile(r"^(\s*\d+)([.)])", re.MULTILINE), r"\1\\\2"),
 )
+# GFM turns bare addresses (http://, www., name@host) into links after parsing, where a
+# backslash no longer counts: an invisible word joiner (U+2060) inside each breaks them.
+JOINER = "\u2060"
+_BARE_LINKS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
 
 
 def plain(text: object) -> str:
     """`text` escaped so that Streamlit's markdown (st.markdown, captions, alerts, titles,
     labels of expanders, tabs, buttons, checkboxes and widgets, radio options, badges)
     shows it as typed: no images, links, headings, HTML, emphasis, colour directives,
-    icons or formulas from what a person wrote. Line breaks stay line breaks."""
+    icons or formulas from what a person wrote. Line breaks stay line breaks; bare
+    addresses get an invisible word joiner so they are not made links."""
     if text is None:
         return ""
     escaped = _ALWAYS.sub(r"\\\1", str(text).replace("\r\n", "\n").replace("\r", "\n"))
     for pattern, replacement in _IN_CONTEXT:
         escaped = pattern.sub(replacement, escaped)
-    return escaped.replace("\n", "  \n")
+    return _BARE_LINKS.sub(JOINER, escaped).replace("\n", "  \n")
 
 
 def chart_text(text: object) -> str:

@@ -38,7 +38,8 @@ ui.show_flash()
 safety_banner.show(db, user, couple.id)
 
 today = ui.local_today()
-st.title(f"{couple.case_code} · {plain(couple.partner_names)}")
+# No anchor: a heading anchor would put the partners' names into the address.
+st.title(f"{couple.case_code} · {plain(couple.partner_names)}", anchor=False)
 st.caption(
     f"**{COUPLE_STATUS_LABELS[couple.status]}** · counsellor {plain(couple.counsellor_name)} · "
     f"intake {ui.show_date(couple.intake_date)} · week {couple.weeks_in_care(today)} in care · "

@@ -12,7 +12,7 @@ from core.services.exercises import ExerciseView
 def show(exercise: ExerciseView) -> None:
     kind = "Joint" if exercise.joint else "Individual"
     origin = "built in" if exercise.built_in else "custom"
-    st.subheader(plain(exercise.title))
+    st.subheader(plain(exercise.title), anchor=False)
     st.caption(
         f"{STEP_LABELS[exercise.repair_step]} · "
         f"{INTENDED_ROLE_LABELS[exercise.intended_role]} · {kind} · "

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from core.formatting import chart_text, plain
+from core.formatting import JOINER, chart_text, plain
 
 # Each payload as stored, and what must not survive unescaped in the markdown source.
 PAYLOADS = {
@@ -45,9 +45,9 @@ def test_payloads_on_later_lines_and_in_context_are_escaped() -> None:
 
 def test_bare_links_entities_icons_and_tables_are_defused() -> None:
     shown = plain("see www.evil.example or https://evil.example, &#60;b&#62; :material/home: a|b")
-    assert "www\\." in shown and "https\\://" in shown
+    assert f"www{JOINER}." in shown and f"https:{JOINER}//" in shown
     assert "\\&#60;" in shown and ":material\\/home" in shown and "a\\|b" in shown
-    assert "a\\@b" in plain("a@b.example")
+    assert f"a{JOINER}@b" in plain("a@b.example")
 
 
 def test_prose_reads_the_same() -> None:
