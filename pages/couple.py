@@ -30,7 +30,7 @@ try:
     couple = couples.find_by_case_code(db, user, case_code)
 except MendError as error:
     st.title("Couple")
-    st.error(str(error))
+    st.error(plain(error))  # it quotes the address's case code
     st.page_link("pages/caseload.py", label="Back to the caseload", icon=":material/list_alt:")
     st.stop()
 

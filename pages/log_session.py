@@ -21,7 +21,7 @@ try:
     draft = sessions.get_session(db, user, int(draft_id)) if draft_id else None
 except (MendError, ValueError) as error:
     st.title("Log a session")
-    st.error(str(error) if isinstance(error, MendError) else "That session link is not valid.")
+    st.error(plain(error) if isinstance(error, MendError) else "That session link is not valid.")
     st.page_link("pages/caseload.py", label="Back to the caseload", icon=":material/list_alt:")
     st.stop()
 if draft is not None and draft.status is NoteStatus.SIGNED:

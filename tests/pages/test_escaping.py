@@ -81,3 +81,13 @@ def test_supervision_charts_and_lists(
     assert not at.exception, at.exception
     assert at.get("plotly_chart")
     assert_shown_as_text(open_app(world.alice, COUPLE, case=world.couple.case_code), name)
+
+
+@each_payload
+def test_a_case_code_in_the_address_is_quoted_as_text(
+    open_app: OpenApp, page_team: Team, name: str
+) -> None:
+    for page in (COUPLE, "pages/log_session.py"):
+        at = open_app(page_team.alice, page, case=PAYLOADS[name])
+        assert at.error, "the refusal quotes the case code"
+        assert_shown_as_text(at, name)
