@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.domain import ACCOUNT_ROLE_LABELS, Role
+from core.formatting import plain
 from core.services import accounts
 from pages import ui
 from pages.components import session_guard
@@ -61,7 +62,7 @@ def pages_for(role: Role) -> list[st.Page]:
 
 def sidebar(user: ui.Actor) -> None:
     with st.sidebar:
-        st.markdown(f"**{user.display_name}**  \n{ACCOUNT_ROLE_LABELS[user.role]}")
+        st.markdown(f"**{plain(user.display_name)}**  \n{ACCOUNT_ROLE_LABELS[user.role]}")
         if st.button("Log out", icon=":material/logout:", width="stretch", key="logout"):
             accounts.log_out(ui.database(), user)
             for key in list(st.session_state):

@@ -14,7 +14,6 @@ chart's end and kept within the scale.
 
 from __future__ import annotations
 
-import html
 import math
 from typing import Any
 
@@ -22,6 +21,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.formatting import chart_text
 from core.measures import FIVE_CS, INSTRUMENTS
 from core.progress import (
     LATE_BASELINE_WEEKS,
@@ -115,7 +115,8 @@ def _signed(value: float) -> str:
 
 def _partner_name(ratings: pd.DataFrame, label: str) -> str:
     names = ratings["partner_name"].dropna() if "partner_name" in ratings.columns else []
-    return f"{names.iloc[0]} ({label})" if len(names) else f"Partner {label}"
+    # A name is text a person typed: plotly would draw <a href>, <img> or <b> in it.
+    return f"{chart_text(names.iloc[0])} ({label})" if len(names) else f"Partner {label}"
 
 
 # --- the couple's trend ------------------------------------------------------------------------
@@ -392,7 +393,7 @@ def ptsd_over_time(totals: pd.DataFrame, *, cutoff: float, case_code: str = "") 
         return _say_empty(figure, "No PC-PTSD-5 screen recorded yet.")
     data = totals.sort_values(["partner_label", "measured_on"], kind="stable")
     for label, rows in data.groupby("partner_label", sort=True):
-        name = html.escape(_partner_name(rows, str(label)))
+        name = _partner_name(rows, str(label))
         colour = PARTNER_COLOURS.get(str(label), "#666")
         figure.add_trace(
             go.Scatter(
@@ -485,7 +486,7 @@ def _add_status_points(figure: go.Figure, data: pd.DataFrame, column: str, short
                     [
                         rows["case_code"].to_numpy(dtype=object),
                         np.array(changes, dtype=object),
-                        reasons.loc[rows.index].to_numpy(dtype=object),
+                        reasons.loc[rows.index].map(chart_text).to_numpy(dtype=object),
                     ]
                 ),
                 hovertemplate="<b>%{customdata[0]}</b> · "
@@ -551,7 +552,9 @@ def outcomes_by_counsellor_chart(outcomes: pd.DataFrame) -> go.Figure:
     if "not_rated" not in data.columns:
         data = data.assign(not_rated=data["past_26"] - data["rated_26"])
     labels = [
-        f"{name} · {helped / n:.0%} improved ({helped} of {n})" if n else f"{name} · none yet"
+        f"{chart_text(name)} · {helped / n:.0%} improved ({helped} of {n})"
+        if n
+        else f"{chart_text(name)} · none yet"
         for name, helped, n in zip(
             data["counsellor"], data["improved_or_recovered"], data["past_26"], strict=True
         )

@@ -79,10 +79,44 @@ def format_date(value: date | None, locale: str | None) -> str:
     return value.strftime(date_style(locale).strftime)
 
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=^])")
+# What Streamlit's markdown gives a meaning to, escaped with CommonMark's backslash (a
+# backslash-escaped punctuation mark shows as itself). Everywhere: emphasis and code
+# (* _ ` ~), links and images ([ ]), HTML and autolinks (< >), LaTeX ($), tables (|) and
+# the backslash itself. In context only, so that prose reads the same in the page source
+# and in tests: entities (&amp;), directives and icons (:red[..], :red, :material/..), and
+# at a line's start headings, lists, block quotes and setext underlines (# + - = 1. 1)).
+_ALWAYS = re.compile(r"([\\`*_~\[\]<>$|])")
+_IN_CONTEXT = (
+    (re.compile(r"&(?=#?[0-9A-Za-z]+;)"), r"\\&"),
+    (re.compile(r"(?<=:material)/"), r"\\/"),
+    (re.compile(r":(?=[A-Za-z])"), r"\\:"),
+    (re.compile(r"^(\s*)([#+=-])", re.MULTILINE), r"\1\\\2"),
+    (re.compile(r"^(\s*\d+)([.)])", re.MULTILINE), r"\1\\\2"),
+)
+# GFM turns bare addresses (http://, www., name@host) into links after parsing, where a
+# backslash no longer counts: an invisible word joiner (U+2060) inside each breaks them.
+JOINER = "\u2060"
+_BARE_LINKS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
 
 
-def plain(text: str) -> str:
-    """`text` escaped so that Streamlit's markdown shows it as typed: no emphasis, links,
-    colour directives (":red[...]"), icons or formulas from what a person wrote."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text)).replace("\n", "  \n")
+def plain(text: object) -> str:
+    """`text` escaped so that Streamlit's markdown (st.markdown, captions, alerts, titles,
+    labels of expanders, tabs, buttons, checkboxes and widgets, radio options, badges)
+    shows it as typed: no images, links, headings, HTML, emphasis, colour directives,
+    icons or formulas from what a person wrote. Line breaks stay line breaks; bare
+    addresses get an invisible word joiner so they are not made links."""
+    if text is None:
+        return ""
+    escaped = _ALWAYS.sub(r"\\\1", str(text).replace("\r\n", "\n").replace("\r", "\n"))
+    for pattern, replacement in _IN_CONTEXT:
+        escaped = pattern.sub(replacement, escaped)
+    return _BARE_LINKS.sub(JOINER, escaped).replace("\n", "  \n")
+
+
+def chart_text(text: object) -> str:
+    """`text` for a plotly title, legend entry, axis label or hover: plotly draws a subset of
+    HTML (<a href>, <b>, <br>, entities) in text, so `&`, `<` and `>` become entities and
+    the text shows as typed."""
+    if text is None:
+        return ""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

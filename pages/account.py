@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.formatting import plain
 from core.passwords import rules_text
 from core.schemas import MIN_PASSWORD_LENGTH
 from core.services import accounts
@@ -11,7 +12,7 @@ db = ui.database()
 user = ui.current_user()
 st.title("My account")
 ui.show_flash()
-st.markdown(f"**{user.display_name}** · username `{user.username}` · {user.role.value}")
+st.markdown(f"**{plain(user.display_name)}** · username {plain(user.username)} · {user.role.value}")
 if accounts.must_change_password(db, user):
     st.warning("Your password was set by an administrator. Choose your own to continue.")
 

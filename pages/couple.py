@@ -11,6 +11,7 @@ from core.domain import (
     CoupleStatus,
 )
 from core.errors import MendError
+from core.formatting import plain
 from core.services import couples
 from pages import ui
 from pages.components import safety_banner, safety_marks
@@ -29,7 +30,7 @@ try:
     couple = couples.find_by_case_code(db, user, case_code)
 except MendError as error:
     st.title("Couple")
-    st.error(str(error))
+    st.error(plain(error))  # it quotes the address's case code
     st.page_link("pages/caseload.py", label="Back to the caseload", icon=":material/list_alt:")
     st.stop()
 
@@ -37,26 +38,27 @@ ui.show_flash()
 safety_banner.show(db, user, couple.id)
 
 today = ui.local_today()
-st.title(f"{couple.case_code} · {couple.partner_names}")
+# No anchor: a heading anchor would put the partners' names into the address.
+st.title(f"{couple.case_code} · {plain(couple.partner_names)}", anchor=False)
 st.caption(
-    f"**{COUPLE_STATUS_LABELS[couple.status]}** · counsellor {couple.counsellor_name} · "
+    f"**{COUPLE_STATUS_LABELS[couple.status]}** · counsellor {plain(couple.counsellor_name)} · "
     f"intake {ui.show_date(couple.intake_date)} · week {couple.weeks_in_care(today)} in care · "
     f"{PATTERN_LABELS[couple.pattern].lower()}"
 )
 safety_marks.for_couple(db, user, couple.id)
 if couple.status is CoupleStatus.CLOSED and couple.closing_reason:
-    st.info(f"Closed: {couple.closing_reason}")
+    st.info(f"Closed: {plain(couple.closing_reason)}")
 
 left, right = st.columns(2)
 for column, partner in zip((left, right), couple.partners, strict=True):
-    pronouns = f" ({partner.pronouns})" if partner.pronouns else ""
+    pronouns = f" ({plain(partner.pronouns)})" if partner.pronouns else ""
     column.markdown(
-        f"**Partner {partner.label}: {partner.name}**{pronouns}  \n"
+        f"**Partner {partner.label}: {plain(partner.name)}**{pronouns}  \n"
         f"{PARTNER_ROLE_LABELS[partner.role]}"
     )
 st.markdown("**What broke trust:** " + "; ".join(BREACH_LABELS[b] for b in couple.breach_types))
 if couple.goals:
-    st.markdown(f"**Goals:** {couple.goals}")
+    st.markdown(f"**Goals:** {plain(couple.goals)}")
 
 tabs = {
     "Progress": progress.render,

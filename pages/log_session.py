@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.domain import Attendees, NoteStatus
 from core.errors import MendError
+from core.formatting import plain
 from core.measures import session_instruments
 from core.services import couples, homework, sessions
 from pages import ui
@@ -20,7 +21,7 @@ try:
     draft = sessions.get_session(db, user, int(draft_id)) if draft_id else None
 except (MendError, ValueError) as error:
     st.title("Log a session")
-    st.error(str(error) if isinstance(error, MendError) else "That session link is not valid.")
+    st.error(plain(error) if isinstance(error, MendError) else "That session link is not valid.")
     st.page_link("pages/caseload.py", label="Back to the caseload", icon=":material/list_alt:")
     st.stop()
 if draft is not None and draft.status is NoteStatus.SIGNED:
@@ -28,11 +29,11 @@ if draft is not None and draft.status is NoteStatus.SIGNED:
     st.stop()
 
 st.title(f"{'Edit draft' if draft else 'Log a session'} · {couple.case_code}")
-st.caption(f"{couple.partner_names} · week {couple.weeks_in_care(ui.local_today())} in care")
+st.caption(f"{plain(couple.partner_names)} · week {couple.weeks_in_care(ui.local_today())} in care")
 safety_banner.show(db, user, couple.id)
 initial = draft.as_form() if draft else {}
 key = f"log{couple.id}_{draft.id if draft else 'new'}"
-names = {p.label: p.name for p in couple.partners}
+names = {p.label: plain(p.name) for p in couple.partners}  # as markdown
 
 attendees = st.radio(
     "Who attended",

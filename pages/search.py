@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.formatting import plain
 from core.services import sessions
 from pages import ui
 
@@ -22,7 +23,7 @@ with st.spinner("Searching…"):
 if found is None:
     st.stop()
 if found.empty:
-    st.info(f"No note contains “{query.strip()}”.")
+    st.info(f"No note contains “{plain(query.strip())}”.")
     st.stop()
 st.caption(
     f"{len(found)} note(s), newest first" + (" (first 50 shown)" if len(found) == 50 else "")
@@ -31,7 +32,7 @@ for row in found.itertuples():
     with st.container(border=True):
         st.markdown(
             f"**{row.case_code}** · {ui.show_date(row.session_date)} · {row.status}  \n"
-            f"{row.excerpt}"
+            f"{plain(row.excerpt)}"
         )
         st.page_link(
             "pages/couple.py", label=f"Open {row.case_code}", query_params={"case": row.case_code}

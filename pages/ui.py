@@ -13,7 +13,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from core.config import load_settings
 from core.db import Database, upgrade_schema
 from core.errors import ConflictError, MendError
-from core.formatting import DateStyle, date_style, format_date
+from core.formatting import DateStyle, date_style, format_date, plain
 from core.services import exercises, progress_views
 from core.services.access import Actor
 
@@ -82,20 +82,20 @@ def attempt(action: Callable[[], T]) -> T | None:
     try:
         return action()
     except ConflictError as conflict:  # someone saved first: the one conflict message
-        st.error(f"{conflict}\n\n{CONFLICT_HINT}", icon=":material/sync_problem:")
+        st.error(f"{plain(conflict)}\n\n{CONFLICT_HINT}", icon=":material/sync_problem:")
     except MendError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(plain(error), icon=":material/error:")
     return None
 
 
 def flash(message: str, *, slot: str = "page") -> None:
-    """Keep a success message for the next run (after st.rerun or st.switch_page)."""
+    """Keep a success message for the next run; shown as typed (it may name user text)."""
     st.session_state[f"flash_{slot}"] = message
 
 
 def show_flash(slot: str = "page") -> None:
     if message := st.session_state.pop(f"flash_{slot}", None):
-        st.success(message, icon=":material/check_circle:")
+        st.success(plain(message), icon=":material/check_circle:")
 
 
 def seen_version(key: str, shown: int) -> int:

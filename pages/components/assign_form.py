@@ -14,6 +14,7 @@ import streamlit as st
 
 from core.db import Database
 from core.errors import MendError
+from core.formatting import plain
 from core.services import homework
 from core.services.access import Actor
 from core.services.couples import CoupleView
@@ -35,12 +36,15 @@ def show(
         if exercise is None:
             exercise_picker.show(choices.offered, choices.concern_open, key=f"{key}_exercise")
         else:
-            st.markdown(f"**{exercise.title}** · for {couple.case_code} ({couple.partner_names})")
+            st.markdown(
+                f"**{plain(exercise.title)}** · for {couple.case_code} "
+                f"({plain(couple.partner_names)})"
+            )
         st.radio(
             "For",
             ("A", "B", "both"),
             index=2,
-            format_func=lambda target: homework.target_label(target, names["A"], names["B"]),
+            format_func=lambda target: plain(homework.target_label(target, names["A"], names["B"])),
             horizontal=True,
             key=f"{key}_target",
         )
@@ -115,10 +119,10 @@ def _step(db: Database, user: Actor, couple: CoupleView, key: str) -> State | No
     state: State | None = st.session_state.get(f"{key}_state")
     if state is None or state.stage == "refused":
         if st.session_state.pop(f"{key}_state", None):  # a refusal shows once
-            st.error(state.message, icon=":material/error:")
+            st.error(plain(state.message), icon=":material/error:")
         return state
     if state.stage == "override":
-        st.error(state.message, icon=":material/health_and_safety:")
+        st.error(plain(state.message), icon=":material/health_and_safety:")
         st.text_area(
             "Reason for the safety override (recorded on the assignment and audited)",
             max_chars=1000,
@@ -127,7 +131,7 @@ def _step(db: Database, user: Actor, couple: CoupleView, key: str) -> State | No
         if state.missing_reason:
             st.warning("Write the reason for the override first.")
     else:
-        st.warning(state.message, icon=":material/help:")
+        st.warning(plain(state.message), icon=":material/help:")
     label = "Assign with override" if state.stage == "override" else "Yes, assign anyway"
     go, cancel = st.columns(2)
     args = (db, user, couple, key)

@@ -10,6 +10,7 @@ import streamlit as st
 
 from core.db import Database
 from core.domain import ASSIGNMENT_STATUS_LABELS, AssignmentStatus
+from core.formatting import plain
 from core.schemas import ANSWER_LIMIT
 from core.services import homework
 from core.services.access import Actor
@@ -61,7 +62,9 @@ def show(
             key=f"hw_done_on_{view.id}",
         )
         answers = {
-            prompt: st.text_area(prompt, max_chars=ANSWER_LIMIT, key=f"hw_answer_{view.id}_{n}")
+            prompt: st.text_area(
+                plain(prompt), max_chars=ANSWER_LIMIT, key=f"hw_answer_{view.id}_{n}"
+            )
             for n, prompt in enumerate(view.prompts)
         }
         save_reflection = st.form_submit_button("Save reflection")

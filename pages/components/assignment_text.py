@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.domain import FREQUENCY_LABELS
+from core.formatting import plain
 from core.services import homework
 from pages import ui
 
@@ -26,25 +27,27 @@ def show(detail: homework.AssignmentDetail) -> None:
     )
     if view.safety_override_reason:
         st.warning(
-            f"Assigned with a safety override: {view.safety_override_reason}",
+            f"Assigned with a safety override: {plain(view.safety_override_reason)}",
             icon=":material/health_and_safety:",
         )
     if view.personal_note:
-        st.markdown(f"**Note to the couple:** {view.personal_note}")
+        st.markdown(f"**Note to the couple:** {plain(view.personal_note)}")
     if view.skip_reason:
-        st.markdown(f"**Skipped because:** {view.skip_reason}")
+        st.markdown(f"**Skipped because:** {plain(view.skip_reason)}")
     if view.counsellor_comment:
-        st.markdown(f"**Review:** {view.counsellor_comment}")
+        st.markdown(f"**Review:** {plain(view.counsellor_comment)}")
     with st.expander("Exercise text as given"):
-        st.markdown(text.purpose)
-        st.markdown("\n".join(f"{n}. {step}" for n, step in enumerate(text.instructions, 1)))
-        st.markdown("**Reflection questions**\n\n" + "\n".join(f"- {q}" for q in text.prompts))
-        st.info(f"**What to look for:** {text.review_guidance}")
+        st.markdown(plain(text.purpose))
+        st.markdown("\n".join(f"{n}. {plain(step)}" for n, step in enumerate(text.instructions, 1)))
+        st.markdown(
+            "**Reflection questions**\n\n" + "\n".join(f"- {plain(q)}" for q in text.prompts)
+        )
+        st.info(f"**What to look for:** {plain(text.review_guidance)}")
     for completion in detail.completions:
         with st.container(border=True):
             st.markdown(
-                f"**{completion.partner_name}** (partner {completion.partner_label}) · "
+                f"**{plain(completion.partner_name)}** (partner {completion.partner_label}) · "
                 f"done {ui.show_date(completion.completed_on)}"
             )
             for prompt, answer in completion.answers.items():
-                st.markdown(f"*{prompt}*  \n{answer}")
+                st.markdown(f"*{plain(prompt)}*  \n{plain(answer)}")

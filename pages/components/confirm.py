@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
+from core.formatting import plain
+
 T = TypeVar("T")
 
 
@@ -35,7 +37,7 @@ def ask(key: str, question: str, *, yes: str, act: Callable[[], T | None]) -> T 
     request and is returned, so the page can flash and rerun. Cancel ends the request."""
     if pending(key) is None:
         return None
-    st.warning(question)
+    st.warning(plain(question))  # it may name what a person wrote
     go, cancel = st.columns(2)
     if go.button(yes, type="primary", key=f"{key}_yes"):
         result = act()
@@ -50,4 +52,4 @@ def ask(key: str, question: str, *, yes: str, act: Callable[[], T | None]) -> T 
 
 def tick(label: str, *, key: str | None = None) -> bool:
     """The in-place first step: a box to tick before the action button acts."""
-    return st.checkbox(label, key=key)
+    return st.checkbox(plain(label), key=key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.formatting import plain
 from core.services import homework
 from pages import ui
 
@@ -14,7 +15,8 @@ def show(view: homework.AssignmentView) -> dict[str, object] | None:
     """Outcome, skip reason, each partner's answers and a comment, in the shape
     sessions.record_session(homework_reviews=...) takes; None if nothing was touched."""
     st.markdown(
-        f"**{view.exercise_title}** · for {view.target_label} · due {ui.show_date(view.due_on)}"
+        f"**{plain(view.exercise_title)}** · for {plain(view.target_label)} · "
+        f"due {ui.show_date(view.due_on)}"
     )
     key = f"review_{view.id}"
     outcome = st.radio(
@@ -27,7 +29,7 @@ def show(view: homework.AssignmentView) -> dict[str, object] | None:
     reason = st.text_input("If skipped: why", key=f"{key}_reason")
     answers = {
         label: {
-            prompt: st.text_area(f"{name}: {prompt}", key=f"{key}_{label}_{n}")
+            prompt: st.text_area(plain(f"{name}: {prompt}"), key=f"{key}_{label}_{n}")
             for n, prompt in enumerate(view.prompts)
         }
         for label, name in view.partners

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.db import Database
+from core.formatting import plain
 from core.services import progress_views
 from core.services.access import Actor
 from pages import ui
@@ -30,7 +31,7 @@ def label(reference: progress_views.ClinicReference) -> str:
 def caption(reference: progress_views.ClinicReference) -> None:
     """'Constants of <local date> (snapshot #N)', with how it came about."""
     detail = f"{_count(reference.n_ratings, 'rating')} of {_count(reference.n_couples, 'couple')}"
-    why = f"; {reference.reason}" if reference.reason else ""
+    why = f"; {plain(reference.reason)}" if reference.reason else ""
     st.caption(f"{label(reference)}: from {detail}{why}.", help=HELP)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from core.db import Database
+from core.formatting import plain
 from core.services import homework
 from core.services.access import Actor
 from core.services.couples import CoupleView
@@ -86,7 +87,7 @@ def _adherence(frame: Any) -> None:
     for column, row in zip(columns, frame.itertuples(), strict=True):
         rate = "—" if math.isnan(row.rate) else f"{row.rate:.0%}"
         column.metric(
-            f"{row.name} (partner {row.partner})",
+            f"{plain(row.name)} (partner {row.partner})",
             rate,
             help=f"{row.done} of {row.expected} expected completions so far.",
         )
@@ -102,7 +103,7 @@ def _suggestions(suggested: Sequence[Suggestion]) -> None:
         st.caption("No further exercise fits this couple right now.")
         return
     for item in suggested:
-        st.markdown(f"- **{item.title}** — {item.reason}")
+        st.markdown(f"- **{plain(item.title)}** — {plain(item.reason)}")
 
 
 def _assignment(

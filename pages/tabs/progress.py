@@ -6,6 +6,7 @@ import streamlit as st
 
 from core import charts
 from core.db import Database
+from core.formatting import plain
 from core.measures import INSTRUMENTS
 from core.progress import TRACKED
 from core.services import progress_views
@@ -41,10 +42,11 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
         couple.id,
         lead=lambda: st.markdown(f"### :{colour}[{result.status.capitalize()}]"),
     )
-    st.markdown(result.reason)
+    st.markdown(plain(result.reason))  # it names the partners
     if result.asymmetry:
         st.warning(
-            f"Partners are moving differently: {result.asymmetry}", icon=":material/compare_arrows:"
+            f"Partners are moving differently: {plain(result.asymmetry)}",
+            icon=":material/compare_arrows:",
         )
     # A trauma screen alone (PC-PTSD-5, not tracked here) is no rating to chart.
     keys = [k for k in TRACKED if k in set(result.ratings["instrument"])]

@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.db import Database
 from core.domain import CONCERN_LABELS
+from core.formatting import plain
 from core.services import safety
 from core.services.access import Actor
 from core.services.couples import CoupleView
@@ -34,7 +35,7 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
 
 def _record_form(db: Database, user: Actor, couple: CoupleView) -> None:
     st.subheader("Record a screen")
-    names = {p.label: f"{p.label}: {p.name}" for p in couple.partners}
+    names = {p.label: plain(f"{p.label}: {p.name}") for p in couple.partners}  # markdown
     prefix = f"ptsd_{couple.id}"
     # Outside the form, so the questions show only when the screen is included.
     include_ptsd = st.toggle("Include the PC-PTSD-5 trauma screen", key=f"{prefix}_include")

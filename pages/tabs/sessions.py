@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.db import Database
 from core.domain import Attendees, CoupleStatus, Role
+from core.formatting import plain
 from core.measures import INSTRUMENTS
 from core.services import sessions
 from core.services.access import Actor
@@ -51,16 +52,16 @@ def _session(db: Database, user: Actor, view: sessions.SessionView) -> None:
         f"{view.modality.value.replace('_', ' ')} · {ATTENDEE_LABELS[view.attendees]}"
     )
     marker = "" if view.is_signed else ":orange[**Draft**] · "
-    with st.expander(f"{marker}{title} — {view.preview}", expanded=False):
+    with st.expander(f"{marker}{title} — {plain(view.preview)}", expanded=False):
         st.markdown(
-            f"{badge} · by {view.author}"
-            + (f" · co-signed by {view.cosigned_by}" if view.cosigned_by else "")
+            f"{badge} · by {plain(view.author)}"
+            + (f" · co-signed by {plain(view.cosigned_by)}" if view.cosigned_by else "")
         )
-        st.markdown(f"**Data**  \n{view.note_data or '—'}")
-        st.markdown(f"**Assessment**  \n{view.note_assessment or '—'}")
-        st.markdown(f"**Plan**  \n{view.note_plan or '—'}")
+        st.markdown(f"**Data**  \n{plain(view.note_data) or '—'}")
+        st.markdown(f"**Assessment**  \n{plain(view.note_assessment) or '—'}")
+        st.markdown(f"**Plan**  \n{plain(view.note_plan) or '—'}")
         if view.risk_raised:
-            st.warning(f"Safety concern raised: {view.risk_text}")
+            st.warning(f"Safety concern raised: {plain(view.risk_text)}")
         if view.ratings:
             st.dataframe(
                 [
@@ -77,9 +78,9 @@ def _session(db: Database, user: Actor, view: sessions.SessionView) -> None:
             )
         for addendum in view.addenda:
             st.info(
-                f"**Addendum** by {addendum.author}, "
+                f"**Addendum** by {plain(addendum.author)}, "
                 f"{ui.show_date(addendum.created_at.date())} "
-                f"{addendum.created_at:%H:%M} UTC  \n{addendum.text}"
+                f"{addendum.created_at:%H:%M} UTC  \n{plain(addendum.text)}"
             )
         _actions(db, user, view)
 
