@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.errors import ConflictError
+from core.errors import ConflictError, LostRace
 
 
 @contextmanager
@@ -28,7 +28,7 @@ def stale_is_conflict(message: Callable[[], str]) -> Iterator[None]:
     winner's saved state (its time, its new status) in a fresh session."""
     try:
         yield
-    except StaleDataError:
+    except (StaleDataError, LostRace):  # LostRace: core.db's generic wording of it
         raise ConflictError(message()) from None
 
 

@@ -13,6 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, func, inspect, make_url, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
+from sqlalchemy.orm.exc import StaleDataError
 
 from core.db import (
     Database,
@@ -23,6 +24,7 @@ from core.db import (
     upgrade_schema,
 )
 from core.domain import BreachPattern, Role
+from core.errors import ConflictError
 from core.models import AuditEvent, Base, Counsellor, Couple, ReferenceSnapshot
 from core.services import couples
 from tests.conftest import POSTGRES_URL, Team, add_account, intake_form
@@ -385,3 +387,9 @@ def test_0007_starts_the_case_code_counter_at_the_highest_existing_code(
         assert _revision(db) == "0006"
     finally:
         db.dispose()
+
+
+def test_a_lost_race_that_no_service_worded_is_still_a_conflict(db: Database, team: Team) -> None:
+    """The last resort in Database.transaction: a versioned UPDATE that matched no row."""
+    with pytest.raises(ConflictError, match="Someone else saved this record"), db.transaction():
+        raise StaleDataError("UPDATE statement on table 'couples' expected 1 row")
