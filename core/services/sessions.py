@@ -148,20 +148,19 @@ def cosign(db: Database, actor: Actor, session_id: int) -> SessionView:
 
 
 def add_addendum(db: Database, actor: Actor, session_id: int, text: str) -> SessionView:
-    """A dated addition to a signed note by its author, the couple's counsellor or a supervisor."""
+    """A dated addition to a signed note by the couple's (current) counsellor or a supervisor."""
     text = parse(AddendumIn, {"text": text}).text
     with db.transaction() as session:
         require_active(session, actor)
         row = _load(session, session_id)
         couple = session.get(Couple, row.couple_id)
         assert couple is not None
-        allowed = {row.counsellor_id, couple.counsellor_id}
-        if actor.id != row.counsellor_id:
-            require_view(actor, couple)
-        if actor.id not in allowed and actor.role is not Role.SUPERVISOR:
+        if actor.id == row.counsellor_id:
+            _require_caseload(actor, couple)  # the author, if the couple moved on
+        require_view(actor, couple)
+        if actor.id != couple.counsellor_id and actor.role is not Role.SUPERVISOR:
             raise PermissionDenied(
-                "Only the note's author, the couple's counsellor or a "
-                "supervisor may add an addendum."
+                "Only the couple's counsellor or a supervisor may add an addendum."
             )
         if row.status is not NoteStatus.SIGNED:
             raise ValidationError("Addenda are for signed notes; edit the draft instead.")
@@ -283,11 +282,25 @@ def _own_draft(
     if row.counsellor_id != actor.id:
         require_view(actor, couple)
         raise PermissionDenied(f"Only the note's author may {doing} it.")
+    _require_caseload(actor, couple)
+    if couple.status is CoupleStatus.CLOSED:
+        raise ValidationError(f"{couple.case_code} is closed; reopen it to {doing} this draft.")
     if row.status is NoteStatus.SIGNED:
         raise ValidationError("This note is signed and locked; add an addendum instead.")
     if row.version != expected_version:
         raise ConflictError(_saved_elsewhere())
     return row, couple
+
+
+def _require_caseload(actor: Actor, couple: Couple) -> None:
+    """Notes are written on the couple's current caseload: a counsellor the couple was
+    reassigned away from no longer edits, signs or adds to its notes, their own included
+    (README, "Who sees what")."""
+    if actor.is_counsellor and couple.counsellor_id != actor.id:
+        raise PermissionDenied(
+            f"{couple.case_code} was reassigned to another counsellor; its notes are "
+            "read-only for you now."
+        )
 
 
 def _saved_elsewhere() -> str:
