@@ -17,9 +17,15 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from core.config import PROJECT_ROOT
+from core.errors import LostRace
 
+SAVED_MEANWHILE = (
+    "Someone else saved this record while you were saving. Nothing was overwritten; "
+    "reload it and save again."
+)
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 DATA_DIR = PROJECT_ROOT / "data"
 
@@ -106,9 +112,17 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session inside one transaction: commit on success, roll back on error."""
-        with self._sessions() as session, session.begin():
-            yield session
+        """A session inside one transaction: commit on success, roll back on error.
+
+        A versioned UPDATE that matched no row (another save of the same version
+        committed first) is a LostRace (a ConflictError), never a raw StaleDataError;
+        services word it for their record (core.services.conflicts); this is the
+        last resort."""
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except StaleDataError:
+            raise LostRace(SAVED_MEANWHILE) from None
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -27,6 +27,11 @@ class ConflictError(MendError):
     """Someone else saved a newer version first; nothing was overwritten."""
 
 
+class LostRace(ConflictError):
+    """Another save of the same version committed first (a versioned UPDATE matched no
+    row). core.db words it generically; services reword it for their record."""
+
+
 class AuthenticationError(MendError):
     """Login refused (wrong password, locked or inactive account)."""
 

@@ -147,6 +147,17 @@ class Couple(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class Counter(Base):
+    """A named counter handed out atomically (the case-code number): one row per name,
+    moved by a single INSERT ... ON CONFLICT DO UPDATE ... RETURNING, so simultaneous
+    intakes queue on this row instead of racing for the same number."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
 class CoupleBreach(Base):
     """What broke trust: one row per breach type of a couple."""
 

@@ -258,12 +258,16 @@ def unsigned_counts(
 def unsigned_by_author(
     session: Session, author_id: int, today: date, older_than_days: int = UNSIGNED_AFTER_DAYS
 ) -> pd.DataFrame:
-    """One author's unsigned notes, oldest first (authors keep their drafts after a
-    reassignment, so this is about authorship, not caseload)."""
+    """One author's unsigned notes on their current caseload, oldest first (a draft of a
+    couple reassigned away can no longer be signed by its author)."""
     rows = session.execute(
         select(SessionRow.id, Couple.case_code, SessionRow.session_date)
         .join(Couple, Couple.id == SessionRow.couple_id)
-        .where(SessionRow.counsellor_id == author_id, unsigned(today, older_than_days))
+        .where(
+            SessionRow.counsellor_id == author_id,
+            Couple.counsellor_id == author_id,
+            unsigned(today, older_than_days),
+        )
         .order_by(SessionRow.session_date)
     ).all()
     frame = pd.DataFrame(rows, columns=UNSIGNED_COLUMNS[:3])

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Integer, cast, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Integer, case, cast, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from core.db import Database
 from core.domain import (
@@ -25,7 +24,7 @@ from core.domain import (
     weeks_in_care,
 )
 from core.errors import ConflictError, NotFound, ValidationError
-from core.models import Counsellor, Couple, CoupleBreach, Partner, utcnow
+from core.models import Counsellor, Counter, Couple, CoupleBreach, Partner, utcnow
 from core.models import Session as SessionRow
 from core.queries.caseload import CASELOAD_COLUMNS as CASELOAD_COLUMNS
 from core.queries.caseload import caseload_frame
@@ -40,6 +39,9 @@ from core.services.access import (
     require_role,
     require_view,
 )
+from core.services.conflicts import stale_is_conflict
+
+CASE_CODE_COUNTER = "case_code"
 
 
 @dataclass(frozen=True)
@@ -99,33 +101,26 @@ def create_couple(
     counsellor's local date (a later intake date is refused)."""
     require_role(actor, Role.COUNSELLOR, doing="take on new couples")
     intake = parse(CoupleIn, data, today=today)
-    for attempt in range(3):
-        try:
-            with db.transaction() as session:
-                require_active(session, actor)
-                couple = Couple(
-                    case_code=_next_case_code(session),
-                    counsellor_id=actor.id,
-                    status=CoupleStatus.INTAKE,
-                )
-                _apply_details(couple, intake)
-                session.add(couple)
-                session.flush()
-                audit.record(
-                    session,
-                    actor,
-                    "couple_created",
-                    "couple",
-                    couple.id,
-                    {"case_code": couple.case_code},
-                )
-                couple_id = couple.id
-            return get_couple(db, actor, couple_id)
-        except IntegrityError:
-            # Two intakes took the same case code at once; take the next one.
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    with db.transaction() as session:
+        require_active(session, actor)
+        couple = Couple(
+            case_code=_next_case_code(session),
+            counsellor_id=actor.id,
+            status=CoupleStatus.INTAKE,
+        )
+        _apply_details(couple, intake)
+        session.add(couple)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "couple_created",
+            "couple",
+            couple.id,
+            {"case_code": couple.case_code},
+        )
+        couple_id = couple.id
+    return get_couple(db, actor, couple_id)
 
 
 def get_couple(db: Database, actor: Actor, couple_id: int) -> CoupleView:
@@ -216,7 +211,7 @@ def reassign(
 ) -> CoupleView:
     """Supervisors (and admins) move a couple to another active counsellor."""
     require_role(actor, Role.SUPERVISOR, Role.ADMIN, doing="reassign couples")
-    with db.transaction() as session:
+    with _lost_race_is_conflict(db, couple_id), db.transaction() as session:
         require_active(session, actor)
         couple = _load(session, couple_id)
         _check_version(couple, expected_version)
@@ -227,7 +222,7 @@ def reassign(
             raise ValidationError(f"{couple.case_code} is already with {target.display_name}.")
         previous = couple.counsellor_id
         couple.counsellor_id = target.id
-        _flush(session, couple)
+        session.flush()
         audit.record(
             session,
             actor,
@@ -266,7 +261,7 @@ def _writing(
     db: Database, actor: Actor, couple_id: int, expected_version: int
 ) -> Iterator[tuple[Session, Couple]]:
     """One transaction editing a couple its counsellor opened at a known version."""
-    with db.transaction() as session:
+    with _lost_race_is_conflict(db, couple_id), db.transaction() as session:
         require_active(session, actor)
         couple = _load(session, couple_id)
         require_edit(actor, couple)
@@ -274,27 +269,34 @@ def _writing(
         # Touch the row so child-only edits (partners, breaches) bump the version too.
         couple.updated_at = utcnow()
         yield session, couple
-        _flush(session, couple)
+        session.flush()
 
 
 def _check_version(couple: Couple, expected_version: int) -> None:
     if couple.version != expected_version:
-        raise ConflictError(
-            f"{couple.case_code} was changed by someone else at "
-            f"{couple.updated_at:%H:%M} UTC after you opened it. Nothing was overwritten: "
-            "your changes are still in the form; compare them with the saved version "
-            "shown and save again to apply them."
-        )
+        raise ConflictError(_changed_meanwhile(couple))
 
 
-def _flush(session: Session, couple: Couple) -> None:
-    try:
-        session.flush()
-    except StaleDataError:
-        raise ConflictError(
-            f"{couple.case_code} was changed by someone else while you were saving. "
-            "Nothing was overwritten; reload and save again."
-        ) from None
+def _changed_meanwhile(couple: Couple) -> str:
+    return (
+        f"{couple.case_code} was changed by someone else at "
+        f"{couple.updated_at:%H:%M} UTC after you opened it. Nothing was overwritten: "
+        "your changes are still in the form; compare them with the saved version "
+        "shown and save again to apply them."
+    )
+
+
+def _lost_race_is_conflict(db: Database, couple_id: int) -> AbstractContextManager[None]:
+    """Another save of the same version committed first (the UPDATE matched no row):
+    the version check's own message, with the winner's time."""
+
+    def message() -> str:
+        with db.read() as session:
+            couple = session.get(Couple, couple_id)
+            assert couple is not None  # couples are never deleted
+            return _changed_meanwhile(couple)
+
+    return stale_is_conflict(message)
 
 
 def _refuse_intake_after_sessions(session: Session, couple: Couple, intake: date) -> None:
@@ -309,8 +311,35 @@ def _refuse_intake_after_sessions(session: Session, couple: Couple, intake: date
 
 
 def _next_case_code(session: Session) -> str:
-    highest = session.scalar(select(func.max(cast(func.substr(Couple.case_code, 3), Integer))))
-    return f"C-{(highest or 0) + 1:04d}"
+    """The next case code, taken in one atomic statement on the `counters` row: a
+    simultaneous intake waits for this transaction (the row is locked until commit)
+    and then takes the number after it, so two intakes never get the same code.
+
+    The number never falls behind the highest stored code (a restored or imported
+    record), and a missing counter row is created from it."""
+    counters = Counter.__table__
+    highest = select(
+        func.coalesce(func.max(cast(func.substr(Couple.case_code, 3), Integer)), 0)
+    ).scalar_subquery()
+    insert = _dialect_insert(session)(counters).values(name=CASE_CODE_COUNTER, value=highest + 1)
+    upsert = insert.on_conflict_do_update(
+        index_elements=[counters.c.name],
+        set_={
+            "value": case(
+                (insert.excluded.value > counters.c.value, insert.excluded.value),
+                else_=counters.c.value + 1,
+            )
+        },
+    ).returning(counters.c.value)
+    number = session.execute(upsert).scalar_one()
+    return f"C-{number:04d}"
+
+
+def _dialect_insert(session: Session) -> Any:
+    """INSERT with ON CONFLICT for the engine in use (both dialects spell it alike)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert
 
 
 def _apply_details(couple: Couple, details: CoupleIn) -> None:

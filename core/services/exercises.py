@@ -328,11 +328,7 @@ def edit_exercise(
             _require_owner(actor, exercise, doing="edit")
             current = _current(session, exercise)
             if exercise.current_version != expected_version:
-                raise ConflictError(
-                    f"{current.title!r} was edited by someone else after you opened it "
-                    f"(it is now at version {exercise.current_version}). Nothing was "
-                    "overwritten: your text is still in the form; compare and save again."
-                )
+                raise ConflictError(_edited_meanwhile(current.title, exercise.current_version))
             fields = given.version_fields()
             if _stored_fields(current) == fields:
                 return exercise_view(exercise, current)
@@ -348,11 +344,20 @@ def edit_exercise(
             )
             return exercise_view(exercise, version)
     except IntegrityError:
-        # Two edits of the same version at the same moment: the other one won.
-        raise ConflictError(
-            "Someone else saved a new version of this exercise at the same moment. "
-            "Nothing was overwritten; reload and save again."
-        ) from None
+        # Two edits of the same version at the same moment: the other one took the next
+        # version number (unique per exercise) first. The version check's own message.
+        with db.read() as session:
+            exercise = _exercise(session, exercise_id)
+            message = _edited_meanwhile(_current(session, exercise).title, exercise.current_version)
+        raise ConflictError(message) from None
+
+
+def _edited_meanwhile(title: str, version: int) -> str:
+    return (
+        f"{title!r} was edited by someone else after you opened it "
+        f"(it is now at version {version}). Nothing was "
+        "overwritten: your text is still in the form; compare and save again."
+    )
 
 
 def set_retired(db: Database, actor: Actor, exercise_id: int, retired: bool) -> ExerciseView:

@@ -41,6 +41,7 @@ from core.services.access import (
     require_edit,
     require_view,
 )
+from core.services.conflicts import stale_is_conflict
 
 
 def attending_labels(attendees: Attendees) -> tuple[str, ...]:
@@ -100,7 +101,7 @@ def update_draft(
 ) -> SessionView:
     """Save the author's draft, review homework and (`sign`) sign it, in one transaction."""
     given = parse(SessionIn, data, today=today)
-    with db.transaction() as session:
+    with stale_is_conflict(_saved_elsewhere), db.transaction() as session:
         row, couple = _own_draft(session, actor, session_id, expected_version, "edit")
         row.updated_at = utcnow()
         _save_draft(session, actor, couple, row, given, homework_reviews)
@@ -119,7 +120,7 @@ def update_draft(
 
 def sign(db: Database, actor: Actor, session_id: int, *, expected_version: int) -> SessionView:
     """Lock the note: from now on only addenda."""
-    with db.transaction() as session:
+    with stale_is_conflict(_saved_elsewhere), db.transaction() as session:
         row, couple = _own_draft(session, actor, session_id, expected_version, "sign")
         _sign(session, actor, row, couple)
     return get_session(db, actor, session_id)
@@ -128,7 +129,7 @@ def sign(db: Database, actor: Actor, session_id: int, *, expected_version: int) 
 def cosign(db: Database, actor: Actor, session_id: int) -> SessionView:
     if actor.role is not Role.SUPERVISOR:
         raise PermissionDenied("Only a supervisor may co-sign a note.")
-    with db.transaction() as session:
+    with stale_is_conflict(_saved_elsewhere), db.transaction() as session:
         require_active(session, actor)
         row = _load(session, session_id)
         couple = session.get(Couple, row.couple_id)
@@ -147,20 +148,19 @@ def cosign(db: Database, actor: Actor, session_id: int) -> SessionView:
 
 
 def add_addendum(db: Database, actor: Actor, session_id: int, text: str) -> SessionView:
-    """A dated addition to a signed note by its author, the couple's counsellor or a supervisor."""
+    """A dated addition to a signed note by the couple's (current) counsellor or a supervisor."""
     text = parse(AddendumIn, {"text": text}).text
     with db.transaction() as session:
         require_active(session, actor)
         row = _load(session, session_id)
         couple = session.get(Couple, row.couple_id)
         assert couple is not None
-        allowed = {row.counsellor_id, couple.counsellor_id}
-        if actor.id != row.counsellor_id:
-            require_view(actor, couple)
-        if actor.id not in allowed and actor.role is not Role.SUPERVISOR:
+        if actor.id == row.counsellor_id:
+            _require_caseload(actor, couple)  # the author, if the couple moved on
+        require_view(actor, couple)
+        if actor.id != couple.counsellor_id and actor.role is not Role.SUPERVISOR:
             raise PermissionDenied(
-                "Only the note's author, the couple's counsellor or a "
-                "supervisor may add an addendum."
+                "Only the couple's counsellor or a supervisor may add an addendum."
             )
         if row.status is not NoteStatus.SIGNED:
             raise ValidationError("Addenda are for signed notes; edit the draft instead.")
@@ -282,14 +282,34 @@ def _own_draft(
     if row.counsellor_id != actor.id:
         require_view(actor, couple)
         raise PermissionDenied(f"Only the note's author may {doing} it.")
+    _require_caseload(actor, couple)
+    if couple.status is CoupleStatus.CLOSED:
+        raise ValidationError(f"{couple.case_code} is closed; reopen it to {doing} this draft.")
     if row.status is NoteStatus.SIGNED:
         raise ValidationError("This note is signed and locked; add an addendum instead.")
     if row.version != expected_version:
-        raise ConflictError(
-            "This note was saved elsewhere after you opened it; nothing was "
-            "overwritten. Reload the note and apply your changes again."
-        )
+        raise ConflictError(_saved_elsewhere())
     return row, couple
+
+
+def _require_caseload(actor: Actor, couple: Couple) -> None:
+    """Notes are written on the couple's current caseload: a counsellor the couple was
+    reassigned away from no longer edits, signs or adds to its notes, their own included
+    (README, "Who sees what")."""
+    if actor.is_counsellor and couple.counsellor_id != actor.id:
+        raise PermissionDenied(
+            f"{couple.case_code} was reassigned to another counsellor; its notes are "
+            "read-only for you now."
+        )
+
+
+def _saved_elsewhere() -> str:
+    """The conflict message, for a stale version and for a save that lost a race (a
+    note's `version` is in every UPDATE's WHERE clause)."""
+    return (
+        "This note was saved elsewhere after you opened it; nothing was "
+        "overwritten. Reload the note and apply your changes again."
+    )
 
 
 def _apply(row: SessionRow, given: SessionIn) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, func, inspect, make_url, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
+from sqlalchemy.orm.exc import StaleDataError
 
 from core.db import (
     Database,
@@ -22,9 +23,11 @@ from core.db import (
     schema_is_current,
     upgrade_schema,
 )
-from core.domain import Role
-from core.models import AuditEvent, Base, Counsellor, ReferenceSnapshot
-from tests.conftest import POSTGRES_URL, Team
+from core.domain import BreachPattern, Role
+from core.errors import ConflictError
+from core.models import AuditEvent, Base, Counsellor, Couple, ReferenceSnapshot
+from core.services import couples
+from tests.conftest import POSTGRES_URL, Team, add_account, intake_form
 
 MODEL_TABLES = set(Base.metadata.tables)
 
@@ -347,3 +350,46 @@ def test_0005_upgrades_and_downgrades_on_both_engines(scratch_url: str) -> None:
             connection.execute(text("DELETE FROM reference_snapshots"))
     finally:
         db.dispose()
+
+
+# --- 0007: the case-code counter, on both engines ------------------------------------------
+
+
+def test_0007_starts_the_case_code_counter_at_the_highest_existing_code(
+    scratch_url: str, test_password_hash: str
+) -> None:
+    db = Database.from_url(scratch_url)
+    config = alembic_config(scratch_url)
+    try:
+        command.upgrade(config, "0006")
+        alice = add_account(db, "alice", Role.COUNSELLOR, test_password_hash)
+        with db.transaction() as session:  # codes from before the counter
+            session.add_all(
+                Couple(
+                    case_code=code,
+                    counsellor_id=alice.id,
+                    intake_date=date(2026, 9, 1),
+                    pattern=BreachPattern.ONE_TIME,
+                )
+                for code in ("C-0001", "C-0003", "C-0002")
+            )
+        assert "counters" not in _tables(db)
+
+        command.upgrade(config, "0007")
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT name, value FROM counters")).all() == [
+                ("case_code", 3)
+            ]
+        assert couples.create_couple(db, alice, intake_form()).case_code == "C-0004"
+
+        command.downgrade(config, "0006")
+        assert "counters" not in _tables(db)
+        assert _revision(db) == "0006"
+    finally:
+        db.dispose()
+
+
+def test_a_lost_race_that_no_service_worded_is_still_a_conflict(db: Database, team: Team) -> None:
+    """The last resort in Database.transaction: a versioned UPDATE that matched no row."""
+    with pytest.raises(ConflictError, match="Someone else saved this record"), db.transaction():
+        raise StaleDataError("UPDATE statement on table 'couples' expected 1 row")

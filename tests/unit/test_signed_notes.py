@@ -278,7 +278,7 @@ def test_another_counsellor_cannot_add_an_addendum(
 
 def test_an_admin_cannot_add_an_addendum(db: Database, team: Team, kit_and_lou: CoupleView) -> None:
     signed = _signed(db, team.alice, kit_and_lou)
-    with pytest.raises(PermissionDenied, match="author, the couple's counsellor or a supervisor"):
+    with pytest.raises(PermissionDenied, match="Only the couple's counsellor or a supervisor"):
         sessions.add_addendum(db, team.admin, signed.id, "Admin note.")
     assert _count(db, Addendum) == 0
 

@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from core.db import Database
 from core.domain import ASSIGNMENT_STATUS_LABELS, AssignmentStatus, AssignmentTarget
@@ -29,6 +28,7 @@ from core.queries.homework import AssignmentView
 from core.schemas import CommentIn, CompletionIn, HomeworkReviewIn, StatusUpdateIn, parse
 from core.services import audit
 from core.services.access import Actor
+from core.services.conflicts import flush_or_conflict
 from core.services.homework._couple import to_change
 
 
@@ -65,23 +65,29 @@ def _open(
 def _check_version(opened: _Open, expected_version: int) -> None:
     current = opened.assignment
     if current.version != expected_version:
-        raise ConflictError(
-            f"{opened.title!r} was updated by someone else after you opened it (it is now "
-            f"{ASSIGNMENT_STATUS_LABELS[AssignmentStatus(current.status)].lower()}). "
-            "Nothing was changed: "
-            "check the saved homework and try again."
-        )
+        raise ConflictError(_updated_meanwhile(opened.title, AssignmentStatus(current.status)))
+
+
+def _updated_meanwhile(title: str, status: AssignmentStatus) -> str:
+    return (
+        f"{title!r} was updated by someone else after you opened it (it is now "
+        f"{ASSIGNMENT_STATUS_LABELS[status].lower()}). Nothing was changed: "
+        "check the saved homework and try again."
+    )
 
 
 def _flush(session: Session, opened: _Open) -> None:
-    title = opened.title  # read now: a failed flush expires the loaded rows
-    try:
-        session.flush()
-    except StaleDataError:
-        raise ConflictError(
-            f"{title!r} was updated by someone else while you were saving. "
-            "Nothing was changed; reload and try again."
-        ) from None
+    """Flush the assignment's changes. If another save of the same version committed
+    first (the UPDATE matched no row), the version check's own message, with the
+    status the other save left."""
+    title, assignment_id = opened.title, opened.assignment.id  # a failed flush expires rows
+
+    def message(fresh: Session) -> str:
+        saved = fresh.get(Assignment, assignment_id)
+        assert saved is not None  # assignments are never deleted
+        return _updated_meanwhile(title, AssignmentStatus(saved.status))
+
+    flush_or_conflict(session, message)
 
 
 def _change_status(
