@@ -97,10 +97,8 @@ def test_the_audit_keeps_the_true_reason(db: Database, team: Team, kind: str) ->
     assert json.loads(last.detail)["reason"] == FAILURES[kind][3]
 
 
-@pytest.mark.parametrize("kind", list(FAILURES))
-def test_every_failure_costs_exactly_one_argon2_verification(
-    db: Database, team: Team, kind: str, hasher: CountingHasher
-) -> None:
+def _refuse(db: Database, team: Team, kind: str, hasher: CountingHasher) -> None:
+    """Set up one kind of failure, then fail to log in, counting only that attempt."""
     prepare = FAILURES[kind][0]
     if prepare:
         prepare(db, team)
@@ -108,6 +106,13 @@ def test_every_failure_costs_exactly_one_argon2_verification(
     _, username, password, _ = FAILURES[kind]
     with pytest.raises(AuthenticationError):
         accounts.authenticate(db, username, password, now=T0)
+
+
+@pytest.mark.parametrize("kind", list(FAILURES))
+def test_every_failure_costs_exactly_one_argon2_verification(
+    db: Database, team: Team, kind: str, hasher: CountingHasher
+) -> None:
+    _refuse(db, team, kind, hasher)
     assert len(hasher.verified) == 1
 
 
@@ -115,13 +120,7 @@ def test_every_failure_costs_exactly_one_argon2_verification(
 def test_refusals_before_any_check_verify_against_the_dummy_hash(
     db: Database, team: Team, kind: str, hasher: CountingHasher
 ) -> None:
-    prepare = FAILURES[kind][0]
-    if prepare:
-        prepare(db, team)
-    hasher.verified.clear()
-    _, username, password, _ = FAILURES[kind]
-    with pytest.raises(AuthenticationError):
-        accounts.authenticate(db, username, password, now=T0)
+    _refuse(db, team, kind, hasher)
     assert hasher.verified == [accounts._dummy_hash()]
 
 
