@@ -24,7 +24,7 @@ from core.models import (
     Partner,
 )
 from core.models import Session as SessionRow
-from core.services import safety
+from core.queries.safety import open_concern_couples
 
 
 def add_homework(session: Session, rng: random.Random, today: date) -> int:
@@ -40,7 +40,7 @@ def add_homework(session: Session, rng: random.Random, today: date) -> int:
         .scalars()
         .all()
     )
-    gated = set(session.scalars(safety.open_concern_query()))
+    gated = set(session.scalars(open_concern_couples()))
     seen = session.execute(
         select(
             Couple.id, Couple.intake_date, Couple.counsellor_id, func.max(SessionRow.session_date)

@@ -14,7 +14,7 @@ from core.domain import CONCERN_LABELS, ScreenStatus
 from core.measures import PCPTSD5
 from core.models import Couple, Measurement, Partner, SafetyScreen, TraumaFollowUp
 
-PTSD_TOTAL_COLUMNS = ["partner_label", "partner_name", "measured_on", "total"]
+PTSD_TOTAL_COLUMNS = ["partner_label", "partner_name", "measured_on", "total", "positive"]
 
 
 def open_concern_couples() -> Select[Any]:
@@ -111,15 +111,16 @@ def follow_ups(session: Session, couple_id: int) -> list[tuple[TraumaFollowUp, P
 
 
 def ptsd_totals(session: Session, couple_id: int) -> pd.DataFrame:
-    """Every PC-PTSD-5 total of the couple's partners, by partner and date
-    (PTSD_TOTAL_COLUMNS)."""
+    """Every PC-PTSD-5 total of the couple's partners, by partner and date, and whether
+    it is a positive screen (PTSD_TOTAL_COLUMNS)."""
     rows = session.execute(
         select(Partner.label, Partner.name, Measurement.measured_on, Measurement.total)
         .join(Partner, Partner.id == Measurement.partner_id)
         .where(Measurement.couple_id == couple_id, Measurement.instrument == PCPTSD5.key)
         .order_by(Partner.label, Measurement.measured_on, Measurement.id)
     ).all()
-    frame = pd.DataFrame(rows, columns=PTSD_TOTAL_COLUMNS)
+    frame = pd.DataFrame(rows, columns=PTSD_TOTAL_COLUMNS[:-1])
     frame["measured_on"] = pd.to_datetime(frame["measured_on"])
     frame["total"] = frame["total"].astype("float64")
+    frame["positive"] = frame["total"].map(PCPTSD5.in_clinical_range).astype(bool)
     return frame

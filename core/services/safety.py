@@ -19,7 +19,6 @@ from core.errors import NotFound, ValidationError
 from core.measures import PCPTSD5
 from core.models import Measurement, Partner, SafetyScreen, TraumaFollowUp, utcnow
 from core.queries import safety as safety_queries
-from core.queries.safety import open_concern_couples
 from core.schemas import ScreenIn, TraumaFollowUpIn, parse
 from core.services import audit
 from core.services.access import (
@@ -271,11 +270,6 @@ def has_open_concern(session: Session, couple_id: int) -> bool:
         )
         is not None
     )
-
-
-def open_concern_query() -> Any:
-    """Couple ids with an open concern, as a subquery for caseload listings."""
-    return open_concern_couples()
 
 
 def _follow_up_view(follow_up: TraumaFollowUp, partner: Partner) -> FollowUpView:

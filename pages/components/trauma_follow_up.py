@@ -81,8 +81,8 @@ def totals(db: Database, user: Actor, couple_id: int, case_code: str) -> None:
                 "Partner": frame["partner_name"],
                 "Date": frame["measured_on"].map(lambda d: ui.show_date(d.date())),
                 "Total (0-5)": frame["total"].astype(int),
-                "Result": frame["total"].map(
-                    lambda t: "positive: follow up" if t >= cutoff else "below the cut-off"
+                "Result": frame["positive"].map(
+                    {True: "positive: follow up", False: "below the cut-off"}
                 ),
             }
         ),

@@ -15,6 +15,7 @@ from core.domain import CoupleStatus, NoteStatus, Role
 from core.measures import INSTRUMENTS
 from core.models import AuditEvent, Counsellor, Couple, Measurement, Partner, SafetyScreen
 from core.models import Session as SessionRow
+from core.queries.safety import open_concern_couples
 from core.services import accounts, couples
 from tests.conftest import _fresh_sqlite, intake_form
 
@@ -344,12 +345,11 @@ def test_demo_gives_homework_with_completions_and_respects_the_safety_gate(
     demo_db: Database,
 ) -> None:
     from core.models import Assignment, AssignmentCompletion, ExerciseVersion
-    from core.services import safety
 
     with demo_db.read() as session:
         statuses = set(session.scalars(select(Assignment.status)))
         completions = session.scalar(select(func.count()).select_from(AssignmentCompletion))
-        gated = set(session.scalars(safety.open_concern_query()))
+        gated = set(session.scalars(open_concern_couples()))
         given_gated = session.execute(
             select(Assignment.couple_id, ExerciseVersion.joint, ExerciseVersion.asks_vulnerability)
             .join(ExerciseVersion, ExerciseVersion.id == Assignment.exercise_version_id)

@@ -229,6 +229,7 @@ def test_totals_over_time_per_partner_and_their_chart(
     totals = safety.ptsd_totals(db, team.alice, kit_and_lou.id)
     assert list(totals["partner_label"]) == ["A", "A", "B"]
     assert list(totals["total"]) == [4.0, 2.0, 0.0]
+    assert list(totals["positive"]) == [True, False, False]  # the instrument's own cut-off
     assert [d.date() for d in totals["measured_on"]] == [SCREEN_DAY, LATER, SCREEN_DAY]
     with pytest.raises(PermissionDenied):
         safety.ptsd_totals(db, team.bruno, kit_and_lou.id)
