@@ -3,6 +3,12 @@
     python -m core.cli init-db [--demo-if-empty] [--couples N]
     python -m core.cli create-user --username NAME --display-name "Full Name" --role admin
     python -m core.cli refresh-reference
+    python -m core.cli backup FILE
+    python -m core.cli restore FILE
+
+`backup` writes every table (audit log included) to one gzip'd file with the schema
+revision and a checksum; `restore` reads it back into an EMPTY database (any engine),
+refusing a non-empty database, a damaged or altered file and a newer schema.
 
 `refresh-reference` stores a new snapshot of the clinic's reference (constants and expected
 band) from every rating: run it from cron, e.g. weekly `0 3 * * 1`.
@@ -17,13 +23,14 @@ import argparse
 import getpass
 import os
 import sys
+from pathlib import Path
 
 from core.config import load_settings
 from core.db import Database, upgrade_schema
 from core.demo import is_empty, load_demo
 from core.domain import Role
 from core.errors import MendError
-from core.services import exercises, reference
+from core.services import backups, exercises, reference
 from core.services.accounts import SYSTEM, create_account
 
 
@@ -90,6 +97,25 @@ def refresh_reference(args: argparse.Namespace) -> int:
     return 0
 
 
+def backup(args: argparse.Namespace) -> int:
+    counts = backups.backup_to_file(_database(), Path(args.file))
+    _print_counts(f"Backup written to {args.file}", counts)
+    return 0
+
+
+def restore(args: argparse.Namespace) -> int:
+    backups.read_backup_file(Path(args.file))  # refuse a bad file before opening the database
+    counts = backups.restore_from_file(_database(), Path(args.file))
+    _print_counts(f"Restored {args.file}", counts)
+    return 0
+
+
+def _print_counts(title: str, counts: dict[str, int]) -> None:
+    print(f"{title}: {sum(counts.values())} rows.")
+    for name, rows in counts.items():
+        print(f"  {name:<24} {rows:>9}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m core.cli",
@@ -111,6 +137,12 @@ def main(argv: list[str] | None = None) -> int:
         "refresh-reference", help="recompute the clinic's reference now (for cron)"
     )
     refresh.set_defaults(run=refresh_reference)
+    save = commands.add_parser("backup", help="write every table to one backup file")
+    save.add_argument("file")
+    save.set_defaults(run=backup)
+    load = commands.add_parser("restore", help="restore a backup file into an empty database")
+    load.add_argument("file")
+    load.set_defaults(run=restore)
     args = parser.parse_args(argv)
     try:
         return args.run(args)
