@@ -136,6 +136,22 @@ ASSIGNMENT_STATUS_LABELS: dict[AssignmentStatus, str] = {
     AssignmentStatus.SKIPPED: "Skipped",
 }
 
+MODALITY_LABELS: dict[Modality, str] = {
+    Modality.IN_PERSON: "In person",
+    Modality.VIDEO: "Video",
+    Modality.PHONE: "Phone",
+}
+ATTENDEE_LABELS: dict[Attendees, str] = {
+    Attendees.JOINT: "joint",
+    Attendees.A_ONLY: "partner A only",
+    Attendees.B_ONLY: "partner B only",
+}
+NOTE_STATUS_LABELS: dict[NoteStatus, str] = {NoteStatus.DRAFT: "Draft", NoteStatus.SIGNED: "Signed"}
+# Where a rating came from (exports): recorded in a session's note, or entered on its own.
+RATING_SOURCE_LABELS: dict[str, str] = {
+    "session": "In session",
+    "entered": "Entered outside a session",
+}
 TRAUMA_FOLLOW_UP_LABELS: dict[TraumaFollowUpKind, str] = {
     TraumaFollowUpKind.REFERRAL: "Referred on (e.g. trauma-focused therapy, GP)",
     TraumaFollowUpKind.FURTHER_ASSESSMENT: "Further assessment",

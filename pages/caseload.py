@@ -5,7 +5,7 @@ import streamlit as st
 from core.domain import COUPLE_STATUS_LABELS, CoupleStatus
 from core.services import accounts, progress_views, sessions
 from pages import ui
-from pages.components import couple_picker, safety_marks
+from pages.components import couple_picker, export_buttons, safety_marks
 
 SORTS = {"Needs attention first": "attention", "Case code": "case_code"}
 
@@ -83,6 +83,7 @@ if table.empty:
     st.info("No couples match these filters. Clear the search or choose more statuses.")
     st.stop()
 
+export_buttons.caseload(db, user)
 table = progress_views.sorted_caseload(table, by=SORTS[sort])
 st.caption(f"{len(table)} couple(s). Select a row to open the couple.")
 selection = st.dataframe(

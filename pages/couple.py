@@ -14,7 +14,7 @@ from core.errors import MendError
 from core.formatting import plain
 from core.services import couples
 from pages import ui
-from pages.components import safety_banner, safety_marks
+from pages.components import export_buttons, safety_banner, safety_marks
 from pages.tabs import details, homework, progress, safety, sessions
 
 db = ui.database()
@@ -59,7 +59,6 @@ for column, partner in zip((left, right), couple.partners, strict=True):
 st.markdown("**What broke trust:** " + "; ".join(BREACH_LABELS[b] for b in couple.breach_types))
 if couple.goals:
     st.markdown(f"**Goals:** {plain(couple.goals)}")
-
 tabs = {
     "Progress": progress.render,
     "Sessions": sessions.render,
@@ -73,3 +72,4 @@ if user.sees_every_caseload:
 for tab, render in zip(st.tabs(list(tabs)), tabs.values(), strict=True):
     with tab:
         render(db, user, couple)
+export_buttons.couple(db, user, couple)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.db import Database
-from core.domain import Attendees, CoupleStatus, Role
+from core.domain import ATTENDEE_LABELS, CoupleStatus, Role
 from core.formatting import plain
 from core.measures import INSTRUMENTS
 from core.services import sessions
@@ -13,12 +13,6 @@ from core.services.access import Actor
 from core.services.couples import CoupleView
 from pages import ui
 from pages.components import confirm
-
-ATTENDEE_LABELS = {
-    Attendees.JOINT: "joint",
-    Attendees.A_ONLY: "partner A only",
-    Attendees.B_ONLY: "partner B only",
-}
 
 
 def render(db: Database, user: Actor, couple: CoupleView) -> None:
