@@ -86,6 +86,10 @@ FIELD_LABELS = {
     "outcome": "Follow-up",
     "followed_up_on": "Follow-up date",
     "note": "Note",
+    "case_code": "Case code",
+    "status": "Status",
+    "rated_on": "Rating date",
+    "instrument": "Measure",
 }
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -515,3 +519,35 @@ def parse(
         field_errors = dict(_describe(error) for error in exc.errors())
         message = "; ".join(dict.fromkeys(field_errors.values()))
         raise ValidationError(message, field_errors=field_errors) from None
+
+
+# --- import from CSV (core.importing): one model per row ------------------------------
+
+CASE_CODE_PATTERN = r"^C-\d{4,8}$"
+IMPORT_STATUSES = (CoupleStatus.INTAKE, CoupleStatus.ACTIVE, CoupleStatus.PAUSED)
+
+
+class ImportCoupleRow(CoupleIn):
+    """One row of a couples file: an intake plus its case code and status."""
+
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
+    status: CoupleStatus = CoupleStatus.ACTIVE
+
+    @field_validator("status")
+    @classmethod
+    def _open_status(cls, value: CoupleStatus) -> CoupleStatus:
+        if value not in IMPORT_STATUSES:
+            raise ValueError(
+                "must be intake, active or paused (close a case in Mend, with a reason)"
+            )
+        return value
+
+
+class ImportRatingRow(Strict):
+    """One historical rating: a partner's answers to one measure on one day."""
+
+    case_code: str = Field(pattern=CASE_CODE_PATTERN)
+    partner: Literal["A", "B"]
+    instrument: str
+    rated_on: NotInFuture
+    items: dict[str, float]
