@@ -7,7 +7,7 @@ DEMO_COUPLES ?= 40
 PG_TEST_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup run test lint format e2e bench bench-small bench-large clean
+.PHONY: setup run test lint format e2e bench bench-small bench-large soak clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,13 @@ bench-large: setup
 		echo "bench-large needs MEND_TEST_POSTGRES_URL (a PostgreSQL it may fill)."; exit 2; fi
 	@echo "bench-large: not yet. The PostgreSQL bench (2,000 and 20,000 couples) is still to be"
 	@echo "written (issue 10, Deliver 1); make bench measures SQLite at 20, 200 and 2,000."; exit 2
+
+# Not in CI: the 2,000-couple demo through backup and restore, SQLite -> PostgreSQL -> SQLite
+# (SQLite -> SQLite when PostgreSQL does not answer), compared row by row; rows and times.
+soak: setup
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/test', connect_timeout=3).close()" 2>/dev/null; then \
+		$(BIN)/python -m bench.soak --couples 2000 --postgres-url $(PG_TEST_URL); \
+	else $(BIN)/python -m bench.soak --couples 2000; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -7,6 +7,7 @@ import streamlit as st
 from core.domain import ACCOUNT_ROLE_LABELS, Role
 from core.formatting import plain
 from core.services import accounts
+from core.services import importing as import_service
 from pages import ui
 from pages.components import session_guard
 
@@ -44,6 +45,12 @@ supervision = st.Page(
 )
 search = st.Page("pages/search.py", title="Search notes", icon=":material/search:")
 account = st.Page("pages/account.py", title="My account", icon=":material/account_circle:")
+import_couples = st.Page(
+    "pages/import_couples.py",
+    title="Import couples",
+    icon=":material/upload_file:",
+    url_path="import_couples",
+)
 admin = st.Page("pages/admin.py", title="Admin", icon=":material/admin_panel_settings:")
 
 
@@ -54,6 +61,8 @@ def pages_for(role: Role) -> list[st.Page]:
     pages += [couple, log_session, homework_due, library, search]
     if role in (Role.SUPERVISOR, Role.ADMIN):
         pages.append(supervision)
+    if role in import_service.IMPORTERS:
+        pages.append(import_couples)
     if role is Role.ADMIN:
         pages.append(admin)
     pages.append(account)
@@ -85,6 +94,7 @@ def login_gate(script: str = "pages/login.py", title: str = "Log in") -> list[st
             supervision,
             search,
             account,
+            import_couples,
             admin,
         )
     ]

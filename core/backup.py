@@ -254,15 +254,16 @@ def restore(db: Database, backup: BackupFile) -> dict[str, int]:
         signed: list[int] = []
         for table in data_tables():
             columns = list(table.columns)
-            rows = [
-                {c.name: _decode(c, v) for c, v in zip(columns, values, strict=True)}
-                for values in backup.rows[table.name]
-            ]
-            if table.name == "sessions":
-                signed = [row["id"] for row in rows if row["status"] is NoteStatus.SIGNED]
-                rows = [{**row, "status": NoteStatus.DRAFT} for row in rows]
-            for start in range(0, len(rows), CHUNK):
-                connection.execute(table.insert(), rows[start : start + CHUNK])
+            stored = backup.rows[table.name]
+            for start in range(0, len(stored), CHUNK):
+                rows = [
+                    {c.name: _decode(c, v) for c, v in zip(columns, values, strict=True)}
+                    for values in stored[start : start + CHUNK]
+                ]
+                if table.name == "sessions":
+                    signed += [row["id"] for row in rows if row["status"] is NoteStatus.SIGNED]
+                    rows = [{**row, "status": NoteStatus.DRAFT} for row in rows]
+                connection.execute(table.insert(), rows)
         for start in range(0, len(signed), CHUNK):
             connection.execute(
                 text("UPDATE sessions SET status = 'signed' WHERE id = :id"),
