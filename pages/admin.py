@@ -1,4 +1,5 @@
-"""Admin: accounts (create, deactivate, unlock, reset password) and the audit log."""
+"""Admin: accounts (create, deactivate, unlock, reset password), the audit log, crisis
+lines and a backup download."""
 
 import pandas as pd
 import streamlit as st
@@ -8,13 +9,15 @@ from core.passwords import rules_text
 from core.schemas import MIN_PASSWORD_LENGTH
 from core.services import accounts, audit
 from pages import ui
-from pages.components import confirm, crisis_settings
+from pages.components import backup_download, confirm, crisis_settings
 
 db = ui.database()
 user = ui.current_user()
 st.title("Admin")
 ui.show_flash()
-accounts_tab, audit_tab, crisis_tab = st.tabs(["Accounts", "Audit log", "Crisis lines"])
+accounts_tab, audit_tab, crisis_tab, backup_tab = st.tabs(
+    ["Accounts", "Audit log", "Crisis lines", "Backup"]
+)
 
 with accounts_tab:
     people = accounts.list_accounts(db, user)
@@ -123,3 +126,6 @@ with audit_tab:
 
 with crisis_tab:
     crisis_settings.show()
+
+with backup_tab:
+    backup_download.show(db, user)

@@ -76,3 +76,9 @@ def test_must_change_password_opens_only_the_password_form(
     assert not texts(at, "error")
     assert not accounts.must_change_password(page_db, page_team.alice)
     assert accounts.authenticate(page_db, "alice", "my-own-pass-22").id == page_team.alice.id
+
+
+def test_the_admin_page_offers_a_backup_download(open_app: OpenApp, page_team: Team) -> None:
+    at = open_app(page_team.admin, ADMIN)
+    assert [tab.label for tab in at.tabs][-1] == "Backup"
+    assert [b.proto.label for b in at.get("download_button")] == ["Download a backup"]
