@@ -12,35 +12,15 @@ import argparse
 import os
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import islice, zip_longest
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, text
-
 from bench.databases import sqlite_database
 from core import backup
-from core.db import Database, upgrade_schema
+from core.db import Database, scratch_postgres, upgrade_schema
 from core.services import backups
-
-
-@contextmanager
-def scratch_postgres(url: str) -> Iterator[Database]:
-    server = make_url(url)
-    name = f"mend_soak_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    db = Database.from_url(server.set(database=name).render_as_string(hide_password=False))
-    try:
-        yield db
-    finally:
-        db.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def differences(left: Database, right: Database, events: int) -> dict[str, str]:
@@ -83,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         # The cached demo is only read (backup.dump writes no audit event into it).
         counts = timed("backup of the SQLite demo", lambda: _dump(source, first))
         with (
-            scratch_postgres(args.postgres_url)
+            scratch_postgres(args.postgres_url, "mend_soak")
             if args.postgres_url
             else _sqlite(work / "middle.db") as middle
         ):

@@ -20,23 +20,16 @@ st.markdown(
     "import. **A file with any problem imports nothing**: correct the rows listed and "
     'upload it again. The columns are described in the README ("Import: columns").'
 )
-left, right = st.columns(2)
-left.download_button(
-    "Couples template (CSV)",
-    data=importing.template(importing.COUPLES_FILE),
-    file_name="mend-couples-template.csv",
-    mime="text/csv",
-    icon=":material/download:",
-    on_click="ignore",
-)
-right.download_button(
-    "Ratings template (CSV)",
-    data=importing.template(importing.RATINGS_FILE),
-    file_name="mend-ratings-template.csv",
-    mime="text/csv",
-    icon=":material/download:",
-    on_click="ignore",
-)
+FILES = (importing.COUPLES_FILE, importing.RATINGS_FILE)
+for column, kind in zip(st.columns(2), FILES, strict=True):
+    column.download_button(
+        f"{kind.title()} template (CSV)",
+        data=importing.template(kind),
+        file_name=f"mend-{kind}-template.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )
 
 counsellor_id = user.id
 if user.role is Role.ADMIN:

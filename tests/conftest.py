@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -13,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import text
 
-from core.db import Database, upgrade_schema
+from core.db import Database, scratch_postgres, upgrade_schema
 from core.domain import Role
 from core.models import Counsellor
 from core.services import couples
@@ -45,20 +44,9 @@ def postgres_database() -> Iterator[Database]:
     on the same server (a developer's and CI's) never disturb each other."""
     if not POSTGRES_URL:
         pytest.skip("MEND_TEST_POSTGRES_URL is not set; PostgreSQL tests skipped")
-    server = make_url(POSTGRES_URL)
-    name = f"mend_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    db = Database.from_url(server.set(database=name).render_as_string(hide_password=False))
-    try:
+    with scratch_postgres(POSTGRES_URL, f"mend_test_{os.getpid()}") as db:
         upgrade_schema(db.engine)
         yield db
-    finally:
-        db.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _fresh_sqlite(template: Path, tmp_path: Path) -> Database:
