@@ -247,8 +247,8 @@ def restore(db: Database, backup: BackupFile) -> dict[str, int]:
     with db.engine.connect() as connection, connection.begin():
         if not is_empty(connection):
             raise BackupRefused(
-                "The database is not empty: restore only into a new, empty database. "
-                "Nothing was restored."
+                "The database is not empty: restore only into a new, empty database "
+                "(before `init-db` or starting Mend on it). Nothing was restored."
             )
         connection.execute(Counter.__table__.delete())
         signed: list[int] = []

@@ -104,8 +104,9 @@ def backup(args: argparse.Namespace) -> int:
 
 
 def restore(args: argparse.Namespace) -> int:
-    backups.read_backup_file(Path(args.file))  # refuse a bad file before opening the database
-    counts = backups.restore_from_file(_database(), Path(args.file))
+    path = Path(args.file)
+    checked = backups.read_backup_file(path)  # a bad file is refused before any database opens
+    counts = backups.restore_from_file(_database(), path, checked)
     _print_counts(f"Restored {args.file}", counts)
     return 0
 

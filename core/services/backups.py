@@ -60,10 +60,13 @@ def read_backup_file(path: Path) -> tuple[backup.BackupFile, str]:
     return backup.load(data), hashlib.sha256(data).hexdigest()
 
 
-def restore_from_file(db: Database, path: Path) -> dict[str, int]:
+def restore_from_file(
+    db: Database, path: Path, checked: tuple[backup.BackupFile, str] | None = None
+) -> dict[str, int]:
     """`python -m core.cli restore FILE` into an empty, upgraded database; rows per
-    table. The file is checked completely before anything is written."""
-    loaded, digest = read_backup_file(path)
+    table. The file is checked completely before anything is written (`checked`: the
+    result of read_backup_file(path), when the caller checked it already)."""
+    loaded, digest = checked or read_backup_file(path)
     counts = backup.restore(db, loaded)
     with db.transaction() as session:
         audit.record(
