@@ -14,9 +14,11 @@ from core import exports
 from core.db import Database
 from core.domain import (
     ATTENDEE_LABELS,
+    FREQUENCY_LABELS,
     MODALITY_LABELS,
     NOTE_STATUS_LABELS,
     RATING_SOURCE_LABELS,
+    STEP_LABELS,
     CoupleStatus,
 )
 from core.measures import INSTRUMENTS
@@ -196,14 +198,14 @@ def homework(db: Database, actor: Actor, couple_id: int, *, today: date) -> pd.D
         {
             "case_code": case_code,
             "exercise": given["exercise"],
-            "repair_step": given["step"],
+            "repair_step": given["step"].map(lambda step: STEP_LABELS.get(step, step)),
             "for_partner": given["target"],
             "assigned_on": given["assigned_on"],
             "due_on": given["due_on"],
             "status": given["status"],
             "overdue": given["overdue"].map({True: "yes", False: "no"}),
             "times_done": given["completions"].astype(int),
-            "frequency": given["frequency"],
+            "frequency": given["frequency"].map(lambda key: FREQUENCY_LABELS.get(key, key)),
             "safety_override_reason": given["safety_override_reason"].fillna(""),
             "counsellor_comment": given["counsellor_comment"],
             "skip_reason": given["skip_reason"].fillna(""),

@@ -22,6 +22,8 @@ PURE = [
     CORE / "charts.py",
     CORE / "measures.py",
     CORE / "passwords.py",
+    CORE / "exports.py",
+    CORE / "importing.py",
 ]
 DATABASE_MODULES = ("core.db", "core.models", "sqlalchemy")
 

@@ -81,6 +81,8 @@ def test_homework_in_words(db: Database, team: Team, recorded: CoupleView) -> No
     assert list(frame.columns) == exports.HOMEWORK_COLUMNS
     assert len(frame) == 1
     assert frame.loc[0, "status"] == "Assigned"
+    assert frame.loc[0, "frequency"] in {"Once", "Daily", "Weekly"}
+    assert frame.loc[0, "repair_step"].startswith(("Step ", "Together"))
     assert frame.loc[0, "overdue"] in {"yes", "no"}
 
 
