@@ -23,7 +23,7 @@ from core.queries import homework as homework_queries
 from core.queries import ratings as rating_queries
 from core.queries import safety as safety_queries
 from core.queries import sessions as session_queries
-from core.services import couples
+from core.services import couples, progress_cache
 from core.services.access import (
     Actor,
     caseload_scope,
@@ -52,12 +52,6 @@ class CoupleProgress:
     reason: str
     asymmetry: str  # "" when none
     adherence_by_week: pd.DataFrame  # homework adherence per partner and week (the chart)
-
-
-def ratings_stamp(db: Database) -> tuple[int, int]:
-    """Changes whenever a rating is added or removed: the key for cached reads."""
-    with db.read() as session:
-        return rating_queries.ratings_stamp(session)
 
 
 def couple_progress(
@@ -101,24 +95,41 @@ def caseload_progress(
     *,
     today: date,
     reference: ClinicReference,
-    ratings: pd.DataFrame | None = None,
     **filters: object,
 ) -> pd.DataFrame:
-    """The caseload with progress status, flags and an attention score per couple."""
+    """The caseload with progress status, flags and an attention score per couple.
+
+    Each couple's progress comes from the per-couple cache (core.services.progress_cache):
+    only couples whose ratings, intake or status changed since the last view are
+    recomputed, from their own ratings."""
     table = couples.caseload(db, actor, today=today, **filters)  # type: ignore[arg-type]
     if table.empty:
         return table
-    if ratings is None:
+    scope = caseload_scope(actor)
+    with db.read() as session:
+        stamps = rating_queries.couple_stamps(session, scope)
+    # A reference built in memory has no snapshot id: its identity keys it instead.
+    version = (reference.snapshot_id or id(reference), today)
+    keys = {c: (stamps[c], version) for c in table["couple_id"] if c in stamps}
+    roster = table.loc[table["couple_id"].isin(list(keys))]
+
+    def compute(couple_ids: list[int]) -> pd.DataFrame:
         with db.read() as session:
             ratings = rating_queries.measures_frame(
-                session,
-                caseload_scope(actor),
-                couple_ids=table["couple_id"].tolist(),
-                with_items=False,
+                session, scope, couple_ids=couple_ids, with_items=False
             )
-    extras = _extras(db, actor, table["couple_id"], today)
+        return progress.progress_columns(
+            ratings,
+            reference.constants,
+            couples=roster.loc[roster["couple_id"].isin(couple_ids)],
+            band=reference.band,
+            today=today,
+        )
+
+    rows = progress_cache.progress_rows(db, keys, compute)
+    extras = _extras(db, actor, roster["couple_id"], today)
     return progress.caseload_summary(
-        ratings, reference.constants, couples=table, extras=extras, band=reference.band, today=today
+        None, couples=roster, extras=extras, today=today, progress=rows
     )
 
 
@@ -128,21 +139,13 @@ def supervision(
     *,
     today: date,
     reference: ClinicReference,
-    ratings: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every couple's summary and the outcomes per counsellor (supervisors and admins)."""
     require_role(actor, Role.SUPERVISOR, Role.ADMIN, doing="open the supervision view")
-    summary = caseload_progress(db, actor, today=today, reference=reference, ratings=ratings)
+    summary = caseload_progress(db, actor, today=today, reference=reference)
     if summary.empty:
         return summary, pd.DataFrame()
     return summary, progress.outcomes_by_counsellor(summary)
-
-
-def visible_ratings(db: Database, actor: Actor) -> pd.DataFrame:
-    """Every rating the actor may see, without item answers (caseload-scale reads)."""
-    with db.read() as session:
-        require_active(session, actor)
-        return rating_queries.measures_frame(session, caseload_scope(actor), with_items=False)
 
 
 def _extras(db: Database, actor: Actor, couple_ids: pd.Series, today: date) -> pd.DataFrame:
