@@ -34,6 +34,9 @@ class ProgressCache:
     def __init__(self) -> None:
         self._rows: dict[int, tuple[Hashable, tuple[Any, ...]]] = {}
         self._lock = threading.Lock()
+        # What the last view judged against (the reference and today): a write
+        # recomputes its couple for it at once (refresh_after_write).
+        self.last_context: tuple[Any, Any] | None = None
 
     def missing(self, keys: dict[int, Hashable]) -> list[int]:
         with self._lock:
@@ -55,6 +58,7 @@ class ProgressCache:
     def clear(self) -> None:
         with self._lock:
             self._rows.clear()
+            self.last_context = None
 
 
 _CACHES: weakref.WeakKeyDictionary[Database, ProgressCache] = weakref.WeakKeyDictionary()
@@ -70,10 +74,15 @@ def progress_rows(
     db: Database,
     keys: dict[int, Hashable],
     compute: Callable[[list[int]], pd.DataFrame],
+    *,
+    context: tuple[Any, Any] | None = None,
 ) -> pd.DataFrame:
     """The progress columns of the couples in `keys` (couple_id -> key), computing with
-    `compute(couple_ids)` only those whose key is not the one cached."""
+    `compute(couple_ids)` only those whose key is not the one cached. `context` (the
+    reference and today of this view) is remembered for refresh_after_write."""
     cache = cache_for(db)
+    if context is not None:
+        cache.last_context = context
     if stale := cache.missing(keys):
         cache.store(keys, compute(stale))
     return cache.frame(keys)

@@ -80,7 +80,7 @@ def test_cached_caseload_equals_a_full_recomputation(
             )
 
 
-def test_a_rating_saved_elsewhere_recomputes_that_couple_alone(
+def test_a_rating_saved_elsewhere_recomputes_that_couple_alone_at_the_write(
     clinic: tuple[Database, ClinicReference], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db, reference = clinic
@@ -99,8 +99,9 @@ def test_a_rating_saved_elsewhere_recomputes_that_couple_alone(
         session_form(session_date=TODAY - timedelta(days=1)),
         today=TODAY,
     )
+    assert reads == [[int(theirs["couple_id"])]]  # the write recomputed its couple alone
     after = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
-    assert reads == [[int(theirs["couple_id"])]]  # that couple's ratings only
+    assert reads == [[int(theirs["couple_id"])]]  # and the next view found it ready
     changed = after.set_index("couple_id").compare(before.set_index("couple_id"))
     assert set(changed.index) <= {int(theirs["couple_id"])}
     pd.testing.assert_frame_equal(
@@ -123,3 +124,31 @@ def test_a_new_day_or_reference_recomputes_every_couple(
     progress_views.caseload_progress(db, supervisor, today=tomorrow, reference=fresh)
     everyone = sorted(couples.caseload(db, supervisor, today=TODAY)["couple_id"].tolist())
     assert reads == [everyone, everyone]
+
+
+def test_a_failed_recomputation_after_a_write_keeps_the_save_and_leaves_it_to_the_view(
+    clinic: tuple[Database, ClinicReference], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, reference = clinic
+    supervisor, writer = actor(db, "supervisor"), actor(db, "counsellor2")
+    progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    theirs = int(couples.caseload(db, writer, today=TODAY).iloc[0]["couple_id"])
+    real = progress.progress_columns
+
+    def broken(*args: Any, **kwargs: Any) -> pd.DataFrame:
+        raise RuntimeError("analytics down")
+
+    monkeypatch.setattr(progress, "progress_columns", broken)
+    saved = sessions.record_session(
+        db, writer, theirs, session_form(session_date=TODAY - timedelta(days=1)), today=TODAY
+    )
+    assert saved.id and saved.couple_id == theirs
+    monkeypatch.setattr(progress, "progress_columns", real)
+    reads = recomputed_couples(monkeypatch)
+    after = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    assert reads == [[theirs]]
+    pd.testing.assert_frame_equal(
+        after.reset_index(drop=True),
+        full_recomputation(db, supervisor, reference).reset_index(drop=True),
+        check_dtype=False,
+    )
