@@ -7,14 +7,15 @@ version the database bumps on every rating change). A caseload view recomputes o
 couples whose key changed, from their ratings alone: a rating saved anywhere in the
 clinic costs the next view one couple's recomputation, never a read of every rating.
 
-The cache is per Database object and per process; the database stays the truth (a
-stale key cannot match because every write changes the stamp).
+The cache is per database (its URL) and per process: every Database object of the same
+database shares it, so a colleague's save through this server warms the couple for every
+viewer. Another server process recomputes that one couple at its next view. The database
+stays the truth: a stale key cannot match because every write changes the stamp.
 """
 
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
@@ -61,13 +62,13 @@ class ProgressCache:
             self.last_context = None
 
 
-_CACHES: weakref.WeakKeyDictionary[Database, ProgressCache] = weakref.WeakKeyDictionary()
+_CACHES: dict[str, ProgressCache] = {}
 _CACHES_LOCK = threading.Lock()
 
 
 def cache_for(db: Database) -> ProgressCache:
     with _CACHES_LOCK:
-        return _CACHES.setdefault(db, ProgressCache())
+        return _CACHES.setdefault(str(db.engine.url), ProgressCache())
 
 
 def progress_rows(
