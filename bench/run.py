@@ -293,7 +293,9 @@ def context(url: str) -> Context:
         return Context(db, users, mine.case_code, mine.id, theirs.id, datetime.now(UTC).date())
 
 
-def bench_size(url: str, size: int, repeats: int, engine: str = "sqlite") -> list[Row]:
+def bench_size(
+    url: str, size: int, repeats: int, engine: str = "sqlite", pages: list[str] | None = None
+) -> list[Row]:
     import streamlit as st
     from streamlit.logger import set_log_level
 
@@ -306,7 +308,7 @@ def bench_size(url: str, size: int, repeats: int, engine: str = "sqlite") -> lis
     ctx = context(url)
     empty = empty_page_ms(repeats)
     rows = []
-    for page in PAGES:
+    for page in [p for p in PAGES if not pages or p.name in pages]:
         for role in page.roles:
             warm, after = page_ms(ctx, page, role, repeats)
             floor = empty + read_ms(ctx, page.name, role, repeats)
@@ -367,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--cache", type=Path, default=CACHE, help="where demo databases are kept")
     parser.add_argument("--results", type=Path, default=RESULTS_MD, help="the markdown to write")
+    parser.add_argument("--pages", nargs="+", help="only these pages (e.g. caseload couple)")
     args = parser.parse_args(argv)
     print(f"Machine: {machine()}\n")
     print(HEADER)
@@ -377,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         # The bench saves notes: it works on a copy, so the cached database never drifts.
         work = args.cache / f"work-{size}.db"
         shutil.copyfile(url.removeprefix("sqlite:///"), work)
-        rows += bench_size(f"sqlite:///{work}", size, args.repeats)
+        rows += bench_size(f"sqlite:///{work}", size, args.repeats, pages=args.pages)
     print("\n" + table(rows))
     write_results(rows, args.results, args.repeats)
     print(f"\nWrote {args.results}")

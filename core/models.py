@@ -393,6 +393,16 @@ class Measurement(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class RatingStamp(Base):
+    """Per couple, a counter that database triggers bump on every change to the couple's
+    ratings (migration 0014): the key of the per-couple progress cache. Derived data."""
+
+    __tablename__ = "rating_stamps"
+
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
 class AuditEvent(Base):
     """Append-only log: database triggers refuse UPDATE and DELETE."""
 

@@ -57,7 +57,6 @@ with st.spinner("Loading caseload…"):
         user,
         today=ui.local_today(),
         reference=ui.clinic_reference(),
-        ratings=ui.visible_ratings(user),
         statuses=statuses,
         counsellor_ids=counsellor_ids,
         search=search,

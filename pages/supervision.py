@@ -23,7 +23,6 @@ with st.spinner("Analysing the clinic's ratings…"):
             user,
             today=ui.local_today(),
             reference=reference,
-            ratings=ui.visible_ratings(user),
         )
     ) or (None, None)
 if summary is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
@@ -136,14 +136,3 @@ def clinic_reference() -> progress_views.ClinicReference:
     with st.spinner("Checking the clinic's reference data…"):  # stores one if none or too old
         snapshot_id = progress_views.current_reference_id(database())
     return _clinic_reference(load_settings().database_url, snapshot_id)
-
-
-@st.cache_data(show_spinner="Reading ratings…", max_entries=16)
-def _visible_ratings(url: str, user: Actor, stamp: tuple[int, int]) -> Any:
-    return progress_views.visible_ratings(_database(url), user)
-
-
-def visible_ratings(user: Actor) -> Any:
-    """Every rating the user may see; the ratings stamp in the key shows new ones at once."""
-    stamp = progress_views.ratings_stamp(database())
-    return _visible_ratings(load_settings().database_url, user, stamp)

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from core.db import Database, scratch_postgres, upgrade_schema
 from core.domain import Role
 from core.models import Counsellor
-from core.services import couples
+from core.services import couples, progress_cache
 from core.services.access import Actor
 from core.services.accounts import hash_password
 from core.services.couples import CoupleView
@@ -81,6 +81,7 @@ def db(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) ->
         return
     database = request.getfixturevalue("postgres_database")
     _truncate_postgres(database)
+    progress_cache.cache_for(database).clear()  # ids restart: keys from the last test
     yield database
 
 

@@ -19,6 +19,7 @@ Data flow::
     classify(...) / couple_status()   status with a one-line reason
     asymmetry(changes)                one partner improving while the other does not
     caseload_summary(...)             one row per couple, with an attention score
+    progress_columns(...)             its rating-derived part, per couple (cacheable)
     outcomes_by_counsellor(summary)   share improved or recovered at 26 weeks
 
 Modules, each importing only those above it::
@@ -29,7 +30,8 @@ Modules, each importing only those above it::
     change       change_table, milestones
     trajectory   reference_curve, reference_band, empirical_band
     status       classify, couple_status
-    caseload     asymmetry, caseload_summary, needs_attention_first, outcomes_by_counsellor
+    caseload     asymmetry, caseload_summary, progress_columns, needs_attention_first,
+                 outcomes_by_counsellor
 
 Time is "weeks since intake" (days / 7, a float) everywhere; week 26 is the six-month
 marker and weeks 6 and 12 are the earlier milestones (DOMAIN.md).
@@ -41,10 +43,12 @@ Reliable change follows Jacobson & Truax (1991) through
 from __future__ import annotations
 
 from core.progress.caseload import (
+    PROGRESS_COLUMNS,
     asymmetry,
     caseload_summary,
     needs_attention_first,
     outcomes_by_counsellor,
+    progress_columns,
 )
 from core.progress.change import (
     change_table,
@@ -146,6 +150,7 @@ __all__ = [
     "PARTNER_KEYS",
     "PARTNER_STATUS_COLUMNS",
     "PRIMARY",
+    "PROGRESS_COLUMNS",
     "QUARTILE_Z",
     "RETEST_MAX_WEEKS",
     "RETEST_RANGE",
@@ -168,6 +173,7 @@ __all__ = [
     "milestones",
     "needs_attention_first",
     "outcomes_by_counsellor",
+    "progress_columns",
     "reference_band",
     "reference_curve",
 ]

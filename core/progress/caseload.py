@@ -26,6 +26,7 @@ from core.progress.constants import (
     TRUST_GAP,
     TRUST_INSTRUMENT,
     clinic_constants,
+    empty_measures,
 )
 from core.progress.status import classify, couple_status
 from core.progress.text import _num, _rci, _who
@@ -127,13 +128,14 @@ def _outcome_at_six_months(
 
 
 def caseload_summary(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | None,
     constants: pd.DataFrame | None = None,
     *,
     couples: pd.DataFrame,
     extras: pd.DataFrame | None = None,
     band: pd.DataFrame | None = None,
     today: date | None = None,
+    progress: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per couple of `couples`, with its progress and what needs attention.
 
@@ -142,17 +144,47 @@ def caseload_summary(
     `extras`: per-couple columns merged on couple_id (they replace same-named caseload
     columns); the attention score reads `safety_concern` (bool), `safety_concerns` (the
     open concerns in words), `trauma_follow_up`, `overdue_homework` and `unsigned_notes`
-    (counts) when present. `constants` and `band` should be the
-    clinic-wide ones; by default they are computed from `frame`.
+    (counts) when present. `progress`: the rating-derived columns already computed by
+    `progress_columns` (a per-couple cache keeps them); without it they are computed from
+    `frame` with `constants` and `band`.
 
-    Adds: progress_status, progress_reason, status_A, status_B, second_look and
-    second_look_reason (no improvement by week 12, or no follow-up rating), asymmetry,
-    asymmetry_reason, improvement_<instrument> (mean of the partners' change since their
-    first rating, signed so that up is better), outcome_26 (at the six-month milestone;
-    "not rated" without a rating there, "not yet" before week 26),
-    weeks_since_last_session, attention and attention_reasons.
+    Adds the PROGRESS_COLUMNS, weeks_since_last_session, attention and attention_reasons.
     """
     today = today or date.today()
+    if progress is None:
+        progress = progress_columns(frame, constants, couples=couples, band=band, today=today)
+    summary = couples.merge(progress, on="couple_id", how="left")
+    summary["asymmetry"] = summary["asymmetry"].eq(True)
+    summary["second_look"] = summary["second_look"].eq(True)
+    summary["weeks_since_last_session"] = _weeks_since(summary, today)
+    if extras is not None and len(extras.columns) > 1:
+        replaced = [c for c in extras.columns if c != "couple_id" and c in summary.columns]
+        summary = summary.drop(columns=replaced).merge(extras, on="couple_id", how="left")
+    return _attention(summary, _weeks_in_care(couples, today).to_numpy())
+
+
+def progress_columns(
+    frame: pd.DataFrame | None,
+    constants: pd.DataFrame | None = None,
+    *,
+    couples: pd.DataFrame,
+    band: pd.DataFrame | None = None,
+    today: date,
+) -> pd.DataFrame:
+    """The rating-derived part of the caseload summary, one row per couple of `couples`
+    (couple_id + PROGRESS_COLUMNS): progress_status, progress_reason, status_A, status_B,
+    second_look and second_look_reason (no improvement by week 12, or no follow-up
+    rating), asymmetry, asymmetry_reason, improvement_<instrument> (mean of the partners'
+    change since their first rating, signed so that up is better) and outcome_26 (at the
+    six-month milestone; "not rated" without a rating there, "not yet" before week 26).
+
+    Each couple's row depends only on its own ratings, intake date and status, the
+    constants, the band and `today`: rows computed for a subset of couples equal those
+    computed for the whole caseload, which is what lets a cache keep them per couple.
+    `constants` and `band` should be the clinic-wide ones; by default they are computed
+    from `frame`.
+    """
+    frame = empty_measures() if frame is None else frame
     constants = clinic_constants(frame) if constants is None else constants
     changes = change_table(frame, constants)
     table = milestones(frame, constants)
@@ -167,18 +199,18 @@ def caseload_summary(
             roster=couples,
         )
     )
-    summary = couples.merge(
+    result = couples[["couple_id"]].merge(
         status[["couple_id", "status", "reason", "status_A", "status_B", *SECOND_LOOK]].rename(
             columns={"status": "progress_status", "reason": "progress_reason"}
         ),
         on="couple_id",
         how="left",
     )
-    summary = summary.merge(asymmetry(changes), on="couple_id", how="left")
-    summary["asymmetry"] = summary["asymmetry"].eq(True)
-    summary["asymmetry_reason"] = summary["asymmetry_reason"].fillna("")
-    summary["second_look"] = summary["second_look"].eq(True)
-    summary["second_look_reason"] = summary["second_look_reason"].astype(object).fillna("")
+    result = result.merge(asymmetry(changes), on="couple_id", how="left")
+    result["asymmetry"] = result["asymmetry"].eq(True)
+    result["asymmetry_reason"] = result["asymmetry_reason"].fillna("")
+    result["second_look"] = result["second_look"].eq(True)
+    result["second_look_reason"] = result["second_look_reason"].astype(object).fillna("")
     improvement = (
         changes.loc[changes["n_ratings"] >= 2]
         .groupby(["couple_id", "instrument"])["improvement"]
@@ -188,19 +220,28 @@ def caseload_summary(
         .add_prefix("improvement_")
         .reset_index()
     )
-    summary = summary.merge(improvement, on="couple_id", how="left")
-    summary = summary.merge(
+    result = result.merge(improvement, on="couple_id", how="left")
+    result = result.merge(
         _outcome_at_six_months(frame, constants, band), on="couple_id", how="left"
     )
     past = weeks.to_numpy() >= SIX_MONTHS
-    summary["outcome_26"] = np.where(
-        past, summary["outcome_26"].astype(object).fillna("not rated"), "not yet"
+    result["outcome_26"] = np.where(
+        past, result["outcome_26"].astype(object).fillna("not rated"), "not yet"
     )
-    summary["weeks_since_last_session"] = _weeks_since(summary, today)
-    if extras is not None and len(extras.columns) > 1:
-        replaced = [c for c in extras.columns if c != "couple_id" and c in summary.columns]
-        summary = summary.drop(columns=replaced).merge(extras, on="couple_id", how="left")
-    return _attention(summary, weeks.to_numpy())
+    return result[["couple_id", *PROGRESS_COLUMNS]]
+
+
+PROGRESS_COLUMNS = [
+    "progress_status",
+    "progress_reason",
+    "status_A",
+    "status_B",
+    *SECOND_LOOK,
+    "asymmetry",
+    "asymmetry_reason",
+    *[f"improvement_{name}" for name in TRACKED],
+    "outcome_26",
+]
 
 
 def _weeks_in_care(couples: pd.DataFrame, today: date) -> pd.Series:

@@ -65,6 +65,8 @@ def caseload_query(
             func.count(SessionRow.id).label("sessions"),
             func.max(SessionRow.session_date).label("last_session"),
         )
+        .join(Couple, Couple.id == SessionRow.couple_id)
+        .where(scope)  # only the caseload's notes: a counsellor's view reads 25 couples'
         .group_by(SessionRow.couple_id)
         .subquery()
     )

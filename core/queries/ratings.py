@@ -5,7 +5,8 @@ measures_frame(session, scope)  one query -> long frame, one row per rating the
 clinic_frame(session)           the same ratings clinic-wide, without names or case
                                 codes: input for the clinic aggregates
                                 (`clinic_constants`, `empirical_band`)
-ratings_stamp(session)          changes whenever a rating is added or removed
+couple_stamps(session, scope)   per couple in scope: what its progress depends on besides
+                                the clinic reference and today (the progress cache key)
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Select, String, case, func, null, select, type_coerce
 from sqlalchemy.orm import Session
 
-from core.models import Couple, Measurement, Partner
+from core.models import Couple, Measurement, Partner, RatingStamp
 from core.progress import CLINIC_COLUMNS, MEASURE_COLUMNS, TRACKED, empty_measures
 
 
@@ -58,12 +59,21 @@ def clinic_frame(session: Session, *, instruments: Iterable[str] | None = None) 
     return _long_frame(session, _ratings_query(None, instruments, items))[CLINIC_COLUMNS]
 
 
-def ratings_stamp(session: Session) -> tuple[int, int]:
-    """Changes whenever a rating is added or removed: the key for cached reads."""
-    highest, count = session.execute(
-        select(func.max(Measurement.id), func.count(Measurement.id))
-    ).one()
-    return int(highest or 0), int(count)
+def couple_stamps(session: Session, scope: ColumnElement[bool]) -> dict[int, tuple[Any, ...]]:
+    """Per couple in `scope`: (ratings version, intake date, status). The ratings version
+    is bumped by database triggers on every change to the couple's ratings (migration
+    0014), so equal stamps mean equal ratings: one read of the couples, no rating read."""
+    rows = session.execute(
+        select(
+            Couple.id,
+            func.coalesce(RatingStamp.version, 0),
+            Couple.intake_date,
+            Couple.status,
+        )
+        .outerjoin(RatingStamp, RatingStamp.couple_id == Couple.id)
+        .where(scope)
+    )
+    return {couple_id: tuple(rest) for couple_id, *rest in rows}
 
 
 def _ratings_query(

@@ -7,8 +7,10 @@ the pure analytics (core.progress)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pandas as pd
 from sqlalchemy.orm import selectinload
@@ -19,11 +21,12 @@ from core.db import Database
 from core.domain import TRAUMA_CHIP, Role, concern_badge, weeks_in_care
 from core.measures import INSTRUMENTS
 from core.models import Couple
+from core.queries import caseload as caseload_queries
 from core.queries import homework as homework_queries
 from core.queries import ratings as rating_queries
 from core.queries import safety as safety_queries
 from core.queries import sessions as session_queries
-from core.services import couples
+from core.services import couples, progress_cache
 from core.services.access import (
     Actor,
     caseload_scope,
@@ -41,6 +44,8 @@ from core.services.reference import recompute_reference as recompute_reference
 from core.services.reference import reference_history as reference_history
 from core.services.reference import reference_snapshot as reference_snapshot
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class CoupleProgress:
@@ -52,12 +57,6 @@ class CoupleProgress:
     reason: str
     asymmetry: str  # "" when none
     adherence_by_week: pd.DataFrame  # homework adherence per partner and week (the chart)
-
-
-def ratings_stamp(db: Database) -> tuple[int, int]:
-    """Changes whenever a rating is added or removed: the key for cached reads."""
-    with db.read() as session:
-        return rating_queries.ratings_stamp(session)
 
 
 def couple_progress(
@@ -101,24 +100,81 @@ def caseload_progress(
     *,
     today: date,
     reference: ClinicReference,
-    ratings: pd.DataFrame | None = None,
     **filters: object,
 ) -> pd.DataFrame:
-    """The caseload with progress status, flags and an attention score per couple."""
+    """The caseload with progress status, flags and an attention score per couple.
+
+    Each couple's progress comes from the per-couple cache (core.services.progress_cache):
+    only couples whose ratings, intake or status changed since the last view are
+    recomputed, from their own ratings."""
     table = couples.caseload(db, actor, today=today, **filters)  # type: ignore[arg-type]
     if table.empty:
         return table
-    if ratings is None:
-        with db.read() as session:
-            ratings = rating_queries.measures_frame(
-                session,
-                caseload_scope(actor),
-                couple_ids=table["couple_id"].tolist(),
-                with_items=False,
-            )
-    extras = _extras(db, actor, table["couple_id"], today)
+    scope = caseload_scope(actor)
+    with db.read() as session:
+        stamps = rating_queries.couple_stamps(session, scope)
+    keys = {c: (stamps[c], _judged_by(reference, today)) for c in table["couple_id"] if c in stamps}
+    roster = table.loc[table["couple_id"].isin(list(keys))]
+    rows = progress_cache.progress_rows(
+        db,
+        keys,
+        lambda ids: _progress_of(db, scope, roster, ids, reference, today),
+        context=(reference, today),
+    )
+    extras = _extras(db, actor, roster["couple_id"], today)
     return progress.caseload_summary(
-        ratings, reference.constants, couples=table, extras=extras, band=reference.band, today=today
+        None, couples=roster, extras=extras, today=today, progress=rows
+    )
+
+
+def refresh_after_write(db: Database, couple_id: int) -> None:
+    """Recompute one couple's progress into the cache right after its ratings changed,
+    against what the last caseload view judged by, so the next view (anyone's, in this
+    process) finds it ready: the writer pays for the recomputation, not the readers.
+    Called by the services that save ratings, after their transaction."""
+    context = progress_cache.cache_for(db).last_context
+    if context is None:
+        return  # no caseload viewed yet in this process: the first view computes
+    reference, today = context
+    scope = Couple.id == couple_id
+    try:
+        with db.read() as session:
+            stamps = rating_queries.couple_stamps(session, scope)
+            roster = caseload_queries.caseload_frame(session, scope, today=today)
+        keys = {couple_id: (stamps[couple_id], _judged_by(reference, today))}
+        progress_cache.progress_rows(
+            db, keys, lambda ids: _progress_of(db, scope, roster, ids, reference, today)
+        )
+    except Exception:  # the save is committed: a failed warm-up only leaves it to the view
+        logger.warning(
+            "Progress of couple %s not refreshed after a write", couple_id, exc_info=True
+        )
+
+
+def _judged_by(reference: ClinicReference, today: date) -> tuple[int, date]:
+    # A reference built in memory has no snapshot id: its identity keys it instead.
+    return (reference.snapshot_id or id(reference), today)
+
+
+def _progress_of(
+    db: Database,
+    scope: Any,
+    roster: pd.DataFrame,
+    couple_ids: list[int],
+    reference: ClinicReference,
+    today: date,
+) -> pd.DataFrame:
+    """The progress columns of `couple_ids`, from their own ratings only."""
+    with db.read() as session:
+        ratings = rating_queries.measures_frame(
+            session, scope, couple_ids=couple_ids, with_items=False
+        )
+    return progress.progress_columns(
+        ratings,
+        reference.constants,
+        couples=roster.loc[roster["couple_id"].isin(couple_ids)],
+        band=reference.band,
+        today=today,
     )
 
 
@@ -128,21 +184,13 @@ def supervision(
     *,
     today: date,
     reference: ClinicReference,
-    ratings: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every couple's summary and the outcomes per counsellor (supervisors and admins)."""
     require_role(actor, Role.SUPERVISOR, Role.ADMIN, doing="open the supervision view")
-    summary = caseload_progress(db, actor, today=today, reference=reference, ratings=ratings)
+    summary = caseload_progress(db, actor, today=today, reference=reference)
     if summary.empty:
         return summary, pd.DataFrame()
     return summary, progress.outcomes_by_counsellor(summary)
-
-
-def visible_ratings(db: Database, actor: Actor) -> pd.DataFrame:
-    """Every rating the actor may see, without item answers (caseload-scale reads)."""
-    with db.read() as session:
-        require_active(session, actor)
-        return rating_queries.measures_frame(session, caseload_scope(actor), with_items=False)
 
 
 def _extras(db: Database, actor: Actor, couple_ids: pd.Series, today: date) -> pd.DataFrame:

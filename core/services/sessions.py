@@ -32,7 +32,7 @@ from core.queries.sessions import RatingView as RatingView
 from core.queries.sessions import excerpt as excerpt
 from core.queries.sessions import note_text as note_text
 from core.schemas import AddendumIn, HomeworkReviewIn, Ratings, SessionIn, parse
-from core.services import audit, homework
+from core.services import audit, homework, progress_views
 from core.services.access import (
     Actor,
     caseload_scope,
@@ -85,6 +85,7 @@ def record_session(
         if sign:
             _sign(session, actor, row, couple)
         session_id = row.id
+    progress_views.refresh_after_write(db, couple_id)
     return get_session(db, actor, session_id)
 
 
@@ -115,6 +116,8 @@ def update_draft(
         )
         if sign:
             _sign(session, actor, row, couple)
+        couple_id = couple.id
+    progress_views.refresh_after_write(db, couple_id)
     return get_session(db, actor, session_id)
 
 

@@ -1,6 +1,6 @@
 """The ratings readers (core.queries.ratings) on a real database (SQLite and PostgreSQL):
 one long frame per read, limited by the caseload scope; the clinic-wide frame without
-identities; the stamp that keys cached reads; and the whole progress pipeline on a
+identities; the per-couple stamps that key the progress cache; and the whole progress pipeline on a
 60-couple demo caseload."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import charts
 from core.db import Database
@@ -24,7 +24,7 @@ from core.progress import (
     empirical_band,
     outcomes_by_counsellor,
 )
-from core.queries.ratings import clinic_frame, measures_frame, ratings_stamp
+from core.queries.ratings import clinic_frame, couple_stamps, measures_frame
 from core.services import couples
 from core.services.access import Actor, caseload_scope
 from tests.conftest import Team, intake_form
@@ -117,21 +117,42 @@ def test_measures_frame_reads_one_long_frame_with_access(db: Database, team: Tea
     assert changes.set_index("partner_label").loc["A", "change"] == 2
 
 
-def stamp(db: Database) -> tuple[int, int]:
+def ratings_version(db: Database, actor: Actor, couple_id: int) -> int:
     with db.read() as session:
-        return ratings_stamp(session)
+        return couple_stamps(session, caseload_scope(actor))[couple_id][0]
 
 
-def test_ratings_stamp_changes_when_a_rating_is_added_or_removed(db: Database, team: Team) -> None:
-    assert stamp(db) == (0, 0)
-    couple = couples.create_couple(db, team.alice, intake_form())
-    add_rating(db, team.alice, couple, "A", date(2026, 9, 1), 10)
-    add_rating(db, team.alice, couple, "B", date(2026, 9, 1), 12)
-    highest, count = stamp(db)
-    assert count == 2 and highest > 0
+def test_couple_stamps_change_with_every_change_to_that_couples_ratings_only(
+    db: Database, team: Team
+) -> None:
+    ours = couples.create_couple(db, team.alice, intake_form())
+    other = couples.create_couple(db, team.alice, intake_form())
+    with db.read() as session:
+        stamps = couple_stamps(session, caseload_scope(team.alice))
+    assert stamps[ours.id][0] == 0 and stamps[ours.id][2] == ours.status
+    assert ours.id not in [*visible_stamps(db, team.bruno)]  # another caseload: not in scope
+
+    seen = {ratings_version(db, team.alice, ours.id)}
+    add_rating(db, team.alice, ours, "A", date(2026, 9, 1), 10)
+    seen.add(ratings_version(db, team.alice, ours.id))
+    with db.read() as session:
+        highest = session.scalar(select(func.max(Measurement.id)))
+    # Any writer is covered (the triggers of migration 0014), even a bare SQL statement.
+    with db.transaction() as session:
+        session.execute(
+            Measurement.__table__.update().where(Measurement.id == highest).values(total=11)
+        )
+    seen.add(ratings_version(db, team.alice, ours.id))
     with db.transaction() as session:
         session.delete(session.get(Measurement, highest))
-    assert stamp(db) == (highest - 1, 1)
+    seen.add(ratings_version(db, team.alice, ours.id))
+    assert len(seen) == 4  # insert, update and delete each gave a new version
+    assert ratings_version(db, team.alice, other.id) == 0
+
+
+def visible_stamps(db: Database, actor: Actor) -> dict[int, tuple[Any, ...]]:
+    with db.read() as session:
+        return couple_stamps(session, caseload_scope(actor))
 
 
 # --- the demo caseload -------------------------------------------------------------------------

@@ -1,0 +1,154 @@
+"""The per-couple progress cache (core.services.progress_cache) on SQLite and PostgreSQL:
+the caseload it serves equals a full recomputation from every rating, and a rating
+saved for one couple recomputes that couple alone (issue 10: no clinic-wide
+recomputation on a write), visible at the next view."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from core import progress
+from core.db import Database
+from core.demo import load_demo
+from core.models import Counsellor
+from core.queries import ratings as rating_queries
+from core.services import couples, progress_views, sessions
+from core.services.access import Actor, caseload_scope
+from core.services.reference import ClinicReference
+from tests.sessions_support import session_form
+
+TODAY = date(2026, 11, 24)
+
+
+def actor(db: Database, username: str) -> Actor:
+    with db.read() as session:
+        return Actor.of(
+            session.scalars(select(Counsellor).where(Counsellor.username == username)).one()
+        )
+
+
+@pytest.fixture
+def clinic(db: Database) -> tuple[Database, ClinicReference]:
+    load_demo(db, couples=12, seed=3, today=TODAY)
+    with db.read() as session:
+        everything = rating_queries.clinic_frame(session)
+    constants = progress.clinic_constants(everything)
+    return db, ClinicReference(constants, progress.empirical_band(everything, constants))
+
+
+def full_recomputation(db: Database, user: Actor, reference: ClinicReference) -> pd.DataFrame:
+    """The caseload summary as computed before the cache: every visible rating at once."""
+    roster = couples.caseload(db, user, today=TODAY)
+    with db.read() as session:
+        ratings = rating_queries.measures_frame(session, caseload_scope(user), with_items=False)
+    extras = progress_views._extras(db, user, roster["couple_id"], TODAY)
+    return progress.caseload_summary(
+        ratings, reference.constants, couples=roster, extras=extras, band=reference.band,
+        today=TODAY,
+    )  # fmt: skip
+
+
+def recomputed_couples(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
+    """Record the couples whose ratings each caseload view reads."""
+    calls: list[list[int]] = []
+    real = rating_queries.measures_frame
+
+    def spy(session: Any, scope: Any, **options: Any) -> pd.DataFrame:
+        calls.append(sorted(options.get("couple_ids") or []))
+        return real(session, scope, **options)
+
+    monkeypatch.setattr(rating_queries, "measures_frame", spy)
+    return calls
+
+
+def test_cached_caseload_equals_a_full_recomputation(
+    clinic: tuple[Database, ClinicReference],
+) -> None:
+    db, reference = clinic
+    for username in ("supervisor", "counsellor1"):
+        user = actor(db, username)
+        for _ in range(2):  # the second view is served from the cache
+            served = progress_views.caseload_progress(db, user, today=TODAY, reference=reference)
+            expected = full_recomputation(db, user, reference)
+            pd.testing.assert_frame_equal(
+                served.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False
+            )
+
+
+def test_a_rating_saved_elsewhere_recomputes_that_couple_alone_at_the_write(
+    clinic: tuple[Database, ClinicReference], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, reference = clinic
+    supervisor, writer = actor(db, "supervisor"), actor(db, "counsellor2")
+    before = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    reads = recomputed_couples(monkeypatch)
+
+    progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    assert reads == []  # nothing changed: no rating read at all
+
+    theirs = couples.caseload(db, writer, today=TODAY).iloc[0]
+    sessions.record_session(
+        db,
+        writer,
+        int(theirs["couple_id"]),
+        session_form(session_date=TODAY - timedelta(days=1)),
+        today=TODAY,
+    )
+    assert reads == [[int(theirs["couple_id"])]]  # the write recomputed its couple alone
+    after = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    assert reads == [[int(theirs["couple_id"])]]  # and the next view found it ready
+    changed = after.set_index("couple_id").compare(before.set_index("couple_id"))
+    assert set(changed.index) <= {int(theirs["couple_id"])}
+    pd.testing.assert_frame_equal(
+        after.reset_index(drop=True),
+        full_recomputation(db, supervisor, reference).reset_index(drop=True),
+        check_dtype=False,
+    )
+
+
+def test_a_new_day_or_reference_recomputes_every_couple(
+    clinic: tuple[Database, ClinicReference], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, reference = clinic
+    supervisor = actor(db, "supervisor")
+    progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    reads = recomputed_couples(monkeypatch)
+    tomorrow = TODAY + timedelta(days=1)
+    progress_views.caseload_progress(db, supervisor, today=tomorrow, reference=reference)
+    fresh = ClinicReference(reference.constants.copy(), reference.band.copy())
+    progress_views.caseload_progress(db, supervisor, today=tomorrow, reference=fresh)
+    everyone = sorted(couples.caseload(db, supervisor, today=TODAY)["couple_id"].tolist())
+    assert reads == [everyone, everyone]
+
+
+def test_a_failed_recomputation_after_a_write_keeps_the_save_and_leaves_it_to_the_view(
+    clinic: tuple[Database, ClinicReference], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, reference = clinic
+    supervisor, writer = actor(db, "supervisor"), actor(db, "counsellor2")
+    progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    theirs = int(couples.caseload(db, writer, today=TODAY).iloc[0]["couple_id"])
+    real = progress.progress_columns
+
+    def broken(*args: Any, **kwargs: Any) -> pd.DataFrame:
+        raise RuntimeError("analytics down")
+
+    monkeypatch.setattr(progress, "progress_columns", broken)
+    saved = sessions.record_session(
+        db, writer, theirs, session_form(session_date=TODAY - timedelta(days=1)), today=TODAY
+    )
+    assert saved.id and saved.couple_id == theirs
+    monkeypatch.setattr(progress, "progress_columns", real)
+    reads = recomputed_couples(monkeypatch)
+    after = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    assert reads == [[theirs]]
+    pd.testing.assert_frame_equal(
+        after.reset_index(drop=True),
+        full_recomputation(db, supervisor, reference).reset_index(drop=True),
+        check_dtype=False,
+    )
