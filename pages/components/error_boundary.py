@@ -73,13 +73,17 @@ def report(error: BaseException) -> str:
 
 def guard(run: Callable[[], object]) -> None:
     """Run a page: a refusal that no form caught is shown as it is, anything else as an
-    incident. Streamlit's own st.stop and st.rerun pass through (they are no Exception)."""
+    incident. Streamlit's own st.stop and st.rerun pass through (they are no Exception).
+    After a failure the run ends with st.stop: Streamlit then keeps the state of widgets
+    this run did not reach, so a form typed before an outage shows its input again."""
     try:
         run()
     except MendError as error:
         st.error(plain(error), icon=":material/error:")
+        st.stop()
     except Exception as error:
         report(error)
+        st.stop()
 
 
 def attempt(action: Callable[[], T]) -> T | None:
