@@ -88,8 +88,10 @@ def test_a_database_outage_during_a_save_shows_an_incident_and_keeps_the_input(
 def test_a_database_that_goes_away_shows_an_incident_and_the_input_survives(
     open_app: OpenApp, page_team: Team, page_db: Database, tmp_path: Path
 ) -> None:
-    """The file is made unreachable between typing and saving: the run fails before the
-    page is reached, and once the database is back the form shows what was typed."""
+    """The file is made unreachable between typing and saving: the save is an incident,
+    and once the database is back the form still holds what was typed and saves. (AppTest
+    runs a switched-to page without app.py, so `attempt` catches it here; a failure before
+    the form is drawn, in app.py's guard: tests/pages/components/test_error_boundary.py.)"""
     at = fill(open_app(page_team.alice, INTAKE), a_name="Kit", b_name="Lou")
     path = Path(page_db.engine.url.database or "")
     served = ui._database(page_db.engine.url.render_as_string())
