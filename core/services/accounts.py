@@ -147,13 +147,7 @@ def _begin_attempt(
     session: Session, username: str, now: datetime, max_failures: int
 ) -> tuple[Counsellor, int] | AuthenticationError:
     """The account and this attempt's number, or the refusal (unknown, inactive, locked)."""
-    typed = username.strip().lower()
-    # A control character (NUL) is never in a username, and PostgreSQL refuses it.
-    user = (
-        None
-        if CONTROL_CHARACTERS.search(typed)
-        else session.scalar(select(Counsellor).where(Counsellor.username == typed))
-    )
+    user = _account_named(session, username)
     if user is None:
         # What was typed is not stored: it may be a password typed into the wrong box.
         audit.record(session, None, "login_failed", "account", None, {"reason": "unknown username"})
@@ -168,6 +162,14 @@ def _begin_attempt(
         audit.record(session, actor, "login_failed", "account", user.id, detail)
         return AuthenticationError(login_refused_message())
     return user, attempt
+
+
+def _account_named(session: Session, username: str) -> Counsellor | None:
+    """The account a typed username names (ignoring case and spaces), if any."""
+    typed = username.strip().lower()
+    if CONTROL_CHARACTERS.search(typed):  # never in a username, and PostgreSQL refuses NUL
+        return None
+    return session.scalar(select(Counsellor).where(Counsellor.username == typed))
 
 
 def _finish_attempt(
@@ -227,13 +229,8 @@ _read_only_guard = threading.Lock()
 
 def _authenticate_read_only(db: Database, username: str, password: str, now: datetime) -> Actor:
     settings = load_settings()
-    typed = username.strip().lower()
     with db.read() as session:
-        user = (
-            None
-            if CONTROL_CHARACTERS.search(typed)
-            else session.scalar(select(Counsellor).where(Counsellor.username == typed))
-        )
+        user = _account_named(session, username)
     refused = AuthenticationError(login_refused_message())
     attempt = _reserve_read_only_attempt(user, now, settings.max_failed_logins)
     if user is None or not user.active or attempt is None:
