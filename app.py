@@ -9,7 +9,7 @@ from core.formatting import plain
 from core.services import accounts
 from core.services import importing as import_service
 from pages import ui
-from pages.components import session_guard
+from pages.components import error_boundary, session_guard
 
 st.set_page_config(page_title="Mend", page_icon=":material/spa:", layout="wide")
 
@@ -102,28 +102,35 @@ def login_gate(script: str = "pages/login.py", title: str = "Log in") -> list[st
     return [front, *aliases]
 
 
-user = st.session_state.get(ui.USER_KEY)
-if user is not None and not session_guard.still_signed_in(ui.database(), user):
-    user = None
-if user is None and not accounts.has_active_admin(ui.database()):
-    # A first start (without the demo data) serves nothing until an admin exists.
-    navigation = st.navigation(login_gate("pages/first_admin.py", "Set up Mend"))
-elif user is None:
-    navigation = st.navigation(login_gate())
-elif accounts.must_change_password(ui.database(), user):
-    # A reset password is temporary: nothing else opens until it is changed.
-    navigation = st.navigation(
-        [
-            st.Page(
-                "pages/account.py",
-                title="Choose a new password",
-                icon=":material/login:",
-                default=True,
-            )
-        ]
-    )
-    sidebar(user)
-else:
-    navigation = st.navigation(pages_for(user.role))
-    sidebar(user)
-navigation.run()
+def route() -> None:
+    db = ui.database()
+    error_boundary.read_only_banner(db)
+    user = st.session_state.get(ui.USER_KEY)
+    if user is not None and not session_guard.still_signed_in(db, user):
+        user = None
+    if user is None and not accounts.has_active_admin(db):
+        # A first start (without the demo data) serves nothing until an admin exists.
+        navigation = st.navigation(login_gate("pages/first_admin.py", "Set up Mend"))
+    elif user is None:
+        navigation = st.navigation(login_gate())
+    elif accounts.must_change_password(db, user):
+        # A reset password is temporary: nothing else opens until it is changed.
+        navigation = st.navigation(
+            [
+                st.Page(
+                    "pages/account.py",
+                    title="Choose a new password",
+                    icon=":material/login:",
+                    default=True,
+                )
+            ]
+        )
+        sidebar(user)
+    else:
+        navigation = st.navigation(pages_for(user.role))
+        sidebar(user)
+    navigation.run()
+
+
+# The one error boundary: no traceback reaches the browser, whatever a page raises.
+error_boundary.guard(route)

@@ -17,11 +17,13 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.config import PROJECT_ROOT
-from core.errors import LostRace
+from core.domain import READ_ONLY_MODE
+from core.errors import LostRace, ReadOnlyDatabase
 
 SAVED_MEANWHILE = (
     "Someone else saved this record while you were saving. Nothing was overwritten; "
@@ -100,12 +102,51 @@ def like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
+SQLITE_READONLY = 8  # its extended codes (READONLY_DBMOVED...) keep 8 in the low byte
+PG_READ_ONLY_TRANSACTION = "25006"
+# A write that changes nothing, to ask the database whether it takes writes at all: the
+# case-code counter is a table the app role must be able to UPDATE.
+WRITE_PROBE = "UPDATE counters SET value = value WHERE 1 = 0"
+
+
+def is_read_only_error(error: BaseException) -> bool:
+    """A refusal to write because the database is read-only (SQLite: a read-only file or
+    `?mode=ro`, `PRAGMA query_only`; PostgreSQL: a read-only transaction or role)."""
+    original = getattr(error, "orig", error)
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF == SQLITE_READONLY
+    return getattr(original, "sqlstate", None) == PG_READ_ONLY_TRANSACTION
+
+
+def probe_writable(engine: Engine) -> bool:
+    """Whether the database takes writes, asked once with a write that changes nothing
+    (rolled back). Only a read-only refusal counts: any other error (a database not yet
+    migrated) leaves the answer to the write itself."""
+    with engine.connect() as connection:
+        try:
+            connection.execute(text(WRITE_PROBE))
+        except DBAPIError as error:
+            return not is_read_only_error(error)
+        finally:
+            connection.rollback()
+    return True
+
+
 class Database:
     """One engine and its session factory; services open transactions here."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._writable: bool | None = None
+
+    @property
+    def writable(self) -> bool:
+        """False in read-only mode: the database refused a write probe (asked once)."""
+        if self._writable is None:
+            self._writable = probe_writable(self.engine)
+        return self._writable
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -118,12 +159,17 @@ class Database:
         A versioned UPDATE that matched no row (another save of the same version
         committed first) is a LostRace (a ConflictError), never a raw StaleDataError;
         services word it for their record (core.services.conflicts); this is the
-        last resort."""
+        last resort. A write the database refuses as read-only is ReadOnlyDatabase."""
         try:
             with self._sessions() as session, session.begin():
                 yield session
         except StaleDataError:
             raise LostRace(SAVED_MEANWHILE) from None
+        except DBAPIError as error:
+            if not is_read_only_error(error):
+                raise
+            self._writable = False
+            raise ReadOnlyDatabase(READ_ONLY_MODE) from None
 
     @contextmanager
     def read(self) -> Iterator[Session]:

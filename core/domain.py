@@ -284,3 +284,16 @@ def transition_verb(current: CoupleStatus, target: CoupleStatus) -> str:
 def weeks_in_care(intake: date, today: date) -> int:
     """Whole weeks since intake (0 before it): the time axis of every progress rule."""
     return max(0, (today - intake).days // 7)
+
+
+# --- faults (issue 11, items 5 and 10) ---
+READ_ONLY_MODE = "Mend is in read-only mode: changes cannot be saved."
+READ_ONLY_LOGIN_NOTE = (
+    "Logins are not written to the audit log while the database is read-only; "
+    "the server log keeps them."
+)
+INCIDENT_MESSAGE = (
+    "Something went wrong and Mend could not finish this; nothing was changed by it. "
+    "What you typed is kept: try again in a moment. If it happens again, give your "
+    "administrator this incident id: {incident}."
+)

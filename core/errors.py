@@ -38,3 +38,8 @@ class AuthenticationError(MendError):
 
 class SignedNoteError(MendError):
     """A signed clinical note (or its ratings) was about to change."""
+
+
+class ReadOnlyDatabase(MendError):
+    """The database refuses writes (a read-only file, role or transaction): Mend runs in
+    read-only mode and says so instead of failing."""

@@ -52,6 +52,9 @@ NOTE_LIMIT = 20_000  # each DAP section and each addendum
 REASON_LIMIT = 1000  # override, skip and closing reasons
 COMMENT_LIMIT = 2000  # the counsellor's homework review comment
 ANSWER_LIMIT = 5000  # one reflection answer
+LINE_LIMIT = 1000  # one step or question of an exercise
+SEARCH_LIMIT = 200  # words to find in the notes
+RECORD_ID_LIMIT = 2**31 - 1  # the largest id either engine's integer keys hold
 
 FIELD_LABELS = {
     "partner_a": "Partner A",
@@ -90,6 +93,7 @@ FIELD_LABELS = {
     "status": "Status",
     "rated_on": "Rating date",
     "instrument": "Measure",
+    "query": "Search",
 }
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -317,6 +321,18 @@ class ScreenIn(Strict):
         return any(getattr(self, flag) for flag in CONCERN_LABELS)
 
 
+class ResolutionIn(Strict):
+    """Why an open safety concern is resolved."""
+
+    note: str = Field(default="", max_length=5000)
+
+    @model_validator(mode="after")
+    def _written(self) -> ResolutionIn:
+        if not self.note:
+            raise ValueError("Resolving a safety concern needs a note on what changed.")
+        return self
+
+
 class TraumaFollowUpIn(Strict):
     """How a positive trauma screen was followed up."""
 
@@ -350,8 +366,8 @@ class ExerciseIn(Strict):
     frequency: Frequency
     minutes: int = Field(ge=1, le=240)
     purpose: str = Field(min_length=1, max_length=2000)
-    instructions: list[str] = Field(max_length=12)
-    prompts: list[str] = Field(max_length=8)
+    instructions: list[Annotated[str, Field(max_length=LINE_LIMIT)]] = Field(max_length=12)
+    prompts: list[Annotated[str, Field(max_length=LINE_LIMIT)]] = Field(max_length=8)
     review_guidance: str = Field(min_length=1, max_length=2000)
     phase: Phase | None = None
 
@@ -477,6 +493,35 @@ class HomeworkReviewIn(Strict):
         if self.status == "skipped" and answered(self.answers):
             raise ValueError("A skipped exercise has no answers; mark it done or clear them")
         return self
+
+
+# --- search and links ---
+
+
+class SearchIn(Strict):
+    """Words to find in the session notes."""
+
+    query: str = Field(default="", max_length=SEARCH_LIMIT)
+
+    @model_validator(mode="after")
+    def _two_characters(self) -> SearchIn:
+        if len(self.query) < 2:
+            raise ValueError("Type at least two characters to search the notes.")
+        return self
+
+
+class RecordLinkIn(BaseModel):
+    """A record's id as it arrives in an address (`?session=12`): digits only, in range."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: int = Field(ge=1, le=RECORD_ID_LIMIT, strict=False)
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _digits(cls, value: Any) -> Any:
+        if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+            raise ValueError("is not a record number")
+        return value
 
 
 def _describe(error: Mapping[str, Any]) -> tuple[str, str]:

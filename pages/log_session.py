@@ -18,10 +18,10 @@ user = ui.current_user()
 try:
     couple = couples.find_by_case_code(db, user, st.query_params.get("case", ""))
     draft_id = st.query_params.get("session")
-    draft = sessions.get_session(db, user, int(draft_id)) if draft_id else None
-except (MendError, ValueError) as error:
+    draft = sessions.session_from_link(db, user, draft_id) if draft_id else None
+except MendError as error:
     st.title("Log a session")
-    st.error(plain(error) if isinstance(error, MendError) else "That session link is not valid.")
+    st.error(plain(error))
     st.page_link("pages/caseload.py", label="Back to the caseload", icon=":material/list_alt:")
     st.stop()
 if draft is not None and draft.status is NoteStatus.SIGNED:

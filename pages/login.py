@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.config import load_settings
+from core.domain import READ_ONLY_LOGIN_NOTE
 from core.services import accounts
 from pages import ui
 from pages.components import session_guard
@@ -12,6 +13,8 @@ st.caption("Case management for counsellors helping couples rebuild trust.")
 
 db = ui.database()
 session_guard.show_notice()
+if not db.writable:
+    st.caption(READ_ONLY_LOGIN_NOTE)
 with st.form("login"):
     username = st.text_input("Username", autocomplete="username")
     password = st.text_input("Password", type="password", autocomplete="current-password")

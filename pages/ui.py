@@ -12,13 +12,14 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from core.config import load_settings
 from core.db import Database, upgrade_schema
-from core.errors import ConflictError, MendError
+from core.errors import ConflictError
 from core.formatting import DateStyle, date_style, format_date, plain
 from core.services import exercises, progress_views
 from core.services.access import Actor
+from pages.components.error_boundary import CONFLICT_HINT as CONFLICT_HINT
+from pages.components.error_boundary import attempt
 
 USER_KEY = "user"
-CONFLICT_HINT = "Your input is kept: save again to apply it, or reload the page to drop it."
 T = TypeVar("T")
 V = TypeVar("V", bound="_Versioned")
 
@@ -41,7 +42,8 @@ _leave_legacy_multipage_mode()
 def _database(url: str) -> Database:
     db = Database.from_url(url)
     upgrade_schema(db.engine)
-    exercises.sync_catalogue(db)
+    if db.writable:  # read-only mode: the catalogue stays as stored
+        exercises.sync_catalogue(db)
     return db
 
 
@@ -75,17 +77,6 @@ def show_date(value: date | None) -> str:
     """As the browser's locale writes dates; a datetime as its day in the browser's zone."""
     local = local_today(value) if isinstance(value, datetime) else value
     return format_date(local, st.context.locale)
-
-
-def attempt(action: Callable[[], T]) -> T | None:
-    """Run a service call; show its refusal next to the form and return None."""
-    try:
-        return action()
-    except ConflictError as conflict:  # someone saved first: the one conflict message
-        st.error(f"{plain(conflict)}\n\n{CONFLICT_HINT}", icon=":material/sync_problem:")
-    except MendError as error:
-        st.error(plain(error), icon=":material/error:")
-    return None
 
 
 def flash(message: str, *, slot: str = "page") -> None:

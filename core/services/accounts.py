@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -45,6 +47,8 @@ LOGIN_REFUSED = (
     "{failures} wrong passwords in a row lock an account for {minutes} minutes; "
     "an administrator can unlock it."
 )
+
+log = logging.getLogger(__name__)
 
 # What the command line acts as when it creates the first admin.
 SYSTEM = Actor(id=0, username="system", display_name="System", role=Role.ADMIN)
@@ -120,6 +124,8 @@ def authenticate(
     Refusals are committed (count, audit) before they are raised."""
     now = now or utcnow()
     settings = load_settings()
+    if not db.writable:
+        return _authenticate_read_only(db, username, password, now)
     with db.transaction() as session:
         outcome = _begin_attempt(session, username, now, settings.max_failed_logins)
     if isinstance(outcome, AuthenticationError):
@@ -141,13 +147,7 @@ def _begin_attempt(
     session: Session, username: str, now: datetime, max_failures: int
 ) -> tuple[Counsellor, int] | AuthenticationError:
     """The account and this attempt's number, or the refusal (unknown, inactive, locked)."""
-    typed = username.strip().lower()
-    # A control character (NUL) is never in a username, and PostgreSQL refuses it.
-    user = (
-        None
-        if CONTROL_CHARACTERS.search(typed)
-        else session.scalar(select(Counsellor).where(Counsellor.username == typed))
-    )
+    user = _account_named(session, username)
     if user is None:
         # What was typed is not stored: it may be a password typed into the wrong box.
         audit.record(session, None, "login_failed", "account", None, {"reason": "unknown username"})
@@ -162,6 +162,14 @@ def _begin_attempt(
         audit.record(session, actor, "login_failed", "account", user.id, detail)
         return AuthenticationError(login_refused_message())
     return user, attempt
+
+
+def _account_named(session: Session, username: str) -> Counsellor | None:
+    """The account a typed username names (ignoring case and spaces), if any."""
+    typed = username.strip().lower()
+    if CONTROL_CHARACTERS.search(typed):  # never in a username, and PostgreSQL refuses NUL
+        return None
+    return session.scalar(select(Counsellor).where(Counsellor.username == typed))
 
 
 def _finish_attempt(
@@ -210,6 +218,51 @@ def _reserve_attempt(
         .returning(Counsellor.failed_logins)
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
+
+
+# Read-only mode (core.db: the database refuses writes): logins are checked but nothing is
+# written. Wrong passwords are counted in this process instead, with the same limit and
+# lock time, and the audit goes to the server log (account ids only, never what was typed).
+_read_only_attempts: dict[int, tuple[int, datetime | None]] = {}
+_read_only_guard = threading.Lock()
+
+
+def _authenticate_read_only(db: Database, username: str, password: str, now: datetime) -> Actor:
+    settings = load_settings()
+    with db.read() as session:
+        user = _account_named(session, username)
+    refused = AuthenticationError(login_refused_message())
+    attempt = _reserve_read_only_attempt(user, now, settings.max_failed_logins)
+    if user is None or not user.active or attempt is None:
+        _spend_a_verification(password)
+        reason = "unknown username" if user is None else "inactive or locked"
+        log.warning("Read-only mode: login refused (%s); not in the audit log", reason)
+        raise refused
+    if _password_matches(user.password_hash, password):
+        with _read_only_guard:
+            _read_only_attempts.pop(user.id, None)
+        log.warning("Read-only mode: account %s logged in; not in the audit log", user.id)
+        return Actor.of(user)
+    if attempt >= settings.max_failed_logins:
+        with _read_only_guard:
+            lock = now + timedelta(minutes=settings.lockout_minutes)
+            _read_only_attempts[user.id] = (0, lock)
+    log.warning("Read-only mode: wrong password for account %s (%s)", user.id, attempt)
+    raise refused
+
+
+def _reserve_read_only_attempt(
+    user: Counsellor | None, now: datetime, max_failures: int
+) -> int | None:
+    """As `_reserve_attempt`, in this process: the attempt's number or None when locked."""
+    if user is None or (user.locked_until is not None and user.locked_until > now):
+        return None
+    with _read_only_guard:
+        failures, until = _read_only_attempts.get(user.id, (user.failed_logins, None))
+        if (until is not None and until > now) or failures >= max_failures:
+            return None
+        _read_only_attempts[user.id] = (failures + 1, None)
+        return failures + 1
 
 
 def _lock_end(locked_until: datetime | None, now: datetime) -> str:
@@ -385,6 +438,9 @@ def _account(user: Counsellor) -> Account:
 def log_out(db: Database, actor: Actor, *, reason: str | None = None) -> None:
     """Audited; `reason` says why Mend ended the session itself (idle, deactivated)."""
     detail = {"reason": reason} if reason else ""
+    if not db.writable:  # read-only mode: the session ends all the same
+        log.warning("Read-only mode: account %s logged out; not in the audit log", actor.id)
+        return
     with db.transaction() as session:
         audit.record(session, actor, "logout", "account", actor.id, detail)
 

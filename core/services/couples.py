@@ -28,7 +28,7 @@ from core.models import Counsellor, Counter, Couple, CoupleBreach, Partner, utcn
 from core.models import Session as SessionRow
 from core.queries.caseload import CASELOAD_COLUMNS as CASELOAD_COLUMNS
 from core.queries.caseload import caseload_frame
-from core.schemas import CoupleIn, PartnerIn, StatusChangeIn, parse
+from core.schemas import CONTROL_CHARACTERS, CoupleIn, PartnerIn, StatusChangeIn, parse
 from core.services import audit
 from core.services.access import (
     Actor,
@@ -42,6 +42,7 @@ from core.services.access import (
 from core.services.conflicts import stale_is_conflict
 
 CASE_CODE_COUNTER = "case_code"
+CASE_CODE_LIMIT = 20
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,8 @@ def get_couple(db: Database, actor: Actor, couple_id: int) -> CoupleView:
 
 
 def find_by_case_code(db: Database, actor: Actor, case_code: str) -> CoupleView:
+    if len(case_code) > CASE_CODE_LIMIT or CONTROL_CHARACTERS.search(case_code):
+        raise NotFound("There is no couple with that case code.")  # an address made up
     with db.read() as session:
         couple_id = session.scalar(
             select(Couple.id).where(Couple.case_code == case_code.strip().upper())

@@ -79,8 +79,8 @@ def current_reference_id(
     now = now or utcnow()
     with db.read() as session:
         key = reference_queries.latest_key(session)
-    if _fresh(key, now, max_age):
-        return key[0]  # type: ignore[index]
+    if _fresh(key, now, max_age) or (key is not None and not db.writable):
+        return key[0]  # type: ignore[index]  # read-only mode: the last one stays in force
     with db.transaction() as session:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(select(func.pg_advisory_xact_lock(_ADVISORY_LOCK)))

@@ -19,7 +19,7 @@ from core.errors import NotFound, ValidationError
 from core.measures import PCPTSD5
 from core.models import Measurement, Partner, SafetyScreen, TraumaFollowUp, utcnow
 from core.queries import safety as safety_queries
-from core.schemas import ScreenIn, TraumaFollowUpIn, parse
+from core.schemas import ResolutionIn, ScreenIn, TraumaFollowUpIn, parse
 from core.services import audit
 from core.services.access import (
     Actor,
@@ -212,9 +212,7 @@ def ptsd_totals(db: Database, actor: Actor, couple_id: int) -> pd.DataFrame:
 
 
 def resolve_screen(db: Database, actor: Actor, screen_id: int, note: str) -> ScreenView:
-    note = note.strip()
-    if not note:
-        raise ValidationError("Resolving a safety concern needs a note on what changed.")
+    note = parse(ResolutionIn, {"note": note}).note
     with db.transaction() as session:
         require_active(session, actor)
         screen = session.get(SafetyScreen, screen_id)

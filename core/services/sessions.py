@@ -31,7 +31,15 @@ from core.queries.sessions import AddendumView as AddendumView
 from core.queries.sessions import RatingView as RatingView
 from core.queries.sessions import excerpt as excerpt
 from core.queries.sessions import note_text as note_text
-from core.schemas import AddendumIn, HomeworkReviewIn, Ratings, SessionIn, parse
+from core.schemas import (
+    AddendumIn,
+    HomeworkReviewIn,
+    Ratings,
+    RecordLinkIn,
+    SearchIn,
+    SessionIn,
+    parse,
+)
 from core.services import audit, homework, progress_views
 from core.services.access import (
     Actor,
@@ -193,6 +201,16 @@ def get_session(db: Database, actor: Actor, session_id: int) -> SessionView:
         return view
 
 
+def session_from_link(db: Database, actor: Actor, link: str) -> SessionView:
+    """The note an address names (`?session=12`); a malformed or out-of-range number
+    (10**20, a word) is NotFound, not a database error."""
+    try:
+        session_id = parse(RecordLinkIn, {"id": link}).id
+    except ValidationError:
+        raise NotFound("That session link is not valid.") from None
+    return get_session(db, actor, session_id)
+
+
 def list_sessions(db: Database, actor: Actor, couple_id: int) -> list[SessionView]:
     """Newest first, with ratings and addenda (a fixed number of statements)."""
     with db.read() as session:
@@ -211,9 +229,7 @@ def unsigned_notes(
 
 def search_notes(db: Database, actor: Actor, query: str, *, limit: int = 50) -> pd.DataFrame:
     """Case-insensitive search over the notes of couples the actor may see."""
-    term = query.strip()
-    if len(term) < 2:
-        raise ValidationError("Type at least two characters to search the notes.")
+    term = parse(SearchIn, {"query": query}).query
     with db.read() as session:
         require_active(session, actor)
         return queries.search(session, caseload_scope(actor), term, limit=limit)

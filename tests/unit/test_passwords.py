@@ -62,3 +62,10 @@ def test_a_password_containing_the_username_is_refused(password: str) -> None:
 )
 def test_unusual_passwords_pass(password: str) -> None:
     assert password_problem(password, "dana") is None
+
+
+@pytest.mark.parametrize("username", ["dana-mend-2026", "robin.ashdown"])
+def test_a_password_equal_to_the_username_is_refused(username: str) -> None:
+    """Issue 11, item 9: `password == username` was accepted."""
+    assert password_problem(username, username) == CONTAINS_USERNAME
+    assert password_problem(username.upper(), username) == CONTAINS_USERNAME
