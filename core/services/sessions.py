@@ -304,10 +304,10 @@ def _own_draft(
     _require_caseload(actor, couple)
     if couple.status is CoupleStatus.CLOSED:
         raise ValidationError(f"{couple.case_code} is closed; reopen it to {doing} this draft.")
+    if row.version != expected_version:  # a stale tab first: whatever changed, reload it
+        raise ConflictError(_saved_elsewhere())
     if row.status is NoteStatus.SIGNED:
         raise ValidationError("This note is signed and locked; add an addendum instead.")
-    if row.version != expected_version:
-        raise ConflictError(_saved_elsewhere())
     return row, couple
 
 
