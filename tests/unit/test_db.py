@@ -63,7 +63,7 @@ def test_sqlite_connections_enforce_foreign_keys(sqlite_db: Database) -> None:
 def test_sqlite_runs_in_wal_mode(sqlite_db: Database) -> None:
     with sqlite_db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
 
 
 def test_every_pooled_sqlite_connection_gets_the_pragmas(sqlite_db: Database) -> None:
