@@ -52,6 +52,9 @@ NOTE_LIMIT = 20_000  # each DAP section and each addendum
 REASON_LIMIT = 1000  # override, skip and closing reasons
 COMMENT_LIMIT = 2000  # the counsellor's homework review comment
 ANSWER_LIMIT = 5000  # one reflection answer
+SEARCH_LIMIT = 200  # a search of the notes or the caseload
+STEP_LIMIT = 1000  # one instruction of a custom exercise
+PROMPT_LIMIT = 300  # one question of a custom exercise (answers are keyed by it)
 
 FIELD_LABELS = {
     "partner_a": "Partner A",
@@ -86,6 +89,7 @@ FIELD_LABELS = {
     "outcome": "Follow-up",
     "followed_up_on": "Follow-up date",
     "note": "Note",
+    "query": "Search",
 }
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -346,8 +350,8 @@ class ExerciseIn(Strict):
     frequency: Frequency
     minutes: int = Field(ge=1, le=240)
     purpose: str = Field(min_length=1, max_length=2000)
-    instructions: list[str] = Field(max_length=12)
-    prompts: list[str] = Field(max_length=8)
+    instructions: list[Annotated[str, Field(max_length=STEP_LIMIT)]] = Field(max_length=12)
+    prompts: list[Annotated[str, Field(max_length=PROMPT_LIMIT)]] = Field(max_length=8)
     review_guidance: str = Field(min_length=1, max_length=2000)
     phase: Phase | None = None
 
@@ -417,8 +421,8 @@ class StatusUpdateIn(Strict):
     @field_validator("status", mode="before")
     @classmethod
     def _known_status(cls, value: Any) -> Any:
-        if value not in {status.value for status in AssignmentStatus}:
-            raise ValueError(f"{value!r} is not a homework status")
+        if not isinstance(value, str) or value not in {s.value for s in AssignmentStatus}:
+            raise ValueError(f"{shown(repr(value))} is not a homework status")
         return value
 
     @field_validator("skip_reason")
@@ -475,8 +479,25 @@ class HomeworkReviewIn(Strict):
         return self
 
 
+# --- search ---
+
+
+class SearchIn(Strict):
+    """Words to find (notes, caseload): bounded, and storable-text only, so no search
+    reaches the database with NUL or a pattern too long for it."""
+
+    query: str = Field(default="", max_length=SEARCH_LIMIT)
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """Typed text as a refusal quotes it: control characters escaped, cut short (a
+    million typed characters are not read back to the counsellor)."""
+    text = CONTROL_CHARACTERS.sub(lambda match: repr(match.group())[1:-1], text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
-    location = [str(part) for part in error.get("loc", ()) if not isinstance(part, int)]
+    location = [shown(str(part)) for part in error.get("loc", ()) if not isinstance(part, int)]
     if "answers" in location:  # the keys after it are partners and whole questions
         location = location[: location.index("answers") + 1]
     field = ".".join(location)
@@ -492,7 +513,8 @@ def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
     elif kind == "string_too_long":
         message = f"is too long (at most {error['ctx']['max_length']} characters)"
     elif kind == "enum":
-        message = f"is not one of the allowed choices ({error.get('input')!r} is unknown)"
+        unknown = shown(repr(error.get("input")))
+        message = f"is not one of the allowed choices ({unknown} is unknown)"
     elif kind == "missing":
         message = "is required"
     if not label:
@@ -509,6 +531,8 @@ def parse(
     of `model` was validated when it was built and is returned as it is."""
     if isinstance(data, model):
         return data
+    if not isinstance(data, Mapping):
+        raise ValidationError("The form was not sent in a shape Mend can read; nothing was saved.")
     try:
         return model.model_validate(dict(data), context={"today": today})
     except pydantic.ValidationError as exc:

@@ -1,0 +1,135 @@
+"""Property tests (hypothesis) on search (issue 11): any text typed into the notes search
+or the caseload search (the whole Unicode range, NUL and control characters, LIKE's
+wildcards, a million characters) returns rows of the actor's own couples or a plain
+ValidationError, never a database error. On SQLite and PostgreSQL, one seeded
+database per engine for all examples."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core.db import Database
+from core.errors import ValidationError
+from core.queries.caseload import CASELOAD_COLUMNS
+from core.queries.sessions import SEARCH_COLUMNS
+from core.services import couples, sessions
+from tests.conftest import Team, _truncate_postgres, intake_form, make_team
+from tests.notes_support import note_form
+from tests.unit.test_schemas_properties import assert_plain_refusal, control, unicode_text
+
+TODAY = date(2026, 11, 1)
+SEARCH = settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+ALICES_NOTE = "Émile spoke about the phone: 100% honest, a_b \\ boundary."
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def seeded(
+    request: pytest.FixtureRequest,
+    sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    test_password_hash: str,
+) -> Iterator[tuple[Database, Team]]:
+    """Alice's couple C-0001 and Bruno's C-0002, each with a note, shared by every example."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("search") / "search.db"
+        shutil.copyfile(sqlite_template, path)
+        db = Database.from_url(f"sqlite:///{path}")
+    else:
+        db = request.getfixturevalue("postgres_database")
+        _truncate_postgres(db)
+    team = make_team(db, test_password_hash)
+    mine = couples.create_couple(db, team.alice, intake_form())
+    theirs = couples.create_couple(
+        db, team.bruno, intake_form(partner_a={"name": "Mara", "role": "hurt"})
+    )
+    day = date(2026, 10, 1)
+    sessions.record_session(db, team.alice, mine.id, note_form(day, note_data=ALICES_NOTE))
+    sessions.record_session(db, team.bruno, theirs.id, note_form(day, note_data=ALICES_NOTE))
+    yield db, team
+    if request.param == "sqlite":
+        db.dispose()
+
+
+wildcards = st.text(alphabet="%_\\[]*?'\";-", max_size=12)
+fragments = st.sampled_from(["phone", "ÉMILE", "100%", "a_b", "\\", "C-0002", "Mara", "Lou"])
+huge = st.builds(
+    lambda piece, n: piece * n,
+    st.sampled_from(["a", "é", "%", "_", "\\", "😀", " "]),
+    st.sampled_from([201, 10_000, 50_001, 60_000, 1_000_000]),
+)
+queries = st.one_of(
+    st.text(),  # every Unicode category but lone surrogates
+    unicode_text,
+    st.builds(lambda head, c, tail: head + c + tail, unicode_text | fragments, control, unicode_text),
+    wildcards,
+    fragments,
+    st.builds(lambda a, b: a + b, fragments, wildcards),
+    huge,
+)
+
+
+def _plain_or_rows(call: object) -> pd.DataFrame | None:
+    try:
+        return call()  # type: ignore[operator]
+    except ValidationError as error:
+        assert_plain_refusal(error)
+        return None
+
+
+@SEARCH
+@given(query=queries)
+def test_notes_search_returns_rows_or_a_plain_refusal(
+    seeded: tuple[Database, Team], query: str
+) -> None:
+    db, team = seeded
+    found = _plain_or_rows(lambda: sessions.search_notes(db, team.alice, query))
+    if found is not None:
+        assert list(found.columns) == SEARCH_COLUMNS
+        assert set(found["case_code"]) <= {"C-0001"}  # never Bruno's note
+        assert all("\x00" not in text for text in found["excerpt"])
+
+
+@SEARCH
+@given(query=queries)
+def test_caseload_search_returns_rows_or_a_plain_refusal(
+    seeded: tuple[Database, Team], query: str
+) -> None:
+    db, team = seeded
+    found = _plain_or_rows(lambda: couples.caseload(db, team.alice, today=TODAY, search=query))
+    if found is not None:
+        assert list(found.columns) == CASELOAD_COLUMNS
+        assert set(found["case_code"]) <= {"C-0001"}
+
+
+def test_search_finds_text_with_wildcards_and_accents_literally(
+    seeded: tuple[Database, Team],
+) -> None:
+    db, team = seeded
+    for term in ("émile", "100%", "a_b", "\\ boundary"):
+        assert list(sessions.search_notes(db, team.alice, term)["case_code"]) == ["C-0001"]
+    assert sessions.search_notes(db, team.alice, "1000%").empty
+    assert sessions.search_notes(db, team.alice, "a%b").empty
+
+
+@pytest.mark.parametrize("query", ["phone\x00", "x" * 50_001, "é" * 1_000_000])
+def test_nul_and_overlong_searches_are_refused_in_words(
+    seeded: tuple[Database, Team], query: str
+) -> None:
+    db, team = seeded
+    with pytest.raises(ValidationError) as refused:
+        sessions.search_notes(db, team.alice, query)
+    assert_plain_refusal(refused.value)
+    with pytest.raises(ValidationError):
+        couples.caseload(db, team.alice, today=TODAY, search=query)
