@@ -100,6 +100,8 @@ def _clean_text(value: Any) -> Any:
 
 
 Name = Annotated[str, Field(min_length=1, max_length=80)]
+# A record's id or version as a form carries it: within the databases' integer column.
+RecordNumber = Annotated[int, Field(ge=0, le=2**31 - 1)]
 
 
 # Control characters have no place in a clinical record (PostgreSQL cannot even store
@@ -387,7 +389,7 @@ Reason = Annotated[str, Field(max_length=REASON_LIMIT)]
 
 
 class AssignmentIn(Strict):
-    exercise_id: int
+    exercise_id: RecordNumber
     target: AssignmentTarget
     assigned_on: NotInFuture
     due_on: date
@@ -465,12 +467,12 @@ class HomeworkReviewIn(Strict):
     """One assignment reviewed in a session: answers each partner reported, an
     outcome (None keeps the status), and the counsellor's comment."""
 
-    assignment_id: int
+    assignment_id: RecordNumber
     status: Literal["done", "skipped"] | None = None
     skip_reason: Reason | None = None
     answers: dict[Literal["A", "B"], dict[str, Answer]] = Field(default_factory=dict)
     comment: str = Field(default="", max_length=COMMENT_LIMIT)
-    expected_version: int
+    expected_version: RecordNumber
 
     @model_validator(mode="after")
     def _skipped_has_no_answers(self) -> HomeworkReviewIn:

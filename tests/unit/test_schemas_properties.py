@@ -299,3 +299,21 @@ def test_a_million_characters_in_any_field_is_refused(model: type[BaseModel]) ->
         with pytest.raises(ValidationError) as refused:
             parse(model, {**VALID[model], key: payload}, today=TODAY)
         assert_plain_refusal(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("model", "field"),
+    [
+        (schemas.AssignmentIn, "exercise_id"),
+        (schemas.HomeworkReviewIn, "assignment_id"),
+        (schemas.HomeworkReviewIn, "expected_version"),
+    ],
+)
+@pytest.mark.parametrize("number", [10**20, -1, 2**31])
+def test_record_numbers_beyond_the_databases_integers_are_refused(
+    model: type[BaseModel], field: str, number: int
+) -> None:
+    """PostgreSQL cannot even look up id 10**20: such a number never reaches it."""
+    with pytest.raises(ValidationError) as refused:
+        parse(model, {**VALID[model], field: number}, today=TODAY)
+    assert_plain_refusal(refused.value)

@@ -72,7 +72,7 @@ huge = st.builds(
 queries = st.one_of(
     st.text(),  # every Unicode category but lone surrogates
     unicode_text,
-    st.builds(lambda head, c, tail: head + c + tail, unicode_text | fragments, control, unicode_text),
+    st.builds(lambda a, c, b: a + c + b, unicode_text | fragments, control, unicode_text),
     wildcards,
     fragments,
     st.builds(lambda a, b: a + b, fragments, wildcards),
