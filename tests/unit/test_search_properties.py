@@ -6,8 +6,7 @@ database per engine for all examples."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from core.errors import ValidationError
 from core.queries.caseload import CASELOAD_COLUMNS
 from core.queries.sessions import SEARCH_COLUMNS
 from core.services import couples, sessions
-from tests.conftest import Team, _truncate_postgres, intake_form, make_team
+from tests.conftest import Team, intake_form, make_team
 from tests.notes_support import note_form
 from tests.unit.test_schemas_properties import assert_plain_refusal, control, unicode_text
 
@@ -34,21 +33,12 @@ SEARCH = settings(
 ALICES_NOTE = "Émile spoke about the phone: 100% honest, a_b \\ boundary."
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module")
 def seeded(
-    request: pytest.FixtureRequest,
-    sqlite_template: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    test_password_hash: str,
-) -> Iterator[tuple[Database, Team]]:
+    module_db: tuple[Database, Path | None], test_password_hash: str
+) -> tuple[Database, Team]:
     """Alice's couple C-0001 and Bruno's C-0002, each with a note, shared by every example."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("search") / "search.db"
-        shutil.copyfile(sqlite_template, path)
-        db = Database.from_url(f"sqlite:///{path}")
-    else:
-        db = request.getfixturevalue("postgres_database")
-        _truncate_postgres(db)
+    db, _path = module_db
     team = make_team(db, test_password_hash)
     mine = couples.create_couple(db, team.alice, intake_form())
     theirs = couples.create_couple(
@@ -57,9 +47,7 @@ def seeded(
     day = date(2026, 10, 1)
     sessions.record_session(db, team.alice, mine.id, note_form(day, note_data=ALICES_NOTE))
     sessions.record_session(db, team.bruno, theirs.id, note_form(day, note_data=ALICES_NOTE))
-    yield db, team
-    if request.param == "sqlite":
-        db.dispose()
+    return db, team
 
 
 wildcards = st.text(alphabet="%_\\[]*?'\";-", max_size=12)
@@ -80,37 +68,36 @@ queries = st.one_of(
 )
 
 
-def _plain_or_rows(call: object) -> pd.DataFrame | None:
+def _rows_or_plain_refusal(search: Callable[[], pd.DataFrame], columns: list[str]) -> None:
+    """Rows of Alice's couple only, in the expected shape, or a plain refusal."""
     try:
-        return call()  # type: ignore[operator]
+        found = search()
     except ValidationError as error:
         assert_plain_refusal(error)
-        return None
+        return
+    assert list(found.columns) == columns
+    assert set(found["case_code"]) <= {"C-0001"}  # never Bruno's couple or note
+    assert all("\x00" not in str(value) for value in found.to_numpy().ravel())
 
 
+SEARCHES: dict[str, tuple[Callable[[Database, Team, str], pd.DataFrame], list[str]]] = {
+    "notes": (lambda db, team, q: sessions.search_notes(db, team.alice, q), SEARCH_COLUMNS),
+    "caseload": (
+        lambda db, team, q: couples.caseload(db, team.alice, today=TODAY, search=q),
+        CASELOAD_COLUMNS,
+    ),
+}
+
+
+@pytest.mark.parametrize("search", SEARCHES)
 @SEARCH
 @given(query=queries)
-def test_notes_search_returns_rows_or_a_plain_refusal(
-    seeded: tuple[Database, Team], query: str
+def test_any_search_returns_rows_or_a_plain_refusal(
+    seeded: tuple[Database, Team], search: str, query: str
 ) -> None:
     db, team = seeded
-    found = _plain_or_rows(lambda: sessions.search_notes(db, team.alice, query))
-    if found is not None:
-        assert list(found.columns) == SEARCH_COLUMNS
-        assert set(found["case_code"]) <= {"C-0001"}  # never Bruno's note
-        assert all("\x00" not in text for text in found["excerpt"])
-
-
-@SEARCH
-@given(query=queries)
-def test_caseload_search_returns_rows_or_a_plain_refusal(
-    seeded: tuple[Database, Team], query: str
-) -> None:
-    db, team = seeded
-    found = _plain_or_rows(lambda: couples.caseload(db, team.alice, today=TODAY, search=query))
-    if found is not None:
-        assert list(found.columns) == CASELOAD_COLUMNS
-        assert set(found["case_code"]) <= {"C-0001"}
+    call, columns = SEARCHES[search]
+    _rows_or_plain_refusal(lambda: call(db, team, query), columns)
 
 
 def test_search_finds_text_with_wildcards_and_accents_literally(

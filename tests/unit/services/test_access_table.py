@@ -38,7 +38,7 @@ from core.services import (
 )
 from core.services.access import Actor
 from core.services.reference import ClinicReference
-from tests.conftest import TEST_PASSWORD, _truncate_postgres, add_account, intake_form
+from tests.conftest import TEST_PASSWORD, add_account, intake_form
 from tests.notes_support import note_form
 
 KINDS = ("own", "other", "supervisor", "admin", "deactivated", "reassigned")
@@ -297,38 +297,27 @@ def _seed(db: Database, password_hash: str) -> World:
     )
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module")
 def seeded(
-    request: pytest.FixtureRequest,
-    sqlite_template: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    test_password_hash: str,
-) -> Iterator[tuple[str, Database, World, Path | None]]:
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("access") / "world.db"
-        shutil.copyfile(sqlite_template, path)
-        db = Database.from_url(f"sqlite:///{path}")
-        world = _seed(db, test_password_hash)
+    module_db: tuple[Database, Path | None], test_password_hash: str
+) -> tuple[Database, World, Path | None]:
+    db, path = module_db
+    world = _seed(db, test_password_hash)
+    if path is not None:  # the file each case copies: complete, without its WAL
         with db.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        db.dispose()
-        yield "sqlite", db, world, path
-        return
-    db = request.getfixturevalue("postgres_database")
-    _truncate_postgres(db)
-    yield "postgresql", db, _seed(db, test_password_hash), None
+    return db, world, path
 
 
 @pytest.fixture
 def case_db(
-    seeded: tuple[str, Database, World, Path | None], tmp_path: Path
+    seeded: tuple[Database, World, Path | None], tmp_path: Path
 ) -> Iterator[tuple[Database, World]]:
     """The seeded world for one case: a copy of the file (SQLite), or one outer
     transaction that every service transaction nests in as a savepoint and that is
     rolled back afterwards (PostgreSQL)."""
-    engine_name, seeded_db, world, path = seeded
-    if engine_name == "sqlite":
-        assert path is not None
+    seeded_db, world, path = seeded
+    if path is not None:
         copy = tmp_path / "case.db"
         shutil.copyfile(path, copy)
         db = Database.from_url(f"sqlite:///{copy}")
