@@ -52,8 +52,9 @@ NOTE_LIMIT = 20_000  # each DAP section and each addendum
 REASON_LIMIT = 1000  # override, skip and closing reasons
 COMMENT_LIMIT = 2000  # the counsellor's homework review comment
 ANSWER_LIMIT = 5000  # one reflection answer
-LINE_LIMIT = 1000  # one step or question of an exercise
-SEARCH_LIMIT = 200  # words to find in the notes
+SEARCH_LIMIT = 200  # a search of the notes or the caseload
+STEP_LIMIT = 1000  # one instruction of a custom exercise
+PROMPT_LIMIT = 300  # one question of a custom exercise (answers are keyed by it)
 RECORD_ID_LIMIT = 2**31 - 1  # the largest id either engine's integer keys hold
 
 FIELD_LABELS = {
@@ -104,6 +105,8 @@ def _clean_text(value: Any) -> Any:
 
 
 Name = Annotated[str, Field(min_length=1, max_length=80)]
+# A record's id or version as a form carries it: within the databases' integer column.
+RecordNumber = Annotated[int, Field(ge=0, le=2**31 - 1)]
 
 
 # Control characters have no place in a clinical record (PostgreSQL cannot even store
@@ -366,8 +369,8 @@ class ExerciseIn(Strict):
     frequency: Frequency
     minutes: int = Field(ge=1, le=240)
     purpose: str = Field(min_length=1, max_length=2000)
-    instructions: list[Annotated[str, Field(max_length=LINE_LIMIT)]] = Field(max_length=12)
-    prompts: list[Annotated[str, Field(max_length=LINE_LIMIT)]] = Field(max_length=8)
+    instructions: list[Annotated[str, Field(max_length=STEP_LIMIT)]] = Field(max_length=12)
+    prompts: list[Annotated[str, Field(max_length=PROMPT_LIMIT)]] = Field(max_length=8)
     review_guidance: str = Field(min_length=1, max_length=2000)
     phase: Phase | None = None
 
@@ -403,7 +406,7 @@ Reason = Annotated[str, Field(max_length=REASON_LIMIT)]
 
 
 class AssignmentIn(Strict):
-    exercise_id: int
+    exercise_id: RecordNumber
     target: AssignmentTarget
     assigned_on: NotInFuture
     due_on: date
@@ -437,8 +440,8 @@ class StatusUpdateIn(Strict):
     @field_validator("status", mode="before")
     @classmethod
     def _known_status(cls, value: Any) -> Any:
-        if value not in {status.value for status in AssignmentStatus}:
-            raise ValueError(f"{value!r} is not a homework status")
+        if not isinstance(value, str) or value not in {s.value for s in AssignmentStatus}:
+            raise ValueError(f"{shown(repr(value))} is not a homework status")
         return value
 
     @field_validator("skip_reason")
@@ -481,12 +484,12 @@ class HomeworkReviewIn(Strict):
     """One assignment reviewed in a session: answers each partner reported, an
     outcome (None keeps the status), and the counsellor's comment."""
 
-    assignment_id: int
+    assignment_id: RecordNumber
     status: Literal["done", "skipped"] | None = None
     skip_reason: Reason | None = None
     answers: dict[Literal["A", "B"], dict[str, Answer]] = Field(default_factory=dict)
     comment: str = Field(default="", max_length=COMMENT_LIMIT)
-    expected_version: int
+    expected_version: RecordNumber
 
     @model_validator(mode="after")
     def _skipped_has_no_answers(self) -> HomeworkReviewIn:
@@ -495,19 +498,21 @@ class HomeworkReviewIn(Strict):
         return self
 
 
-# --- search and links ---
+# --- search ---
 
 
 class SearchIn(Strict):
-    """Words to find in the session notes."""
+    """Words to find (notes, caseload): bounded, and storable-text only, so no search
+    reaches the database with NUL or a pattern too long for it."""
 
     query: str = Field(default="", max_length=SEARCH_LIMIT)
 
-    @model_validator(mode="after")
-    def _two_characters(self) -> SearchIn:
-        if len(self.query) < 2:
-            raise ValueError("Type at least two characters to search the notes.")
-        return self
+
+def shown(text: str, limit: int = 40) -> str:
+    """Typed text as a refusal quotes it: control characters escaped, cut short (a
+    million typed characters are not read back to the counsellor)."""
+    text = CONTROL_CHARACTERS.sub(lambda match: repr(match.group())[1:-1], text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class RecordLinkIn(BaseModel):
@@ -525,7 +530,7 @@ class RecordLinkIn(BaseModel):
 
 
 def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
-    location = [str(part) for part in error.get("loc", ()) if not isinstance(part, int)]
+    location = [shown(str(part)) for part in error.get("loc", ()) if not isinstance(part, int)]
     if "answers" in location:  # the keys after it are partners and whole questions
         location = location[: location.index("answers") + 1]
     field = ".".join(location)
@@ -541,7 +546,8 @@ def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
     elif kind == "string_too_long":
         message = f"is too long (at most {error['ctx']['max_length']} characters)"
     elif kind == "enum":
-        message = f"is not one of the allowed choices ({error.get('input')!r} is unknown)"
+        unknown = shown(repr(error.get("input")))
+        message = f"is not one of the allowed choices ({unknown} is unknown)"
     elif kind == "missing":
         message = "is required"
     if not label:
@@ -558,6 +564,8 @@ def parse(
     of `model` was validated when it was built and is returned as it is."""
     if isinstance(data, model):
         return data
+    if not isinstance(data, Mapping):
+        raise ValidationError("The form was not sent in a shape Mend can read; nothing was saved.")
     try:
         return model.model_validate(dict(data), context={"today": today})
     except pydantic.ValidationError as exc:

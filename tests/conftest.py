@@ -85,6 +85,26 @@ def db(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) ->
     yield database
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_db(
+    request: pytest.FixtureRequest,
+    sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Database, Path | None]]:
+    """One empty, migrated database a module's tests share (seed it in a module-scoped
+    fixture): a SQLite file, with its path, or the run's PostgreSQL database, emptied."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("module") / "shared.db"
+        shutil.copyfile(sqlite_template, path)
+        database = Database.from_url(f"sqlite:///{path}")
+        yield database, path
+        database.dispose()
+        return
+    database = request.getfixturevalue("postgres_database")
+    _truncate_postgres(database)
+    yield database, None
+
+
 @pytest.fixture
 def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
     database = _fresh_sqlite(sqlite_template, tmp_path)

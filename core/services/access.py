@@ -49,10 +49,14 @@ def require_role(actor: Actor, *roles: Role, doing: str) -> None:
 
 
 def require_active(session: Session, actor: Actor) -> Counsellor:
-    """Refuse a user whose account was deactivated after they logged in."""
+    """Refuse a user whose account was deactivated, or whose role changed, after they
+    logged in: read from the database, never from the session's copy. Every service
+    call, reads included, starts here."""
     user = session.get(Counsellor, actor.id)
     if user is None or not user.active:
         raise PermissionDenied("Your account is no longer active. Ask an administrator.")
+    if Role(user.role) is not actor.role:
+        raise PermissionDenied("Your role has changed: log in again to continue.")
     return user
 
 

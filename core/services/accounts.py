@@ -312,6 +312,7 @@ def create_account(db: Database, actor: Actor, data: AccountIn | dict[str, objec
 def list_accounts(db: Database, actor: Actor) -> list[Account]:
     require_role(actor, Role.ADMIN, doing="manage accounts")
     with db.read() as session:
+        require_active(session, actor)
         users = session.scalars(select(Counsellor).order_by(Counsellor.username))
         return [_account(user) for user in users]
 

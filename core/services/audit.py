@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from core.db import Database, like_pattern
 from core.domain import Role
 from core.models import AuditEvent, utcnow
-from core.services.access import Actor, require_role
+from core.services.access import Actor, require_active, require_role
 
 AUDIT_COLUMNS = ["at", "username", "action", "entity", "entity_id", "detail"]
 
@@ -75,6 +75,7 @@ def list_events(
         query = query.where(AuditEvent.at < _start_of(until + timedelta(days=1)))
     query = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
     with db.read() as session:
+        require_active(session, actor)
         rows = session.execute(query).all()
     return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
 
@@ -82,6 +83,7 @@ def list_events(
 def known_actions(db: Database, actor: Actor) -> list[str]:
     require_role(actor, Role.ADMIN, doing="read the audit log")
     with db.read() as session:
+        require_active(session, actor)
         return list(
             session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
         )

@@ -28,7 +28,15 @@ from core.models import Counsellor, Counter, Couple, CoupleBreach, Partner, utcn
 from core.models import Session as SessionRow
 from core.queries.caseload import CASELOAD_COLUMNS as CASELOAD_COLUMNS
 from core.queries.caseload import caseload_frame
-from core.schemas import CONTROL_CHARACTERS, CoupleIn, PartnerIn, StatusChangeIn, parse
+from core.schemas import (
+    CONTROL_CHARACTERS,
+    CoupleIn,
+    PartnerIn,
+    SearchIn,
+    StatusChangeIn,
+    parse,
+    shown,
+)
 from core.services import audit
 from core.services.access import (
     Actor,
@@ -42,7 +50,7 @@ from core.services.access import (
 from core.services.conflicts import stale_is_conflict
 
 CASE_CODE_COUNTER = "case_code"
-CASE_CODE_LIMIT = 20
+CASE_CODE_LIMIT = 20  # longer than any case code (C-0042 ... C-99999999)
 
 
 @dataclass(frozen=True)
@@ -126,21 +134,32 @@ def create_couple(
 
 def get_couple(db: Database, actor: Actor, couple_id: int) -> CoupleView:
     with db.read() as session:
+        require_active(session, actor)
         couple = _load(session, couple_id)
         require_view(actor, couple)
         return _view(couple)
 
 
 def find_by_case_code(db: Database, actor: Actor, case_code: str) -> CoupleView:
-    if len(case_code) > CASE_CODE_LIMIT or CONTROL_CHARACTERS.search(case_code):
-        raise NotFound("There is no couple with that case code.")  # an address made up
+    """The couple with this case code (as typed or from an address) if the actor may open
+    it. Unknown, unreadable and another counsellor's codes get one and the same refusal,
+    so a refusal never tells whether a case code exists."""
+    code = case_code.strip().upper() if isinstance(case_code, str) else ""
     with db.read() as session:
-        couple_id = session.scalar(
-            select(Couple.id).where(Couple.case_code == case_code.strip().upper())
-        )
+        require_active(session, actor)
+        couple_id = None
+        if code and len(code) <= CASE_CODE_LIMIT and not CONTROL_CHARACTERS.search(code):
+            couple_id = session.scalar(
+                select(Couple.id).where(Couple.case_code == code, caseload_scope(actor))
+            )
     if couple_id is None:
-        raise NotFound(f"There is no couple with case code {case_code!r}.")
+        raise NotFound(no_such_case(case_code))
     return get_couple(db, actor, couple_id)
+
+
+def no_such_case(case_code: object) -> str:
+    """The one refusal for a case code the actor cannot open (unknown or not theirs)."""
+    return f"There is no couple with case code {shown(str(case_code))!r} that you may open."
 
 
 def update_couple(
@@ -247,6 +266,7 @@ def caseload(
     search: str = "",
 ) -> pd.DataFrame:
     """One row per couple the actor may see, filtered in the database."""
+    search = parse(SearchIn, {"query": search}).query
     with db.read() as session:
         require_active(session, actor)
         return caseload_frame(

@@ -188,6 +188,7 @@ def list_exercises(
     if not include_retired:
         where.append(Exercise.retired.is_(False))
     with db.read() as session:
+        require_active(session, actor)
         views = current_exercises(session, *where)
     if term := text.strip().casefold():
         views = [view for view in views if term in _searchable(view)]
@@ -224,6 +225,7 @@ def _searchable(view: ExerciseView) -> str:
 def get_exercise(db: Database, actor: Actor, exercise_id: int) -> ExerciseView:
     """The current version of one exercise."""
     with db.read() as session:
+        require_active(session, actor)
         exercise = _exercise(session, exercise_id)
         return exercise_view(exercise, _current(session, exercise))
 
@@ -231,6 +233,7 @@ def get_exercise(db: Database, actor: Actor, exercise_id: int) -> ExerciseView:
 def get_version(db: Database, actor: Actor, version_id: int) -> ExerciseView:
     """One exact version, as a couple was given it."""
     with db.read() as session:
+        require_active(session, actor)
         return version_view(session, version_id)
 
 

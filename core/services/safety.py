@@ -242,6 +242,7 @@ def resolve_screen(db: Database, actor: Actor, screen_id: int, note: str) -> Scr
 def screens(db: Database, actor: Actor, couple_id: int) -> list[ScreenView]:
     """All screens of a couple, newest first."""
     with db.read() as session:
+        require_active(session, actor)
         couple = load_couple(session, couple_id)
         require_view(actor, couple)
         rows = session.execute(

@@ -190,12 +190,14 @@ def add_addendum(db: Database, actor: Actor, session_id: int, text: str) -> Sess
 
 
 def get_session(db: Database, actor: Actor, session_id: int) -> SessionView:
+    """One note, for whoever may see its couple now: notes follow the caseload, so a
+    counsellor the couple was reassigned away from no longer reads even their own."""
     with db.read() as session:
+        require_active(session, actor)
         row = _load(session, session_id)
         couple = session.get(Couple, row.couple_id)
         assert couple is not None
-        if row.counsellor_id != actor.id:  # authors keep their own notes after a reassignment
-            require_view(actor, couple)
+        require_view(actor, couple)
         view = queries.note(session, session_id)
         assert view is not None
         return view
@@ -214,6 +216,7 @@ def session_from_link(db: Database, actor: Actor, link: str) -> SessionView:
 def list_sessions(db: Database, actor: Actor, couple_id: int) -> list[SessionView]:
     """Newest first, with ratings and addenda (a fixed number of statements)."""
     with db.read() as session:
+        require_active(session, actor)
         couple = load_couple(session, couple_id)
         require_view(actor, couple)
         return queries.timeline(session, couple_id)
@@ -224,12 +227,15 @@ def unsigned_notes(
 ) -> pd.DataFrame:
     """The actor's own unsigned notes (queries.sessions.unsigned), oldest first."""
     with db.read() as session:
+        require_active(session, actor)
         return queries.unsigned_by_author(session, actor.id, today, older_than_days)
 
 
 def search_notes(db: Database, actor: Actor, query: str, *, limit: int = 50) -> pd.DataFrame:
     """Case-insensitive search over the notes of couples the actor may see."""
     term = parse(SearchIn, {"query": query}).query
+    if len(term) < 2:
+        raise ValidationError("Type at least two characters to search the notes.")
     with db.read() as session:
         require_active(session, actor)
         return queries.search(session, caseload_scope(actor), term, limit=limit)

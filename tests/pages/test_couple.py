@@ -31,7 +31,7 @@ def test_header_shows_the_essentials(open_app: OpenApp, page_team: Team, page_db
 def test_other_counsellor_is_refused(open_app: OpenApp, page_team: Team, page_db: Database) -> None:
     couples.create_couple(page_db, page_team.alice, intake_form())
     at = open_couple(open_app, page_team.bruno)
-    assert any("another counsellor" in e for e in texts(at, "error"))
+    assert texts(at, "error") == ["There is no couple with case code 'C-0001' that you may open."]
     assert "Kit" not in " ".join(m.value for m in at.markdown)
 
 

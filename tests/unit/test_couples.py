@@ -256,7 +256,7 @@ def test_other_counsellor_cannot_read_the_couple(
 ) -> None:
     with pytest.raises(PermissionDenied, match="C-0001 is on another counsellor's caseload"):
         couples.get_couple(db, team.bruno, kit_and_lou.id)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound, match="no couple with case code 'C-0001' that you may open"):
         couples.find_by_case_code(db, team.bruno, "C-0001")
 
 

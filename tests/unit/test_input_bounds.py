@@ -8,7 +8,7 @@ import pytest
 
 from core.db import Database
 from core.errors import NotFound, ValidationError
-from core.schemas import LINE_LIMIT, SEARCH_LIMIT
+from core.schemas import PROMPT_LIMIT, SEARCH_LIMIT, STEP_LIMIT
 from core.services import couples, exercises, safety, sessions
 from core.services.couples import CoupleView
 from tests.conftest import Team
@@ -33,9 +33,10 @@ def test_a_million_character_resolution_note_is_refused(
 
 @pytest.mark.parametrize("field", ["instructions", "prompts"])
 def test_a_million_character_exercise_line_is_refused(db: Database, team: Team, field: str) -> None:
-    with pytest.raises(ValidationError, match=f"at most {LINE_LIMIT} characters"):
+    limit = STEP_LIMIT if field == "instructions" else PROMPT_LIMIT
+    with pytest.raises(ValidationError, match=f"at most {limit} characters"):
         exercises.create_custom(db, team.alice, custom_form(**{field: f"Walk.\n{MILLION}"}))
-    fitting = custom_form(**{field: "Walk.\n" + "y" * LINE_LIMIT})
+    fitting = custom_form(**{field: "Walk.\n" + "y" * limit})
     assert exercises.create_custom(db, team.alice, fitting).title == "Evening walk and talk"
 
 

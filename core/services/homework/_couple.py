@@ -18,6 +18,7 @@ def _load(session: Session, couple_id: int) -> Couple:
 
 def to_read(session: Session, actor: Actor, couple_id: int) -> Couple:
     """The couple, if the actor may see it."""
+    require_active(session, actor)
     couple = _load(session, couple_id)
     require_view(actor, couple)
     return couple
