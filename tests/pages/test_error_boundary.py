@@ -140,7 +140,7 @@ def test_a_made_up_case_code_in_the_address_gets_a_clear_message(
     open_app: OpenApp, page_team: Team, case: str
 ) -> None:
     at = open_app(page_team.alice, "pages/couple.py", case=case)
-    assert any("There is no couple with that case code" in e for e in texts(at, "error"))
+    assert any("There is no couple with case code" in e for e in texts(at, "error"))
     assert_no_internals(at)
 
 

@@ -69,6 +69,6 @@ def test_a_session_link_finds_its_note(db: Database, team: Team, kit_and_lou: Co
 def test_a_made_up_case_code_is_not_found(
     db: Database, team: Team, kit_and_lou: CoupleView, case: str
 ) -> None:
-    with pytest.raises(NotFound, match="There is no couple with that case code"):
+    with pytest.raises(NotFound, match="There is no couple with case code"):
         couples.find_by_case_code(db, team.alice, case)
     assert couples.find_by_case_code(db, team.alice, " c-0001 ").id == kit_and_lou.id
