@@ -8,7 +8,7 @@ from core.domain import ACCOUNT_ROLE_LABELS, Role
 from core.formatting import plain
 from core.services import accounts
 from pages import ui
-from pages.components import session_guard
+from pages.components import login_cookie, session_guard
 
 st.set_page_config(page_title="Mend", page_icon=":material/spa:", layout="wide")
 
@@ -64,9 +64,8 @@ def sidebar(user: ui.Actor) -> None:
     with st.sidebar:
         st.markdown(f"**{plain(user.display_name)}**  \n{ACCOUNT_ROLE_LABELS[user.role]}")
         if st.button("Log out", icon=":material/logout:", width="stretch", key="logout"):
-            accounts.log_out(ui.database(), user)
-            for key in list(st.session_state):
-                del st.session_state[key]
+            accounts.log_out(ui.database(), user, token=login_cookie.token())
+            session_guard.end_tab()
             st.rerun()
 
 
@@ -92,9 +91,8 @@ def login_gate(script: str = "pages/login.py", title: str = "Log in") -> list[st
     return [front, *aliases]
 
 
-user = st.session_state.get(ui.USER_KEY)
-if user is not None and not session_guard.still_signed_in(ui.database(), user):
-    user = None
+user = session_guard.signed_in_user(ui.database())
+login_cookie.write_pending()
 if user is None and not accounts.has_active_admin(ui.database()):
     # A first start (without the demo data) serves nothing until an admin exists.
     navigation = st.navigation(login_gate("pages/first_admin.py", "Set up Mend"))

@@ -22,6 +22,7 @@ PURE = [
     CORE / "charts.py",
     CORE / "measures.py",
     CORE / "passwords.py",
+    CORE / "login_tokens.py",
 ]
 DATABASE_MODULES = ("core.db", "core.models", "sqlalchemy")
 
