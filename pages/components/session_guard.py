@@ -8,12 +8,13 @@ login cookie while it is valid (core.services.login_sessions)."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import streamlit as st
 
 from core.config import load_settings
 from core.db import Database
-from core.login_tokens import IDLE, TOUCH_EVERY
+from core.login_tokens import IDLE, due_for_touch
 from core.services import accounts, login_sessions
 from core.services.access import Actor
 from pages import ui
@@ -55,7 +56,7 @@ def _resume(db: Database) -> Actor | None:
         return None
     st.session_state[ui.USER_KEY] = outcome
     st.session_state[login_cookie.TOKEN_KEY] = token
-    st.session_state[LAST_TOUCH_KEY] = time.time()
+    st.session_state[LAST_TOUCH_KEY] = datetime.now(UTC)
     return outcome
 
 
@@ -72,9 +73,10 @@ def still_signed_in(db: Database, user: Actor) -> bool:
         problem, reason = idle_notice(idle_minutes), IDLE
     if problem is None:
         st.session_state[LAST_ACTIVITY_KEY] = now
-        if token and now - st.session_state.get(LAST_TOUCH_KEY, 0) >= TOUCH_EVERY.total_seconds():
-            login_sessions.touch(db, token)
-            st.session_state[LAST_TOUCH_KEY] = now
+        moment = datetime.now(UTC)
+        if token and due_for_touch(st.session_state.get(LAST_TOUCH_KEY), moment):
+            login_sessions.touch(db, token, now=moment)
+            st.session_state[LAST_TOUCH_KEY] = moment
         return True
     accounts.log_out(db, user, reason=reason, token=token)
     end_tab()
