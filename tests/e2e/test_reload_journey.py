@@ -8,9 +8,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from core.db import Database
-from core.domain import Role
 from core.services import accounts
-from tests.e2e.conftest import log_in, settle
+from tests.e2e.conftest import log_in, new_counsellor, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -74,16 +73,7 @@ def test_a_deactivated_accounts_old_cookie_logs_nobody_in(
 ) -> None:
     db = Database.from_url(e2e_database_url)
     try:
-        account = accounts.create_account(
-            db,
-            accounts.SYSTEM,
-            {
-                "username": "reloader",
-                "display_name": "Reloading Counsellor (synthetic)",
-                "role": Role.COUNSELLOR,
-                "password": PASSWORD,
-            },
-        )
+        account_id = new_counsellor(db, "reloader", "Reloading Counsellor (synthetic)", PASSWORD)
         log_in(page, app_url, "reloader", PASSWORD)
         expect(page.get_by_role("heading", name="Caseload")).to_be_visible()
         cookie = _login_cookie(page.context)
@@ -93,7 +83,7 @@ def test_a_deactivated_accounts_old_cookie_logs_nobody_in(
         fresh.context.close()
 
         admin = accounts.authenticate(db, "admin", "oversee-demo-pass")
-        accounts.set_active(db, admin, account.id, False)
+        accounts.set_active(db, admin, account_id, False)
 
         # ... and not once an administrator has deactivated it.
         fresh = _fresh_browser(page, app_url, cookie)
