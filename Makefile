@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@$(BIN)/python -m pip check || (echo "requirements.lock does not match pyproject.toml: run make lock"; exit 1)
 	@touch $(STAMP)
 
 setup: $(STAMP)
