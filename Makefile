@@ -6,16 +6,29 @@ PORT ?= 8501
 DEMO_COUPLES ?= 40
 PG_TEST_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 STAMP := $(VENV)/.installed-stamp
+# Every dependency pinned with its hashes: a new upstream release changes nothing until
+# `make lock` is run and the new lock is committed.
+LOCK := requirements.lock
 
-.PHONY: setup run test lint format e2e bench bench-small bench-large soak clean
+.PHONY: setup lock run test lint format e2e bench bench-small bench-large soak clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@$(BIN)/python -m pip check || (echo "requirements.lock does not match pyproject.toml: run make lock"; exit 1)
 	@touch $(STAMP)
 
 setup: $(STAMP)
+
+# Refresh the lock from pyproject.toml's ranges (newest versions that fit), then run
+# `make setup` and the tests before committing it.
+lock:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet "uv>=0.9,<1"
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
+		--python-version 3.11 --upgrade --quiet -o $(LOCK)
 
 run: setup
 	@MEND_DEMO=$${MEND_DEMO:-1} $(BIN)/python -m core.cli init-db --demo-if-empty --couples $(DEMO_COUPLES)

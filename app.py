@@ -9,7 +9,7 @@ from core.formatting import plain
 from core.services import accounts
 from core.services import importing as import_service
 from pages import ui
-from pages.components import error_boundary, session_guard
+from pages.components import error_boundary, login_cookie, session_guard
 
 st.set_page_config(page_title="Mend", page_icon=":material/spa:", layout="wide")
 
@@ -73,9 +73,8 @@ def sidebar(user: ui.Actor) -> None:
     with st.sidebar:
         st.markdown(f"**{plain(user.display_name)}**  \n{ACCOUNT_ROLE_LABELS[user.role]}")
         if st.button("Log out", icon=":material/logout:", width="stretch", key="logout"):
-            accounts.log_out(ui.database(), user)
-            for key in list(st.session_state):
-                del st.session_state[key]
+            accounts.log_out(ui.database(), user, token=login_cookie.token())
+            session_guard.end_tab()
             st.rerun()
 
 
@@ -105,9 +104,8 @@ def login_gate(script: str = "pages/login.py", title: str = "Log in") -> list[st
 def route() -> None:
     db = ui.database()
     error_boundary.read_only_banner(db)
-    user = st.session_state.get(ui.USER_KEY)
-    if user is not None and not session_guard.still_signed_in(db, user):
-        user = None
+    user = session_guard.signed_in_user(db)
+    login_cookie.write_pending()
     if user is None and not accounts.has_active_admin(db):
         # A first start (without the demo data) serves nothing until an admin exists.
         navigation = st.navigation(login_gate("pages/first_admin.py", "Set up Mend"))

@@ -117,6 +117,22 @@ class Counsellor(Base):
     couples: Mapped[list[Couple]] = relationship(back_populates="counsellor")
 
 
+class LoginSession(Base):
+    """A remembered login: the browser keeps a random token in a cookie, the server keeps only
+    its sha256. Logout, deactivation, a password reset and the idle timeout revoke it."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role))  # the role it was opened with
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoke_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
 class Couple(Base):
     __tablename__ = "couples"
 

@@ -6,7 +6,7 @@ from core.config import load_settings
 from core.domain import READ_ONLY_LOGIN_NOTE
 from core.services import accounts
 from pages import ui
-from pages.components import session_guard
+from pages.components import login_cookie, session_guard
 
 st.title("Mend")
 st.caption("Case management for counsellors helping couples rebuild trust.")
@@ -21,9 +21,10 @@ with st.form("login"):
     submitted = st.form_submit_button("Log in", type="primary")
 
 if submitted:
-    actor = ui.attempt(lambda: accounts.authenticate(db, username, password))
-    if actor is not None:
-        st.session_state[ui.USER_KEY] = actor
+    logged_in = ui.attempt(lambda: accounts.log_in(db, username, password))
+    if logged_in is not None:
+        st.session_state[ui.USER_KEY], token = logged_in
+        login_cookie.remember(token)
         st.rerun()
 
 if load_settings().demo_mode:

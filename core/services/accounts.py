@@ -22,7 +22,7 @@ from core.errors import AuthenticationError, NotFound, ValidationError
 from core.models import Counsellor, utcnow
 from core.passwords import password_problem
 from core.schemas import CONTROL_CHARACTERS, AccountIn, PasswordIn, parse
-from core.services import audit
+from core.services import audit, login_sessions
 from core.services.access import Actor, require_active, require_role
 
 _hasher = PasswordHasher()
@@ -141,6 +141,17 @@ def authenticate(
     if isinstance(result, AuthenticationError):
         raise result
     return result
+
+
+def log_in(
+    db: Database, username: str, password: str, *, now: datetime | None = None
+) -> tuple[Actor, str]:
+    """The login form: `authenticate`, then a remembered login whose token goes into the
+    browser's cookie (core.services.login_sessions), so a reload stays logged in."""
+    now = now or utcnow()
+    actor = authenticate(db, username, password, now=now)
+    with db.transaction() as session:
+        return actor, login_sessions.open_session(session, actor, now)
 
 
 def _begin_attempt(
@@ -336,6 +347,8 @@ def set_active(db: Database, actor: Actor, account_id: int, active: bool) -> Acc
         require_active(session, actor)
         user = _load(session, account_id)
         user.active = active
+        if not active:
+            login_sessions.revoke_account(session, user.id, "deactivated", utcnow())
         audit.record(
             session,
             actor,
@@ -359,6 +372,7 @@ def reset_password(db: Database, actor: Actor, account_id: int, new_password: st
         user.must_change_password = True
         user.failed_logins = 0
         user.locked_until = None
+        login_sessions.revoke_account(session, user.id, "password reset", utcnow())
         audit.record(
             session, actor, "password_reset", "account", user.id, {"username": user.username}
         )
@@ -436,13 +450,18 @@ def _account(user: Counsellor) -> Account:
     )
 
 
-def log_out(db: Database, actor: Actor, *, reason: str | None = None) -> None:
-    """Audited; `reason` says why Mend ended the session itself (idle, deactivated)."""
+def log_out(
+    db: Database, actor: Actor, *, reason: str | None = None, token: str | None = None
+) -> None:
+    """Audited; `reason` says why Mend ended the session itself (idle, deactivated).
+    The tab's remembered login (`token`) is revoked at once, so its cookie is useless."""
     detail = {"reason": reason} if reason else ""
     if not db.writable:  # read-only mode: the session ends all the same
         log.warning("Read-only mode: account %s logged out; not in the audit log", actor.id)
         return
     with db.transaction() as session:
+        if token:
+            login_sessions.revoke_token(session, actor, token, reason or "logout", utcnow())
         audit.record(session, actor, "logout", "account", actor.id, detail)
 
 

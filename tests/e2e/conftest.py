@@ -14,6 +14,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from core.db import Database
+from core.domain import Role
+from core.services import accounts
+
 # A loaded CI machine can take a few seconds per Streamlit rerun.
 expect.set_options(timeout=15_000)
 
@@ -135,3 +139,19 @@ def log_in(page: Page, url: str, username: str, password: str) -> None:
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_test_id("stFormSubmitButton").get_by_role("button").click()
     settle(page)
+
+
+def new_counsellor(db: Database, username: str, display_name: str, password: str) -> int:
+    """A synthetic counsellor created behind the browser's back (no first-login change);
+    its account id."""
+    account = accounts.create_account(
+        db,
+        accounts.SYSTEM,
+        {
+            "username": username,
+            "display_name": display_name,
+            "role": Role.COUNSELLOR,
+            "password": password,
+        },
+    )
+    return account.id

@@ -7,9 +7,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.db import Database
-from core.domain import Role
 from core.services import accounts
-from tests.e2e.conftest import log_in, settle
+from tests.e2e.conftest import log_in, new_counsellor, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -21,21 +20,12 @@ def test_a_deactivated_counsellors_open_tab_goes_to_the_login_page(
 ) -> None:
     db = Database.from_url(e2e_database_url)
     try:
-        account = accounts.create_account(
-            db,
-            accounts.SYSTEM,
-            {
-                "username": "leaver",
-                "display_name": "Leaving Counsellor (synthetic)",
-                "role": Role.COUNSELLOR,
-                "password": PASSWORD,
-            },
-        )
+        account_id = new_counsellor(db, "leaver", "Leaving Counsellor (synthetic)", PASSWORD)
         log_in(page, app_url, "leaver", PASSWORD)
         expect(page.get_by_role("heading", name="Caseload")).to_be_visible()
 
         admin = accounts.authenticate(db, "admin", "oversee-demo-pass")
-        accounts.set_active(db, admin, account.id, False)
+        accounts.set_active(db, admin, account_id, False)
         page.get_by_test_id("stSidebarNav").get_by_text("Exercise library").click()
         settle(page)
 

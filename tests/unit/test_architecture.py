@@ -24,6 +24,7 @@ PURE = [
     CORE / "passwords.py",
     CORE / "exports.py",
     CORE / "importing.py",
+    CORE / "login_tokens.py",
 ]
 DATABASE_MODULES = ("core.db", "core.models", "sqlalchemy")
 
