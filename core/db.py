@@ -16,6 +16,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -91,6 +92,13 @@ def upgrade_schema(engine: Engine) -> None:
 
 def schema_is_current(engine: Engine) -> bool:
     return "alembic_version" in inspect(engine).get_table_names()
+
+
+def dialect_insert(session: Session) -> Any:
+    """INSERT with ON CONFLICT for the engine in use (both dialects spell it alike)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert
 
 
 def like_pattern(term: str) -> str:

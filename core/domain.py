@@ -268,3 +268,37 @@ def transition_verb(current: CoupleStatus, target: CoupleStatus) -> str:
 def weeks_in_care(intake: date, today: date) -> int:
     """Whole weeks since intake (0 before it): the time axis of every progress rule."""
     return max(0, (today - intake).days // 7)
+
+
+# --- reading a case: what the audit log records and "Who looked at this case" shows ---
+
+
+class CaseRead(StrEnum):
+    """A part of a couple's record someone read (one audit event per page view lists them)."""
+
+    DETAILS = "details"
+    PROGRESS = "progress"
+    NOTES = "notes"
+    SAFETY = "safety"
+    HOMEWORK = "homework"
+    REPORT = "report"
+    EXPORT = "export"
+
+
+CASE_READ_LABELS: dict[CaseRead, str] = {
+    CaseRead.DETAILS: "Details",
+    CaseRead.PROGRESS: "Progress",
+    CaseRead.NOTES: "Session notes",
+    CaseRead.SAFETY: "Safety screens",
+    CaseRead.HOMEWORK: "Homework",
+    CaseRead.REPORT: "Report",
+    CaseRead.EXPORT: "Data export",
+}
+
+# Audit actions of reading a case, and what a refusal was refused.
+CASE_VIEWED = "case_viewed"
+ACCESS_REFUSED = "access_refused"
+REFUSED_LABELS: dict[str, str] = {
+    "open": "Refused: tried to open the case",
+    "change": "Refused: tried to change the case",
+}

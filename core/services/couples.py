@@ -10,10 +10,9 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Integer, case, cast, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
-from core.db import Database
+from core.db import Database, dialect_insert
 from core.domain import (
     STATUS_TRANSITIONS,
     BreachPattern,
@@ -321,7 +320,7 @@ def _next_case_code(session: Session) -> str:
     highest = select(
         func.coalesce(func.max(cast(func.substr(Couple.case_code, 3), Integer)), 0)
     ).scalar_subquery()
-    insert = _dialect_insert(session)(counters).values(name=CASE_CODE_COUNTER, value=highest + 1)
+    insert = dialect_insert(session)(counters).values(name=CASE_CODE_COUNTER, value=highest + 1)
     upsert = insert.on_conflict_do_update(
         index_elements=[counters.c.name],
         set_={
@@ -333,13 +332,6 @@ def _next_case_code(session: Session) -> str:
     ).returning(counters.c.value)
     number = session.execute(upsert).scalar_one()
     return f"C-{number:04d}"
-
-
-def _dialect_insert(session: Session) -> Any:
-    """INSERT with ON CONFLICT for the engine in use (both dialects spell it alike)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert
 
 
 def _apply_details(couple: Couple, details: CoupleIn) -> None:
