@@ -3,6 +3,12 @@
     python -m core.cli init-db [--demo-if-empty] [--couples N]
     python -m core.cli create-user --username NAME --display-name "Full Name" --role admin
     python -m core.cli refresh-reference
+    python -m core.cli verify-audit
+    python -m core.cli grant-app-role ROLE [--print]
+
+`verify-audit` walks the audit log's hash chain: OK with the number of events and the
+newest hash (keep it somewhere else to compare later), or the first event that does not
+hold, exiting 1.
 
 `refresh-reference` stores a new snapshot of the clinic's reference (constants and expected
 band) from every rating: run it from cron, e.g. weekly `0 3 * * 1`.
@@ -23,7 +29,7 @@ from core.db import Database, upgrade_schema
 from core.demo import is_empty, load_demo
 from core.domain import Role
 from core.errors import MendError
-from core.services import exercises, reference
+from core.services import audit, exercises, reference
 from core.services.accounts import SYSTEM, create_account
 
 
@@ -90,6 +96,16 @@ def refresh_reference(args: argparse.Namespace) -> int:
     return 0
 
 
+def verify_audit(args: argparse.Namespace) -> int:
+    verdict = audit.verify_chain(_database())
+    if verdict.intact:
+        print(f"OK: {verdict.rows} audit event(s), chain intact; newest hash {verdict.head}.")
+        return 0
+    where = f" at audit event #{verdict.broken_at}" if verdict.broken_at else ""
+    print(f"BROKEN{where}: {verdict.problem}.", file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m core.cli",
@@ -111,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         "refresh-reference", help="recompute the clinic's reference now (for cron)"
     )
     refresh.set_defaults(run=refresh_reference)
+    verify = commands.add_parser("verify-audit", help="check the audit log's hash chain")
+    verify.set_defaults(run=verify_audit)
     args = parser.parse_args(argv)
     try:
         return args.run(args)
