@@ -8,7 +8,7 @@ from core.domain import ACCOUNT_ROLE_LABELS, Role
 from core.formatting import plain
 from core.services import accounts
 from pages import ui
-from pages.components import session_guard
+from pages.components import page_reads, session_guard
 
 st.set_page_config(page_title="Mend", page_icon=":material/spa:", layout="wide")
 
@@ -116,4 +116,5 @@ elif accounts.must_change_password(ui.database(), user):
 else:
     navigation = st.navigation(pages_for(user.role))
     sidebar(user)
-navigation.run()
+with page_reads.audited(navigation, user):  # one audit event per couple read
+    navigation.run()

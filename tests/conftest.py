@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, func, make_url, select, text
 
 from core.db import Database, upgrade_schema
-from core.domain import Role
-from core.models import Counsellor
+from core.domain import ACCESS_REFUSED, CASE_VIEWED, Role
+from core.models import AuditEvent, Counsellor
 from core.services import couples
 from core.services.access import Actor
 from core.services.accounts import hash_password
@@ -25,6 +25,17 @@ from core.services.couples import CoupleView
 
 POSTGRES_URL = os.environ.get("MEND_TEST_POSTGRES_URL")
 TEST_PASSWORD = "test-pass-123"
+
+
+def audited_writes(db: Database) -> int:
+    """Audit events of writes: reads and refused attempts (audited as well since issue 11)
+    left out, for tests showing that a refused call wrote nothing."""
+    with db.read() as session:
+        return session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action.not_in([CASE_VIEWED, ACCESS_REFUSED]))
+        )
 
 
 @pytest.fixture(scope="session")

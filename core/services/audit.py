@@ -257,9 +257,8 @@ def _append_now(bind: Engine | Any, events: list[AuditEvent]) -> None:
     """Append `events` in a transaction of their own; each detail gets its case code."""
     with Session(bind) as session, session.begin():
         ids = {int(e.entity_id) for e in events if e.entity_id is not None}
-        codes = dict(
-            session.execute(select(Couple.id, Couple.case_code).where(Couple.id.in_(ids))).tuples()
-        )
+        found = session.execute(select(Couple.id, Couple.case_code).where(Couple.id.in_(ids)))
+        codes = {couple_id: code for couple_id, code in found}
         for pending in events:
             detail = dict(pending.detail) if isinstance(pending.detail, dict) else {}
             detail.setdefault("case_code", codes.get(int(pending.entity_id or 0), ""))

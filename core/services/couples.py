@@ -17,6 +17,7 @@ from core.domain import (
     STATUS_TRANSITIONS,
     BreachPattern,
     BreachType,
+    CaseRead,
     CoupleStatus,
     PartnerRole,
     Role,
@@ -119,10 +120,18 @@ def create_couple(
             {"case_code": couple.case_code},
         )
         couple_id = couple.id
-    return get_couple(db, actor, couple_id)
+    return _visible(db, actor, couple_id)
 
 
 def get_couple(db: Database, actor: Actor, couple_id: int) -> CoupleView:
+    """Open a couple's record (its details): audited as read."""
+    view = _visible(db, actor, couple_id)
+    audit.record_read(db, actor, couple_id, CaseRead.DETAILS)
+    return view
+
+
+def _visible(db: Database, actor: Actor, couple_id: int) -> CoupleView:
+    """The couple as it is now, for one who may see it (writes return it: not a read)."""
     with db.read() as session:
         couple = _load(session, couple_id)
         require_view(actor, couple)
@@ -136,7 +145,7 @@ def find_by_case_code(db: Database, actor: Actor, case_code: str) -> CoupleView:
         )
     if couple_id is None:
         raise NotFound(f"There is no couple with case code {case_code!r}.")
-    return get_couple(db, actor, couple_id)
+    return _visible(db, actor, couple_id)
 
 
 def update_couple(
@@ -166,7 +175,7 @@ def update_couple(
             couple.id,
             {"case_code": couple.case_code, "fields": changed},
         )
-    return get_couple(db, actor, couple_id)
+    return _visible(db, actor, couple_id)
 
 
 def change_status(
@@ -202,7 +211,7 @@ def change_status(
                 "reason": change.reason,
             },
         )
-    return get_couple(db, actor, couple_id)
+    return _visible(db, actor, couple_id)
 
 
 def reassign(
@@ -230,7 +239,7 @@ def reassign(
             couple.id,
             {"case_code": couple.case_code, "from": previous, "to": target.id},
         )
-    return get_couple(db, actor, couple_id)
+    return _visible(db, actor, couple_id)
 
 
 def caseload(

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as OrmSession
 
 from core.db import Database
-from core.domain import Attendees, CoupleStatus, NoteStatus, Role
+from core.domain import Attendees, CaseRead, CoupleStatus, NoteStatus, Role
 from core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from core.measures import Instrument, instrument, session_instruments
 from core.models import Addendum, Couple, Measurement, Partner, utcnow
@@ -85,7 +85,7 @@ def record_session(
         if sign:
             _sign(session, actor, row, couple)
         session_id = row.id
-    return get_session(db, actor, session_id)
+    return _note(db, actor, session_id)
 
 
 def update_draft(
@@ -115,7 +115,7 @@ def update_draft(
         )
         if sign:
             _sign(session, actor, row, couple)
-    return get_session(db, actor, session_id)
+    return _note(db, actor, session_id)
 
 
 def sign(db: Database, actor: Actor, session_id: int, *, expected_version: int) -> SessionView:
@@ -123,7 +123,7 @@ def sign(db: Database, actor: Actor, session_id: int, *, expected_version: int) 
     with stale_is_conflict(_saved_elsewhere), db.transaction() as session:
         row, couple = _own_draft(session, actor, session_id, expected_version, "sign")
         _sign(session, actor, row, couple)
-    return get_session(db, actor, session_id)
+    return _note(db, actor, session_id)
 
 
 def cosign(db: Database, actor: Actor, session_id: int) -> SessionView:
@@ -144,7 +144,7 @@ def cosign(db: Database, actor: Actor, session_id: int) -> SessionView:
         audit.record(
             session, actor, "session_cosigned", "session", row.id, {"case_code": couple.case_code}
         )
-    return get_session(db, actor, session_id)
+    return _note(db, actor, session_id)
 
 
 def add_addendum(db: Database, actor: Actor, session_id: int, text: str) -> SessionView:
@@ -175,10 +175,18 @@ def add_addendum(db: Database, actor: Actor, session_id: int, text: str) -> Sess
             row.id,
             {"case_code": couple.case_code, "addendum": addendum.id},
         )
-    return get_session(db, actor, session_id)
+    return _note(db, actor, session_id)
 
 
 def get_session(db: Database, actor: Actor, session_id: int) -> SessionView:
+    """Open one note (the draft editor, a link): audited as a read of the couple's notes."""
+    view = _note(db, actor, session_id)
+    audit.record_read(db, actor, view.couple_id, CaseRead.NOTES)
+    return view
+
+
+def _note(db: Database, actor: Actor, session_id: int) -> SessionView:
+    """The note as it is now (writes return it: not a read)."""
     with db.read() as session:
         row = _load(session, session_id)
         couple = session.get(Couple, row.couple_id)
@@ -195,7 +203,9 @@ def list_sessions(db: Database, actor: Actor, couple_id: int) -> list[SessionVie
     with db.read() as session:
         couple = load_couple(session, couple_id)
         require_view(actor, couple)
-        return queries.timeline(session, couple_id)
+        timeline = queries.timeline(session, couple_id)
+    audit.record_read(db, actor, couple_id, CaseRead.NOTES)
+    return timeline
 
 
 def unsigned_notes(
