@@ -145,7 +145,7 @@ def find_by_case_code(db: Database, actor: Actor, case_code: str) -> CoupleView:
         )
     if couple_id is None:
         raise NotFound(f"There is no couple with case code {case_code!r}.")
-    return _visible(db, actor, couple_id)
+    return get_couple(db, actor, couple_id)
 
 
 def update_couple(
