@@ -24,6 +24,9 @@ import getpass
 import os
 import sys
 
+from sqlalchemy import text
+
+from core import app_role
 from core.config import load_settings
 from core.db import Database, upgrade_schema
 from core.demo import is_empty, load_demo
@@ -106,6 +109,37 @@ def verify_audit(args: argparse.Namespace) -> int:
     return 1
 
 
+def grant_app_role(args: argparse.Namespace) -> int:
+    """Grant ROLE what the app needs (core.app_role), as the owner in DATABASE_URL."""
+    db = _database()
+    if db.engine.dialect.name != "postgresql":
+        print("Error: grant-app-role is for PostgreSQL (SQLite has no roles).", file=sys.stderr)
+        return 2
+    with db.engine.begin() as connection:
+        owner, database = connection.execute(text("SELECT current_user, current_database()")).one()
+        found = connection.execute(
+            text("SELECT rolsuper FROM pg_roles WHERE rolname = :r"), {"r": args.role}
+        ).first()
+        if args.role == owner or found is None or found.rolsuper:
+            print(
+                f"Error: {args.role!r} must be an existing role other than the owner "
+                f"({owner}) and not a superuser: CREATE ROLE {args.role} LOGIN PASSWORD '...'",
+                file=sys.stderr,
+            )
+            return 2
+        tables = connection.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        ).scalars()
+        statements = app_role.grant_statements(args.role, database, tables)
+        for statement in statements:
+            print(f"{statement};")
+            if not args.print_only:
+                connection.execute(text(statement))
+    if args.print_only:
+        print("-- printed only; nothing was granted")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m core.cli",
@@ -129,6 +163,12 @@ def main(argv: list[str] | None = None) -> int:
     refresh.set_defaults(run=refresh_reference)
     verify = commands.add_parser("verify-audit", help="check the audit log's hash chain")
     verify.set_defaults(run=verify_audit)
+    grant = commands.add_parser(
+        "grant-app-role", help="grant the app's PostgreSQL role what it needs (run as the owner)"
+    )
+    grant.add_argument("role")
+    grant.add_argument("--print", dest="print_only", action="store_true", help="only print")
+    grant.set_defaults(run=grant_app_role)
     args = parser.parse_args(argv)
     try:
         return args.run(args)
