@@ -9,7 +9,7 @@ from core.formatting import plain
 from core.services import accounts
 from core.services import importing as import_service
 from pages import ui
-from pages.components import error_boundary, login_cookie, session_guard
+from pages.components import error_boundary, login_cookie, page_reads, session_guard
 
 st.set_page_config(page_title="Mend", page_icon=":material/spa:", layout="wide")
 
@@ -127,7 +127,8 @@ def route() -> None:
     else:
         navigation = st.navigation(pages_for(user.role))
         sidebar(user)
-    navigation.run()
+    with page_reads.audited(navigation, user):  # one audit event per couple read
+        navigation.run()
 
 
 # The one error boundary: no traceback reaches the browser, whatever a page raises.

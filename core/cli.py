@@ -9,6 +9,12 @@
 `backup` writes every table (audit log included) to one gzip'd file with the schema
 revision and a checksum; `restore` reads it back into an EMPTY database (any engine),
 refusing a non-empty database, a damaged or altered file and a newer schema.
+    python -m core.cli verify-audit
+    python -m core.cli grant-app-role ROLE [--print]
+
+`verify-audit` walks the audit log's hash chain: OK with the number of events and the
+newest hash (keep it somewhere else to compare later), or the first event that does not
+hold, exiting 1.
 
 `refresh-reference` stores a new snapshot of the clinic's reference (constants and expected
 band) from every rating: run it from cron, e.g. weekly `0 3 * * 1`.
@@ -25,12 +31,15 @@ import os
 import sys
 from pathlib import Path
 
+from sqlalchemy import text
+
+from core import app_role
 from core.config import load_settings
 from core.db import Database, upgrade_schema
 from core.demo import is_empty, load_demo
 from core.domain import Role
 from core.errors import MendError
-from core.services import backups, exercises, reference
+from core.services import audit, backups, exercises, reference
 from core.services.accounts import SYSTEM, create_account
 
 
@@ -117,6 +126,47 @@ def _print_counts(title: str, counts: dict[str, int]) -> None:
         print(f"  {name:<24} {rows:>9}")
 
 
+def verify_audit(args: argparse.Namespace) -> int:
+    verdict = audit.verify_chain(_database())
+    if verdict.intact:
+        print(f"OK: {verdict.rows} audit event(s), chain intact; newest hash {verdict.head}.")
+        return 0
+    where = f" at audit event #{verdict.broken_at}" if verdict.broken_at else ""
+    print(f"BROKEN{where}: {verdict.problem}.", file=sys.stderr)
+    return 1
+
+
+def grant_app_role(args: argparse.Namespace) -> int:
+    """Grant ROLE what the app needs (core.app_role), as the owner in DATABASE_URL."""
+    db = _database()
+    if db.engine.dialect.name != "postgresql":
+        print("Error: grant-app-role is for PostgreSQL (SQLite has no roles).", file=sys.stderr)
+        return 2
+    with db.engine.begin() as connection:
+        owner, database = connection.execute(text("SELECT current_user, current_database()")).one()
+        found = connection.execute(
+            text("SELECT rolsuper FROM pg_roles WHERE rolname = :r"), {"r": args.role}
+        ).first()
+        if args.role == owner or found is None or found.rolsuper:
+            print(
+                f"Error: {args.role!r} must be an existing role other than the owner "
+                f"({owner}) and not a superuser: CREATE ROLE {args.role} LOGIN PASSWORD '...'",
+                file=sys.stderr,
+            )
+            return 2
+        tables = connection.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        ).scalars()
+        statements = app_role.grant_statements(args.role, database, tables)
+        for statement in statements:
+            print(f"{statement};")
+            if not args.print_only:
+                connection.execute(text(statement))
+    if args.print_only:
+        print("-- printed only; nothing was granted")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m core.cli",
@@ -144,6 +194,14 @@ def main(argv: list[str] | None = None) -> int:
     load = commands.add_parser("restore", help="restore a backup file into an empty database")
     load.add_argument("file")
     load.set_defaults(run=restore)
+    verify = commands.add_parser("verify-audit", help="check the audit log's hash chain")
+    verify.set_defaults(run=verify_audit)
+    grant = commands.add_parser(
+        "grant-app-role", help="grant the app's PostgreSQL role what it needs (run as the owner)"
+    )
+    grant.add_argument("role")
+    grant.add_argument("--print", dest="print_only", action="store_true", help="only print")
+    grant.set_defaults(run=grant_app_role)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

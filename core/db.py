@@ -17,6 +17,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -108,6 +109,13 @@ def upgrade_schema(engine: Engine) -> None:
 
 def schema_is_current(engine: Engine) -> bool:
     return "alembic_version" in inspect(engine).get_table_names()
+
+
+def dialect_insert(session: Session) -> Any:
+    """INSERT with ON CONFLICT for the engine in use (both dialects spell it alike)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert
 
 
 def like_pattern(term: str) -> str:

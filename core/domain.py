@@ -297,3 +297,37 @@ INCIDENT_MESSAGE = (
     "What you typed is kept: try again in a moment. If it happens again, give your "
     "administrator this incident id: {incident}."
 )
+
+
+# --- reading a case: what the audit log records and "Who looked at this case" shows ---
+
+
+class CaseRead(StrEnum):
+    """A part of a couple's record someone read (one audit event per page view lists them)."""
+
+    DETAILS = "details"
+    PROGRESS = "progress"
+    NOTES = "notes"
+    SAFETY = "safety"
+    HOMEWORK = "homework"
+    REPORT = "report"
+    EXPORT = "export"
+
+
+CASE_READ_LABELS: dict[CaseRead, str] = {
+    CaseRead.DETAILS: "Details",
+    CaseRead.PROGRESS: "Progress",
+    CaseRead.NOTES: "Session notes",
+    CaseRead.SAFETY: "Safety screens",
+    CaseRead.HOMEWORK: "Homework",
+    CaseRead.REPORT: "Report",
+    CaseRead.EXPORT: "Data export",
+}
+
+# Audit actions of reading a case, and what a refusal was refused.
+CASE_VIEWED = "case_viewed"
+ACCESS_REFUSED = "access_refused"
+REFUSED_LABELS: dict[str, str] = {
+    "open": "Refused: tried to open the case",
+    "change": "Refused: tried to change the case",
+}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,14 @@ def date_style(locale: str | None) -> DateStyle:
     if language == "en" and not region:
         return MONTH_FIRST
     return DAY_FIRST_SLASH
+
+
+def browser_zone(name: str | None) -> tzinfo:
+    """The browser's time zone by its IANA name; UTC when unknown or invalid."""
+    try:
+        return ZoneInfo(name) if name else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 def format_date(value: date | None, locale: str | None) -> str:

@@ -420,10 +420,14 @@ class RatingStamp(Base):
 
 
 class AuditEvent(Base):
-    """Append-only log: database triggers refuse UPDATE and DELETE."""
+    """Append-only log: database triggers refuse UPDATE and DELETE (and, on PostgreSQL,
+    TRUNCATE); each event is chained to the one before it by a hash."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_at", "at"),)
+    __table_args__ = (
+        Index("ix_audit_events_at", "at"),
+        Index("ix_audit_events_entity", "entity", "entity_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -433,6 +437,10 @@ class AuditEvent(Base):
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     detail: Mapped[str] = mapped_column(Text, default="")
+    # The hash chain (core.audit_chain): set by core.services.audit when the event is
+    # appended, in the committing transaction.
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ReferenceSnapshot(Base):

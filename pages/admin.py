@@ -98,14 +98,17 @@ with accounts_tab:
 
 with audit_tab:
     st.caption("Every login and every change is recorded here. The log cannot be edited.")
-    columns = st.columns(4)
+    columns = st.columns(5)
     action = columns[0].selectbox(
         "Action", audit.known_actions(db, user), index=None, placeholder="All actions"
     )
     username = columns[1].text_input("User", placeholder="Username contains…")
     since = columns[2].date_input("From", value=None, format=ui.style().widget)
     until = columns[3].date_input("To", value=None, format=ui.style().widget)
-    events = audit.list_events(db, user, action=action, username=username, since=since, until=until)
+    case_code = columns[4].text_input("Couple", placeholder="Case code, e.g. C-0042")
+    events = audit.list_events(
+        db, user, action=action, username=username, since=since, until=until, case_code=case_code
+    )
     if events.empty:
         st.info("No audit events match these filters.")
     else:

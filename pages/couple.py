@@ -14,7 +14,7 @@ from core.errors import MendError
 from core.formatting import plain
 from core.services import couples
 from pages import ui
-from pages.components import export_buttons, safety_banner, safety_marks
+from pages.components import case_viewers, export_buttons, safety_banner, safety_marks
 from pages.tabs import details, homework, progress, safety, sessions
 
 db = ui.database()
@@ -73,3 +73,4 @@ for tab, render in zip(st.tabs(list(tabs)), tabs.values(), strict=True):
     with tab:
         render(db, user, couple)
 export_buttons.couple(db, user, couple)
+case_viewers.show(db, user, couple)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Protocol, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
@@ -13,7 +12,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from core.config import load_settings
 from core.db import Database, upgrade_schema
 from core.errors import ConflictError
-from core.formatting import DateStyle, date_style, format_date, plain
+from core.formatting import DateStyle, browser_zone, date_style, format_date, plain
 from core.services import exercises, progress_views
 from core.services.access import Actor
 from pages.components.error_boundary import CONFLICT_HINT as CONFLICT_HINT
@@ -62,10 +61,7 @@ def current_user() -> Actor:
 
 def local_today(moment: datetime | None = None) -> date:
     """Today (or `moment`'s day) in the browser's time zone (the server may sit in another)."""
-    try:
-        zone = ZoneInfo(st.context.timezone) if st.context.timezone else UTC
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = UTC
+    zone = browser_zone(st.context.timezone)
     return (moment or datetime.now(zone)).astimezone(zone).date()
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from core.db import Database, scratch_postgres, upgrade_schema
-from core.domain import Role
-from core.models import Counsellor
+from core.domain import ACCESS_REFUSED, CASE_VIEWED, Role
+from core.models import AuditEvent, Counsellor
 from core.services import couples, progress_cache
 from core.services.access import Actor
 from core.services.accounts import hash_password
@@ -24,6 +24,17 @@ from core.services.couples import CoupleView
 
 POSTGRES_URL = os.environ.get("MEND_TEST_POSTGRES_URL")
 TEST_PASSWORD = "test-pass-123"
+
+
+def audited_writes(db: Database) -> int:
+    """Audit events of writes: reads and refused attempts (audited as well since issue 11)
+    left out, for tests showing that a refused call wrote nothing."""
+    with db.read() as session:
+        return session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action.not_in([CASE_VIEWED, ACCESS_REFUSED]))
+        )
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +78,9 @@ def _truncate_postgres(db: Database) -> None:
             .scalars()
             .all()
         )
-        # TRUNCATE does not fire the audit table's row triggers.
+        # TRUNCATE fires no row triggers; the append-only tables' TRUNCATE guards
+        # (migration 0008) are ordinary triggers, off in replica mode (tests run as superuser).
+        connection.execute(text("SET LOCAL session_replication_role = replica"))
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 
 

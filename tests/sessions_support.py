@@ -16,7 +16,7 @@ from core.services import couples, sessions
 from core.services.access import Actor
 from core.services.couples import CoupleView
 from core.services.sessions import SessionView
-from tests.conftest import Team
+from tests.conftest import Team, audited_writes
 
 TODAY = date(2026, 11, 24)
 INTAKE = date(2026, 9, 1)
@@ -66,7 +66,11 @@ def _count(db: Database, model: type, *where: Any) -> int:
 
 
 def _counts(db: Database) -> dict[str, int]:
-    return {model.__name__: _count(db, model) for model in (SessionRow, Measurement, AuditEvent)}
+    return {
+        SessionRow.__name__: _count(db, SessionRow),
+        Measurement.__name__: _count(db, Measurement),
+        AuditEvent.__name__: audited_writes(db),
+    }
 
 
 def _events(db: Database, action: str) -> list[AuditEvent]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from core.domain import Role
 from core.errors import NotFound, PermissionDenied
@@ -75,6 +75,7 @@ def can_view_couple(actor: Actor, couple: Couple) -> bool:
 
 def require_view(actor: Actor, couple: Couple) -> None:
     if not can_view_couple(actor, couple):
+        _audit_refusal(actor, couple, "open")
         raise PermissionDenied(
             f"{couple.case_code} is on another counsellor's caseload; you cannot open it."
         )
@@ -84,6 +85,17 @@ def require_edit(actor: Actor, couple: Couple) -> None:
     """Only the couple's own counsellor edits it; supervisors and admins read."""
     require_view(actor, couple)
     if couple.counsellor_id != actor.id:
+        _audit_refusal(actor, couple, "change")
         raise PermissionDenied(
             f"{couple.case_code} is read-only for you: only its counsellor can change it."
         )
+
+
+def _audit_refusal(actor: Actor, couple: Couple, doing: str) -> None:
+    """Every refused attempt on a couple is audited, in a transaction of its own (the
+    refused call's rolls back), with the page view when there is one."""
+    from core.services import audit  # audit imports this module
+
+    session = object_session(couple)
+    assert session is not None, "access checks take a couple loaded in a session"
+    audit.record_refusal(session.get_bind(), actor, couple.id, couple.case_code, doing)

@@ -1,20 +1,51 @@
-"""The append-only audit log: writers append, nobody edits or deletes."""
+"""The append-only audit log: writers append, nobody edits or deletes.
+
+Every event is chained (core.audit_chain): new events wait until their transaction
+commits, then take the chain's lock (the counters row 'audit_chain', the last lock the
+transaction takes), follow the newest stored event and are inserted in order.
+
+Reads of a couple are audited per page view: read services call `record_read`, which
+adds to the page run's collector (`page_view`, opened by app.py around every page) and
+writes one `case_viewed` event per couple when the run ends; outside a page run it writes
+at once. A refused attempt on a couple (core.services.access) is audited the same way,
+in its own transaction, so the refused call's rollback does not take it along.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
+from sqlalchemy import inspect as orm_state
 from sqlalchemy.orm import Session
 
-from core.db import Database, like_pattern
-from core.domain import Role
-from core.models import AuditEvent, utcnow
-from core.services.access import Actor, require_active, require_role
+from core import audit_chain
+from core.db import Database, dialect_insert, like_pattern
+from core.domain import (
+    ACCESS_REFUSED,
+    ACCOUNT_ROLE_LABELS,
+    CASE_READ_LABELS,
+    CASE_VIEWED,
+    REFUSED_LABELS,
+    CaseRead,
+    Role,
+)
+from core.models import AuditEvent, Counter, Couple, utcnow
+from core.queries import audit as queries
+from core.services.access import Actor, load_couple, require_active, require_role, require_view
 
+log = logging.getLogger(__name__)
+_WAITING = "mend_audit_waiting"
+# A rerun of the same page (a click) within this time does not log the same reads again.
+READ_REPEAT = timedelta(minutes=10)
 AUDIT_COLUMNS = ["at", "username", "action", "entity", "entity_id", "detail"]
 
 
@@ -43,6 +74,198 @@ def record(
     )
 
 
+# --- the chain ------------------------------------------------------------------------------
+
+
+@event.listens_for(Session, "before_flush")
+def _hold_back_new_events(session: Session, _context: Any, _instances: Any) -> None:
+    """New audit events wait for the commit; only chained ones (hash set) are flushed."""
+    new = [e for e in session.new if isinstance(e, AuditEvent) and e.hash is None]
+    if not new:
+        return
+    waiting = session.info.setdefault(_WAITING, [])
+    for waiting_event in sorted(new, key=lambda e: orm_state(e).insert_order):
+        session.expunge(waiting_event)
+        waiting.append(waiting_event)
+
+
+@event.listens_for(Session, "before_commit")
+def _append_to_chain(session: Session) -> None:
+    session.flush()  # every other write first: the chain's lock is the transaction's last
+    waiting = session.info.pop(_WAITING, None)
+    if not waiting:
+        return
+    counters = Counter.__table__
+    insert = dialect_insert(session)(counters).values(
+        name=audit_chain.CHAIN_COUNTER, value=len(waiting)
+    )
+    session.execute(  # locks the chain until this transaction ends (on SQLite: the write lock)
+        insert.on_conflict_do_update(
+            index_elements=[counters.c.name],
+            set_={"value": counters.c.value + len(waiting)},
+        )
+    )
+    newest = session.execute(
+        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    previous = audit_chain.GENESIS if newest is None else (newest.hash or "")
+    for waiting_event in waiting:
+        waiting_event.at = waiting_event.at or utcnow()
+        waiting_event.detail = waiting_event.detail or ""
+        waiting_event.prev_hash = previous
+        waiting_event.hash = previous = audit_chain.link(
+            previous,
+            audit_chain.canonical(
+                waiting_event.at,
+                waiting_event.actor_id,
+                waiting_event.actor_username,
+                waiting_event.action,
+                waiting_event.entity,
+                waiting_event.entity_id,
+                waiting_event.detail,
+            ),
+        )
+        session.add(waiting_event)
+        session.flush()  # one at a time: ids follow the chain's order
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_waiting(session: Session, _previous: Any) -> None:
+    session.info.pop(_WAITING, None)
+
+
+def verify_chain(db: Database) -> audit_chain.Verdict:
+    """Walk every event in id order (operators: `python -m core.cli verify-audit`)."""
+    columns = [getattr(AuditEvent, name) for name in audit_chain.ChainedRow.__annotations__]
+    with db.read() as session:
+        chained = session.scalar(
+            select(Counter.value).where(Counter.name == audit_chain.CHAIN_COUNTER)
+        )
+        rows = session.execute(select(*columns).order_by(AuditEvent.id)).yield_per(1000)
+        return audit_chain.walk((audit_chain.ChainedRow(*row) for row in rows), chained)
+
+
+# --- reads and refusals, one event per couple and page view --------------------------------
+
+
+@dataclass
+class _PageReads:
+    actor: Actor
+    viewed: dict[int, set[str]] = field(default_factory=dict)
+    refused: dict[tuple[int, str], str] = field(default_factory=dict)  # (couple, doing): code
+
+
+_page: ContextVar[_PageReads | None] = ContextVar("mend_page_reads", default=None)
+
+
+def record_read(db: Database, actor: Actor, couple_id: int, what: CaseRead | str) -> None:
+    """`actor` read part `what` of a couple (after its access check): one event per couple
+    and page view lists every part read; outside a page run, one event now. Reports and
+    exports call this too (what=CaseRead.REPORT / CaseRead.EXPORT)."""
+    part = CaseRead(what).value
+    page = _page.get()
+    if page is not None and page.actor.id == actor.id:
+        page.viewed.setdefault(couple_id, set()).add(part)
+        return
+    _append_now(db.engine, [_viewed_event(actor, couple_id, {part})])
+
+
+def record_refusal(bind: Any, actor: Actor, couple_id: int, case_code: str, doing: str) -> None:
+    """A refused attempt on a couple (access.require_view / require_edit), written in its
+    own transaction on `bind` (the refused call's engine) or with its page view."""
+    page = _page.get()
+    if page is not None and page.actor.id == actor.id:
+        page.refused[(couple_id, doing)] = case_code
+        return
+    _append_now(bind, [_refused_event(actor, couple_id, case_code, doing)])
+
+
+@contextmanager
+def page_view(
+    db: Database, actor: Actor | None, *, page: str, memory: MutableMapping[str, Any]
+) -> Iterator[None]:
+    """Collect the couple reads and refusals of one page run and write them when it ends.
+    `memory` (the browser session's) keeps what this page already logged: a rerun of the
+    same page with the same reads within READ_REPEAT logs nothing new."""
+    if actor is None:
+        yield
+        return
+    reads = _PageReads(actor)
+    token = _page.set(reads)
+    failed = False
+    try:
+        yield
+    except BaseException:
+        failed = True  # st.stop and st.rerun end a run this way too
+        raise
+    finally:
+        _page.reset(token)
+        try:
+            _write_page(db, reads, page, memory)
+        except Exception:
+            if not failed:
+                raise
+            log.exception("could not write the audit events of a failed page run")
+
+
+def _write_page(
+    db: Database, reads: _PageReads, page: str, memory: MutableMapping[str, Any]
+) -> None:
+    now = utcnow()
+    logged: dict[int, tuple[frozenset[str], datetime]] = (
+        memory.get("logged", {}) if memory.get("page") == page else {}
+    )
+    fresh = {
+        couple_id: frozenset(parts)
+        for couple_id, parts in reads.viewed.items()
+        if not (
+            (last := logged.get(couple_id)) and parts <= last[0] and now - last[1] < READ_REPEAT
+        )
+    }
+    events = [_viewed_event(reads.actor, i, parts) for i, parts in fresh.items()]
+    events += [
+        _refused_event(reads.actor, couple_id, code, doing)
+        for (couple_id, doing), code in reads.refused.items()
+    ]
+    if events:
+        _append_now(db.engine, events)
+    memory["page"], memory["logged"] = page, logged | {i: (p, now) for i, p in fresh.items()}
+
+
+def _viewed_event(actor: Actor, couple_id: int, parts: set[str] | frozenset[str]) -> AuditEvent:
+    order = list(CaseRead)
+    viewed = sorted(parts, key=lambda part: order.index(CaseRead(part)))
+    return _couple_event(actor, CASE_VIEWED, couple_id, {"viewed": viewed})
+
+
+def _refused_event(actor: Actor, couple_id: int, case_code: str, doing: str) -> AuditEvent:
+    return _couple_event(actor, ACCESS_REFUSED, couple_id, {"case_code": case_code, "doing": doing})
+
+
+def _couple_event(actor: Actor, action: str, couple_id: int, detail: dict[str, Any]) -> AuditEvent:
+    return AuditEvent(
+        actor_id=actor.id,
+        actor_username=actor.username,
+        action=action,
+        entity="couple",
+        entity_id=str(couple_id),
+        detail=detail,  # made JSON with the case code in _append_now
+    )
+
+
+def _append_now(bind: Engine | Any, events: list[AuditEvent]) -> None:
+    """Append `events` in a transaction of their own; each detail gets its case code."""
+    with Session(bind) as session, session.begin():
+        ids = {int(e.entity_id) for e in events if e.entity_id is not None}
+        found = session.execute(select(Couple.id, Couple.case_code).where(Couple.id.in_(ids)))
+        codes = {couple_id: code for couple_id, code in found}
+        for pending in events:
+            detail = dict(pending.detail) if isinstance(pending.detail, dict) else {}
+            detail.setdefault("case_code", codes.get(int(pending.entity_id or 0), ""))
+            pending.detail = json.dumps(detail, sort_keys=True)
+            session.add(pending)
+
+
 def list_events(
     db: Database,
     actor: Actor,
@@ -51,9 +274,11 @@ def list_events(
     username: str | None = None,
     since: date | None = None,
     until: date | None = None,
+    case_code: str | None = None,
     limit: int = 1000,
 ) -> pd.DataFrame:
-    """Newest first; admins only."""
+    """Newest first; admins only. `case_code`: only events about that couple (every event
+    about a couple names its case code in its detail)."""
     require_role(actor, Role.ADMIN, doing="read the audit log")
     query = select(
         AuditEvent.at,
@@ -69,6 +294,9 @@ def list_events(
         query = query.where(
             AuditEvent.actor_username.ilike(like_pattern(username.strip()), escape="\\")
         )
+    if case_code and case_code.strip():
+        named = like_pattern(json.dumps({"case_code": case_code.strip().upper()})[1:-1])
+        query = query.where(AuditEvent.detail.like(named, escape="\\"))
     if since:
         query = query.where(AuditEvent.at >= _start_of(since))
     if until:
@@ -87,6 +315,37 @@ def known_actions(db: Database, actor: Actor) -> list[str]:
         return list(
             session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
         )
+
+
+CASE_VIEW_COLUMNS = ["at", "name", "role", "what"]
+
+
+def case_views(db: Database, actor: Actor, couple_id: int, *, limit: int = 200) -> pd.DataFrame:
+    """Who looked at this case, newest first: when (UTC), name, role and what they read
+    (or tried). For the couple's counsellor, supervisors and admins."""
+    with db.read() as session:
+        require_active(session, actor)
+        require_view(actor, load_couple(session, couple_id))
+        frame = queries.case_views(session, couple_id, limit=limit)
+    details = [json.loads(text) if text else {} for text in frame["detail"]]
+    return pd.DataFrame(
+        {
+            "at": frame["at"],
+            "name": frame["name"].fillna(frame["username"]),
+            "role": [ACCOUNT_ROLE_LABELS.get(Role(r), "") if r else "" for r in frame["role"]],
+            "what": [
+                _what(action, detail)
+                for action, detail in zip(frame["action"], details, strict=True)
+            ],
+        },
+        columns=CASE_VIEW_COLUMNS,
+    )
+
+
+def _what(action: str, detail: dict[str, Any]) -> str:
+    if action == ACCESS_REFUSED:
+        return REFUSED_LABELS.get(detail.get("doing", ""), REFUSED_LABELS["open"])
+    return ", ".join(CASE_READ_LABELS[CaseRead(part)] for part in detail.get("viewed", []))
 
 
 def _start_of(day: date) -> datetime:

@@ -10,14 +10,14 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Integer, case, cast, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
-from core.db import Database
+from core.db import Database, dialect_insert
 from core.domain import (
     STATUS_TRANSITIONS,
     BreachPattern,
     BreachType,
+    CaseRead,
     CoupleStatus,
     PartnerRole,
     Role,
@@ -129,10 +129,18 @@ def create_couple(
             {"case_code": couple.case_code},
         )
         couple_id = couple.id
-    return get_couple(db, actor, couple_id)
+    return _visible(db, actor, couple_id)
 
 
 def get_couple(db: Database, actor: Actor, couple_id: int) -> CoupleView:
+    """Open a couple's record (its details): audited as read."""
+    view = _visible(db, actor, couple_id)
+    audit.record_read(db, actor, couple_id, CaseRead.DETAILS)
+    return view
+
+
+def _visible(db: Database, actor: Actor, couple_id: int) -> CoupleView:
+    """The couple as it is now, for one who may see it (writes return it: not a read)."""
     with db.read() as session:
         require_active(session, actor)
         couple = _load(session, couple_id)
@@ -189,7 +197,7 @@ def update_couple(
             couple.id,
             {"case_code": couple.case_code, "fields": changed},
         )
-    return get_couple(db, actor, couple_id)
+    return _visible(db, actor, couple_id)
 
 
 def change_status(
@@ -225,7 +233,7 @@ def change_status(
                 "reason": change.reason,
             },
         )
-    return get_couple(db, actor, couple_id)
+    return _visible(db, actor, couple_id)
 
 
 def reassign(
@@ -253,7 +261,7 @@ def reassign(
             couple.id,
             {"case_code": couple.case_code, "from": previous, "to": target.id},
         )
-    return get_couple(db, actor, couple_id)
+    return _visible(db, actor, couple_id)
 
 
 def caseload(
@@ -344,7 +352,7 @@ def _next_case_code(session: Session) -> str:
     highest = select(
         func.coalesce(func.max(cast(func.substr(Couple.case_code, 3), Integer)), 0)
     ).scalar_subquery()
-    insert = _dialect_insert(session)(counters).values(name=CASE_CODE_COUNTER, value=highest + 1)
+    insert = dialect_insert(session)(counters).values(name=CASE_CODE_COUNTER, value=highest + 1)
     upsert = insert.on_conflict_do_update(
         index_elements=[counters.c.name],
         set_={
@@ -356,13 +364,6 @@ def _next_case_code(session: Session) -> str:
     ).returning(counters.c.value)
     number = session.execute(upsert).scalar_one()
     return f"C-{number:04d}"
-
-
-def _dialect_insert(session: Session) -> Any:
-    """INSERT with ON CONFLICT for the engine in use (both dialects spell it alike)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert
 
 
 def _apply_details(couple: Couple, details: CoupleIn) -> None:

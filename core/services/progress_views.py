@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from core import progress
 from core.adherence import adherence_by_week as weekly_adherence
 from core.db import Database
-from core.domain import TRAUMA_CHIP, Role, concern_badge, weeks_in_care
+from core.domain import TRAUMA_CHIP, CaseRead, Role, concern_badge, weeks_in_care
 from core.measures import INSTRUMENTS
 from core.models import Couple
 from core.queries import caseload as caseload_queries
@@ -26,7 +26,7 @@ from core.queries import homework as homework_queries
 from core.queries import ratings as rating_queries
 from core.queries import safety as safety_queries
 from core.queries import sessions as session_queries
-from core.services import couples, progress_cache
+from core.services import audit, couples, progress_cache
 from core.services.access import (
     Actor,
     caseload_scope,
@@ -74,6 +74,7 @@ def couple_progress(
         given, done = homework_queries.adherence_inputs(session, couple_id)
         names = {partner.label: partner.name for partner in row.partners}
         case_code, intake = row.case_code, row.intake_date
+    audit.record_read(db, actor, couple_id, CaseRead.PROGRESS)
     changes = progress.change_table(ratings, reference.constants)
     table = progress.milestones(ratings, reference.constants)
     roster = pd.DataFrame({"couple_id": [couple_id], "case_code": [case_code]})

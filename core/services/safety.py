@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import Database
-from core.domain import CONCERN_LABELS, ScreenStatus, TraumaFollowUpKind
+from core.domain import CONCERN_LABELS, CaseRead, ScreenStatus, TraumaFollowUpKind
 from core.errors import NotFound, ValidationError
 from core.measures import PCPTSD5
 from core.models import Measurement, Partner, SafetyScreen, TraumaFollowUp, utcnow
@@ -199,7 +199,9 @@ def follow_ups(db: Database, actor: Actor, couple_id: int) -> list[FollowUpView]
         require_active(session, actor)
         couple = load_couple(session, couple_id)
         require_view(actor, couple)
-        return [_follow_up_view(f, p) for f, p in safety_queries.follow_ups(session, couple_id)]
+        views = [_follow_up_view(f, p) for f, p in safety_queries.follow_ups(session, couple_id)]
+    audit.record_read(db, actor, couple_id, CaseRead.SAFETY)
+    return views
 
 
 def ptsd_totals(db: Database, actor: Actor, couple_id: int) -> pd.DataFrame:
@@ -208,7 +210,9 @@ def ptsd_totals(db: Database, actor: Actor, couple_id: int) -> pd.DataFrame:
         require_active(session, actor)
         couple = load_couple(session, couple_id)
         require_view(actor, couple)
-        return safety_queries.ptsd_totals(session, couple_id)
+        totals = safety_queries.ptsd_totals(session, couple_id)
+    audit.record_read(db, actor, couple_id, CaseRead.SAFETY)
+    return totals
 
 
 def resolve_screen(db: Database, actor: Actor, screen_id: int, note: str) -> ScreenView:
@@ -251,7 +255,9 @@ def screens(db: Database, actor: Actor, couple_id: int) -> list[ScreenView]:
             .where(Partner.couple_id == couple_id)
             .order_by(SafetyScreen.screened_on.desc(), SafetyScreen.id.desc())
         ).all()
-        return [_view(screen, partner) for screen, partner in rows]
+        views = [_view(screen, partner) for screen, partner in rows]
+    audit.record_read(db, actor, couple_id, CaseRead.SAFETY)
+    return views
 
 
 def open_concerns(db: Database, actor: Actor, couple_id: int) -> list[ScreenView]:

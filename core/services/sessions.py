@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as OrmSession
 
 from core.db import Database
-from core.domain import Attendees, CoupleStatus, NoteStatus, Role
+from core.domain import Attendees, CaseRead, CoupleStatus, NoteStatus, Role
 from core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from core.measures import Instrument, instrument, session_instruments
 from core.models import Addendum, Couple, Measurement, Partner, utcnow
@@ -94,7 +94,7 @@ def record_session(
             _sign(session, actor, row, couple)
         session_id = row.id
     progress_views.refresh_after_write(db, couple_id)
-    return get_session(db, actor, session_id)
+    return _note(db, actor, session_id)
 
 
 def update_draft(
@@ -126,7 +126,7 @@ def update_draft(
             _sign(session, actor, row, couple)
         couple_id = couple.id
     progress_views.refresh_after_write(db, couple_id)
-    return get_session(db, actor, session_id)
+    return _note(db, actor, session_id)
 
 
 def sign(db: Database, actor: Actor, session_id: int, *, expected_version: int) -> SessionView:
@@ -134,7 +134,7 @@ def sign(db: Database, actor: Actor, session_id: int, *, expected_version: int) 
     with stale_is_conflict(_saved_elsewhere), db.transaction() as session:
         row, couple = _own_draft(session, actor, session_id, expected_version, "sign")
         _sign(session, actor, row, couple)
-    return get_session(db, actor, session_id)
+    return _note(db, actor, session_id)
 
 
 def cosign(db: Database, actor: Actor, session_id: int) -> SessionView:
@@ -155,7 +155,7 @@ def cosign(db: Database, actor: Actor, session_id: int) -> SessionView:
         audit.record(
             session, actor, "session_cosigned", "session", row.id, {"case_code": couple.case_code}
         )
-    return get_session(db, actor, session_id)
+    return _note(db, actor, session_id)
 
 
 def add_addendum(db: Database, actor: Actor, session_id: int, text: str) -> SessionView:
@@ -186,12 +186,19 @@ def add_addendum(db: Database, actor: Actor, session_id: int, text: str) -> Sess
             row.id,
             {"case_code": couple.case_code, "addendum": addendum.id},
         )
-    return get_session(db, actor, session_id)
+    return _note(db, actor, session_id)
 
 
 def get_session(db: Database, actor: Actor, session_id: int) -> SessionView:
-    """One note, for whoever may see its couple now: notes follow the caseload, so a
-    counsellor the couple was reassigned away from no longer reads even their own."""
+    """Open one note (the draft editor, a link): audited as a read of the couple's notes."""
+    view = _note(db, actor, session_id)
+    audit.record_read(db, actor, view.couple_id, CaseRead.NOTES)
+    return view
+
+
+def _note(db: Database, actor: Actor, session_id: int) -> SessionView:
+    """The note as it is now (writes return it: not a read). Notes follow the caseload:
+    a counsellor the couple was reassigned away from no longer reads even their own."""
     with db.read() as session:
         require_active(session, actor)
         row = _load(session, session_id)
@@ -219,7 +226,9 @@ def list_sessions(db: Database, actor: Actor, couple_id: int) -> list[SessionVie
         require_active(session, actor)
         couple = load_couple(session, couple_id)
         require_view(actor, couple)
-        return queries.timeline(session, couple_id)
+        timeline = queries.timeline(session, couple_id)
+    audit.record_read(db, actor, couple_id, CaseRead.NOTES)
+    return timeline
 
 
 def unsigned_notes(

@@ -6,10 +6,11 @@ import streamlit as st
 
 from core import charts
 from core.db import Database
+from core.domain import CaseRead
 from core.formatting import plain
 from core.measures import INSTRUMENTS
 from core.progress import TRACKED
-from core.services import progress_views
+from core.services import audit, progress_views
 from core.services.access import Actor
 from core.services.couples import CoupleView
 from pages import ui
@@ -88,10 +89,11 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
     reference_note.caption(reference)
     with st.expander("Constants behind these figures"):
         st.dataframe(progress_views.constants_table(reference), hide_index=True)
-    st.download_button(
+    if st.download_button(
         "Download chart data (CSV)",
         progress_views.ratings_csv(result),
         file_name=f"{couple.case_code}-ratings.csv",
         mime="text/csv",
         icon=":material/download:",
-    )
+    ):  # the click reruns the page: the export is audited with this page view
+        audit.record_read(db, user, couple.id, CaseRead.EXPORT)

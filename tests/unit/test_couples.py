@@ -27,7 +27,7 @@ from core.models import Session as SessionRow
 from core.schemas import CoupleIn, parse
 from core.services import accounts, couples
 from core.services.couples import CASELOAD_COLUMNS, CoupleView
-from tests.conftest import Team, intake_form
+from tests.conftest import Team, audited_writes, intake_form
 
 TODAY = date(2026, 11, 24)
 INTAKE = date(2026, 9, 1)
@@ -40,7 +40,8 @@ def _count(db: Database, model: type) -> int:
 
 def _counts(db: Database) -> dict[str, int]:
     return {
-        model.__name__: _count(db, model) for model in (Couple, Partner, CoupleBreach, AuditEvent)
+        **{model.__name__: _count(db, model) for model in (Couple, Partner, CoupleBreach)},
+        AuditEvent.__name__: audited_writes(db),
     }
 
 

@@ -18,7 +18,7 @@ from core.schemas import ScreenIn
 from core.services import safety
 from core.services.couples import CoupleView
 from core.services.safety import ScreenView
-from tests.conftest import Team
+from tests.conftest import Team, audited_writes
 
 INTAKE = date(2026, 9, 1)
 SCREEN_DAY = date(2026, 9, 8)
@@ -54,7 +54,11 @@ def _count(db: Database, model: type, *where: Any) -> int:
 
 
 def _counts(db: Database) -> dict[str, int]:
-    return {model.__name__: _count(db, model) for model in (SafetyScreen, Measurement, AuditEvent)}
+    return {
+        SafetyScreen.__name__: _count(db, SafetyScreen),
+        Measurement.__name__: _count(db, Measurement),
+        AuditEvent.__name__: audited_writes(db),
+    }
 
 
 def _events(db: Database, action: str) -> list[AuditEvent]:

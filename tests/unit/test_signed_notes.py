@@ -193,7 +193,7 @@ def test_the_database_lets_a_signed_note_be_cosigned(
     signed = _signed(db, team.alice, kit_and_lou)
     _raw(
         db,
-        "UPDATE sessions SET cosigned_by_id = :who WHERE id = :id",
+        "UPDATE sessions SET cosigned_by_id = :who, cosigned_at = CURRENT_TIMESTAMP WHERE id = :id",
         who=team.supervisor.id,
         id=signed.id,
     )

@@ -16,10 +16,12 @@ import pandas as pd
 from core.adherence import adherence
 from core.adherence import adherence_by_week as weekly_adherence
 from core.db import Database
+from core.domain import CaseRead
 from core.models import Partner
 from core.queries import homework as queries
 from core.queries.exercises import ExerciseView, assignable_exercises
 from core.queries.homework import AssignmentDetail, AssignmentView
+from core.services import audit
 from core.services.access import Actor, caseload_scope, require_active
 from core.services.homework._couple import may_change, to_read
 from core.services.homework.giving import SUGGESTIONS, next_due_date, profile_of, suggest
@@ -52,7 +54,9 @@ def assignment_detail(db: Database, actor: Actor, assignment_id: int) -> Assignm
     with db.read() as session:
         view = queries.assignment_view(session, assignment_id)
         to_read(session, actor, view.couple_id)
-        return queries.assignment_detail(session, view)
+        detail = queries.assignment_detail(session, view)
+    audit.record_read(db, actor, view.couple_id, CaseRead.HOMEWORK)
+    return detail
 
 
 def due_for_review(db: Database, actor: Actor, couple_id: int, on: date) -> list[AssignmentView]:
@@ -132,6 +136,7 @@ def homework_tab(
         due = next_due_date(session, couple_id, today)
         names, intake = _names(couple.partners), couple.intake_date
         may_edit = may_change(actor, couple)
+    audit.record_read(db, actor, couple_id, CaseRead.HOMEWORK)
     current, history = queries.split_current(queries.homework_frame(views, today))
     return HomeworkTab(
         couple_id=couple_id,
