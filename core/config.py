@@ -122,6 +122,7 @@ class Settings:
     # openings allowed per address in CHECKIN_WINDOW_MINUTES (MEND_CHECKIN_ATTEMPTS).
     checkin_days: int = 14
     checkin_attempts: int = 10
+    public_url: str | None = None  # MEND_PUBLIC_URL: the address partners open links at
 
 
 CHECKIN_WINDOW_MINUTES = 15
@@ -148,6 +149,7 @@ def load_settings() -> Settings:
         reference_max_age_days=_whole_number("MEND_REFERENCE_MAX_AGE_DAYS", 7),
         checkin_days=_whole_number("MEND_CHECKIN_DAYS", 14, minimum=1),
         checkin_attempts=_whole_number("MEND_CHECKIN_ATTEMPTS", 10, minimum=1),
+        public_url=_text("MEND_PUBLIC_URL"),
     )
 
 

@@ -289,7 +289,8 @@ CHECK_IN_ALREADY_TODAY = (
 CHECK_IN_CHIP = "Check-in flag"
 CHECK_IN_ALERT_DISTRESS = "distress at the top of the scale"
 CHECK_IN_ALERT_UNSAFE = "does not feel safe at home"
-CHECK_IN_NEUTRAL_PAGE = "Today: mild, light wind, a chance of showers later."
+NEUTRAL_TITLE = "Today"
+CHECK_IN_NEUTRAL_PAGE = "Mild and mostly dry, a light wind, a chance of showers later."
 SAFE_CHANNEL_NEEDED = (
     "An open violence, coercive-control or emotional-abuse concern is recorded for this "
     "couple: a link can only be made when you record why this partner's phone and "

@@ -14,7 +14,7 @@ from core.errors import MendError
 from core.formatting import plain
 from core.services import couples
 from pages import ui
-from pages.components import safety_banner, safety_marks
+from pages.components import checkin_links, safety_banner, safety_marks
 from pages.tabs import details, homework, progress, safety, sessions
 
 db = ui.database()
@@ -65,6 +65,7 @@ tabs = {
     "Sessions": sessions.render,
     "Homework": homework.render,
     "Safety": safety.render,
+    "Check-ins": checkin_links.render,
 }
 if couple.counsellor_id == user.id:
     tabs |= {"Edit details": details.edit, "Status": details.status}

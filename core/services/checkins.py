@@ -142,6 +142,18 @@ def abuse_concern_open(session: Session, couple_id: int) -> bool:
     return bool(ticked & ABUSE_CONCERNS)
 
 
+def needs_safe_channel(db: Database, actor: Actor, couple_id: int) -> bool:
+    """Whether a new link for this couple needs a safe-channel reason (the form asks)."""
+    with db.read() as session:
+        to_read(session, actor, couple_id)
+        return abuse_concern_open(session, couple_id)
+
+
+def link_url(base: str, token: str) -> str:
+    """The address a partner opens: the app's root with the token (nothing else in it)."""
+    return f"{base.rstrip('/')}/?t={token}"
+
+
 def create_link(
     db: Database,
     actor: Actor,
@@ -313,6 +325,16 @@ class _Door:
     @property
     def use(self) -> LinkUse:
         return LinkUse(self.link.id, self.link.created_by_id)
+
+
+def client_address(ip: str | None, forwarded: str | None) -> str | None:
+    """The address the limit counts: the connection's own, unless it is a local proxy's
+    (then the first address the proxy forwarded). A client cannot dodge the limit by
+    sending its own X-Forwarded-For straight to Mend."""
+    local = ip is None or ip.startswith("127.") or ip in ("::1", "localhost")
+    if local and forwarded and forwarded.split(",")[0].strip():
+        return forwarded.split(",")[0].strip()
+    return ip
 
 
 def _address_hash(address: str | None) -> str:
