@@ -56,8 +56,17 @@ def _couple_with_own_homework(url: str) -> tuple[str, str]:
     return case_code, name
 
 
+def _open_tab(page: Page, name: str) -> None:
+    settle(page)
+    tab = page.get_by_role("tab", name=name)
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
+    settle(page)
+
+
 def _make_link(page: Page) -> str:
-    page.get_by_role("tab", name="Check-ins").click()
+    _open_tab(page, "Check-ins")
+    expect(page.get_by_role("button", name="Make link")).to_be_visible(timeout=60_000)
     reason = page.get_by_label("Why this partner's channel is private and safe", exact=True)
     if reason.count():
         reason.fill("Own phone; confirmed alone at the individual session.")
@@ -71,6 +80,7 @@ def test_a_partner_checks_in_from_a_phone(
     page: Page, browser: Browser, app_url: str, e2e_database_url: str
 ) -> None:
     case_code, name = _couple_with_own_homework(e2e_database_url)
+    page.set_default_timeout(90_000)  # the couple page is long; a loaded machine is slow
     first_name = name.split()[0]
     log_in(page, f"{app_url}/couple?case={case_code}", "counsellor1", "counsel-demo-1")
     link = _make_link(page)
@@ -78,7 +88,7 @@ def test_a_partner_checks_in_from_a_phone(
 
     phone_context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     phone = phone_context.new_page()
-    phone.set_default_timeout(20_000)
+    phone.set_default_timeout(60_000)
     phone.goto(link)
     settle(phone)
     expect(phone.get_by_text(f"Hello {first_name}")).to_be_visible()
@@ -111,7 +121,7 @@ def test_a_partner_checks_in_from_a_phone(
     expect(chart).to_contain_text("· check-in")
     page.screenshot(path=str(SHOTS / "checkin-progress.png"), full_page=True)
 
-    page.get_by_role("tab", name="Check-ins").click()
+    _open_tab(page, "Check-ins")
     page.get_by_role("button", name="Revoke").click()
     settle(page)
     phone.reload()

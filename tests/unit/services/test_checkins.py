@@ -388,3 +388,18 @@ def test_every_use_is_audited_under_the_link(db: Database, team: Team, couple: C
         ("check_in_submitted", who),
         ("check_in_link_revoked", "alice"),
     ]
+
+
+def test_the_progress_csv_marks_check_in_ratings(
+    db: Database, team: Team, couple: CoupleView
+) -> None:
+    from core.services import progress_views
+
+    token = link(db, team, couple).token
+    checkins.submit_check_in(db, token, address=HOME, today=TODAY, ratings=CALM)
+    result = progress_views.couple_progress(
+        db, team.alice, couple.id, today=TODAY, reference=progress_views.clinic_reference(db)
+    )
+    lines = progress_views.ratings_csv(result).decode().splitlines()
+    assert lines[0].endswith(",source")
+    assert len(lines) == 3 and all(line.endswith(",check-in") for line in lines[1:])
