@@ -1,5 +1,5 @@
 """The partner's check-in on their own phone: the measures their counsellor chose, big
-tap targets (pills and radio lists, nothing preset: an answer nobody gave is never saved),
+tap targets (radio rows and lists, nothing preset: an answer nobody gave is never saved),
 the optional safety question, and after a flag the crisis line."""
 
 from __future__ import annotations
@@ -32,9 +32,11 @@ def _answers(tool: Instrument) -> dict[str, float | int | None]:
                 key=key,
             )
         else:
-            answers[item.key] = st.pills(
+            answers[item.key] = st.radio(
                 f"{item.text} ({item.minimum}–{item.maximum})",
                 list(range(item.minimum, item.maximum + 1)),
+                index=None,
+                horizontal=True,
                 key=key,
             )
     return answers

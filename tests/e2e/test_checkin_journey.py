@@ -104,10 +104,8 @@ def test_a_partner_checks_in_from_a_phone(
     assert phone.title() == "Check-in"
     expect(phone.get_by_label("Username", exact=True)).to_have_count(0)
     form = phone.get_by_test_id("stForm").first
-    for group in range(form.get_by_test_id("stButtonGroup").count()):  # 0-10 pills
-        form.get_by_test_id("stButtonGroup").nth(group).get_by_role("button").nth(6).click()
     radios = form.get_by_test_id("stRadio")
-    for item in range(radios.count() - 1):  # CSI-4 items; the last is the safety question
+    for item in range(radios.count() - 1):  # every item; the last is the safety question
         radios.nth(item).get_by_role("radio").nth(3).check(force=True)
     radios.last.get_by_role("radio").nth(1).check(force=True)  # safe at home: yes
     SHOTS.mkdir(exist_ok=True)

@@ -83,7 +83,7 @@ def test_answers_land_as_a_check_in_and_top_distress_shows_the_crisis_line(
 ) -> None:
     monkeypatch.setenv("MEND_CRISIS_LINE", "Call the Example Line on 0800 000 000.")
     at = open_app(None, t=token_for(page_db, page_team, kit))
-    at.pills[0].set_value(10)
+    by_label(at.radio, "Hurt and upset this week (0–10)").set_value(10)
     by_label(at.radio, "Do you feel safe at home this week? (optional)").set_value("No")
     next(b for b in at.button if b.label == "Send").click()
     at.run()
