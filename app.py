@@ -1,15 +1,27 @@
-"""Mend: router and login gate. Logged out, only the login page exists."""
+"""Mend: router and login gate. Logged out, only the login page exists; an address with a
+check-in token (?t=...) opens the partner's check-in page and nothing else."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from core.domain import ACCOUNT_ROLE_LABELS, Role
+from core.domain import ACCOUNT_ROLE_LABELS, CHECK_IN_TITLE, Role
 from core.formatting import plain
 from core.services import accounts
 from core.services import importing as import_service
 from pages import ui
-from pages.components import error_boundary, login_cookie, page_reads, session_guard
+from pages.components import checkin_door, error_boundary, login_cookie, page_reads, session_guard
+
+if checkin_door.wanted():
+    # A partner's phone: the tab says only "Check-in", no sidebar, no clinic, no login.
+    st.set_page_config(
+        page_title=CHECK_IN_TITLE,
+        page_icon=":material/check_circle:",
+        layout="centered",
+        initial_sidebar_state="collapsed",
+    )
+    error_boundary.guard(st.navigation(checkin_door.pages(), position="hidden").run)
+    st.stop()
 
 st.set_page_config(page_title="Mend", page_icon=":material/spa:", layout="wide")
 

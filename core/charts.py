@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.chart_markers import add_check_in_points
 from core.formatting import chart_text
 from core.measures import FIVE_CS, INSTRUMENTS
 from core.progress import (
@@ -176,7 +177,7 @@ def trend(
 
 def _band_note(rows: pd.DataFrame | None) -> str:
     if rows is None or rows.empty:
-        return "Points are sessions."
+        return "Points are sessions; open diamonds are the partner's own check-ins."
     sources = set(rows["source"])
     if sources == {"clinic"}:
         origin = f"fitted on the clinic's couples who completed six months (≥{MIN_BAND_COUPLES})"
@@ -265,6 +266,7 @@ def _add_partner_line(
             f"{short_name}: %{{y}}<br>%{{customdata[1]}}<extra></extra>",
         )
     )
+    add_check_in_points(figure, ratings, colour, name, short_name)
 
 
 # --- five C's profile --------------------------------------------------------------------------

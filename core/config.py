@@ -118,6 +118,14 @@ class Settings:
     # The clinic's reference (constants and band) is recomputed when it is read and the
     # latest snapshot is older than this; 0 or less leaves it to a schedule or a supervisor.
     reference_max_age_days: int = 7
+    # Check-in links: days a new link stays valid (MEND_CHECKIN_DAYS), and refused
+    # openings allowed per address in CHECKIN_WINDOW_MINUTES (MEND_CHECKIN_ATTEMPTS).
+    checkin_days: int = 14
+    checkin_attempts: int = 10
+    public_url: str | None = None  # MEND_PUBLIC_URL: the address partners open links at
+
+
+CHECKIN_WINDOW_MINUTES = 15
 
 
 def default_database_url() -> str:
@@ -139,6 +147,9 @@ def load_settings() -> Settings:
         region=_text("MEND_REGION"),
         idle_minutes=_whole_number("MEND_IDLE_MINUTES", 30, minimum=1),
         reference_max_age_days=_whole_number("MEND_REFERENCE_MAX_AGE_DAYS", 7),
+        checkin_days=_whole_number("MEND_CHECKIN_DAYS", 14, minimum=1),
+        checkin_attempts=_whole_number("MEND_CHECKIN_ATTEMPTS", 10, minimum=1),
+        public_url=_text("MEND_PUBLIC_URL"),
     )
 
 

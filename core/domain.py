@@ -331,3 +331,29 @@ REFUSED_LABELS: dict[str, str] = {
     "open": "Refused: tried to open the case",
     "change": "Refused: tried to change the case",
 }
+# --- check-in links (what a partner reads on their own phone: no clinic or relationship
+# words in the title, nothing a person looking over their shoulder would read as therapy)
+SOURCE_SESSION = "session"
+SOURCE_CHECK_IN = "check-in"
+CHECK_IN_TITLE = "Check-in"
+CHECK_IN_INSTRUMENTS: tuple[str, ...] = ("five_cs", "csi4", "distress")
+CHECK_IN_REFUSED = "This link is not available. Ask the person who gave it to you for a new one."
+CHECK_IN_SAFETY_QUESTION = "Do you feel safe at home this week?"
+CHECK_IN_SAFETY_ANSWERS: dict[str, bool | None] = {
+    "Prefer not to say": None,
+    "Yes": True,
+    "No": False,
+}
+CHECK_IN_ALREADY_TODAY = (
+    "You have already checked in today. Thank you: you can check in again tomorrow."
+)
+CHECK_IN_CHIP = "Check-in flag"
+CHECK_IN_ALERT_DISTRESS = "distress at the top of the scale"
+CHECK_IN_ALERT_UNSAFE = "does not feel safe at home"
+NEUTRAL_TITLE = "Today"
+CHECK_IN_NEUTRAL_PAGE = "Mild and mostly dry, a light wind, a chance of showers later."
+SAFE_CHANNEL_NEEDED = (
+    "An open violence, coercive-control or emotional-abuse concern is recorded for this "
+    "couple: a link can only be made when you record why this partner's phone and "
+    "messages are private and safe."
+)

@@ -342,6 +342,8 @@ class AssignmentCompletion(Base):
     completed_on: Mapped[date] = mapped_column(Date)
     answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
+    # "session" (the counsellor typed it in) or "check-in" (the partner, through a link).
+    source: Mapped[str] = mapped_column(String(12), default="session", server_default="session")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -406,6 +408,9 @@ class Measurement(Base):
     items: Mapped[dict[str, float]] = mapped_column(JSON)
     total: Mapped[float] = mapped_column(Float)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
+    # "session" or "check-in" (a partner's own answers through a link: never a session;
+    # one check-in a day per partner, so partner and date find its CheckIn row).
+    source: Mapped[str] = mapped_column(String(12), default="session", server_default="session")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -417,6 +422,63 @@ class RatingStamp(Base):
 
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id"), primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
+
+
+class CheckInLink(Base):
+    """A partner's private check-in link. Only the SHA-256 of the token is stored: the
+    token itself is shown to the counsellor once, when the link is made."""
+
+    __tablename__ = "check_in_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    instruments: Mapped[list[str]] = mapped_column(JSON)
+    show_progress: Mapped[bool] = mapped_column(Boolean, default=False)
+    safe_channel_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class CheckIn(Base):
+    """One partner's check-in on one day, through a link (never a session). `alert`: the
+    answers asked for the counsellor's attention at once (distress at the top of its
+    scale, or not feeling safe at home), until the counsellor acknowledges it."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (UniqueConstraint("partner_id", "checked_on", name="one_a_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("check_in_links.id"), index=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    checked_on: Mapped[date] = mapped_column(Date)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    safe_at_home: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    alert: Mapped[bool] = mapped_column(Boolean, default=False)
+    alert_reason: Mapped[str] = mapped_column(String(200), default="")
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("counsellors.id"), nullable=True
+    )
+
+
+class CheckInAttempt(Base):
+    """A refused opening of a check-in link, by address (a hash of it): the limit on
+    guessing counts these."""
+
+    __tablename__ = "check_in_attempts"
+    __table_args__ = (Index("ix_check_in_attempts_address_at", "address_hash", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditEvent(Base):

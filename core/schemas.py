@@ -529,6 +529,34 @@ class RecordLinkIn(BaseModel):
         return value
 
 
+class CheckInLinkIn(Strict):
+    """A new check-in link for one partner: the measures asked, whether the partner sees
+    their own progress, and (under an abuse concern) why their channel is safe."""
+
+    partner_label: Literal["A", "B"]
+    instruments: list[Literal["five_cs", "csi4", "distress"]] = Field(min_length=1)
+    show_progress: bool = False
+    safe_channel_reason: Reason | None = None
+
+
+class CheckInReflectionIn(Strict):
+    """A partner's own homework reflection through a link: done with answers, or
+    skipped with a reason."""
+
+    assignment_id: int
+    done: bool
+    answers: dict[str, Answer] = Field(default_factory=dict)
+    skip_reason: Reason | None = None
+
+    @model_validator(mode="after")
+    def _skip_needs_reason(self) -> CheckInReflectionIn:
+        if not self.done and not self.skip_reason:
+            raise ValueError("Say in a few words why it was skipped")
+        if not self.done and any(v.strip() for v in self.answers.values()):
+            raise ValueError("A skipped exercise has no answers")
+        return self
+
+
 def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
     location = [shown(str(part)) for part in error.get("loc", ()) if not isinstance(part, int)]
     if "answers" in location:  # the keys after it are partners and whole questions

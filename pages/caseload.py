@@ -112,6 +112,9 @@ selection = st.dataframe(
         "weeks_in_care": st.column_config.NumberColumn("Weeks in care"),
         "last_session": st.column_config.DateColumn("Last session", format=ui.style().widget),
         "sessions": st.column_config.NumberColumn("Sessions"),
+        "new_check_ins": st.column_config.NumberColumn(
+            "New check-ins", help="Check-ins since you last looked at the couple's page"
+        ),
     },
 )
 if case := couple_picker.show(table, selection=selection, key="caseload"):

@@ -14,7 +14,13 @@ from core.errors import MendError
 from core.formatting import plain
 from core.services import couples
 from pages import ui
-from pages.components import case_viewers, export_buttons, safety_banner, safety_marks
+from pages.components import (
+    case_viewers,
+    checkin_links,
+    export_buttons,
+    safety_banner,
+    safety_marks,
+)
 from pages.tabs import details, homework, progress, safety, sessions
 
 db = ui.database()
@@ -64,6 +70,7 @@ tabs = {
     "Sessions": sessions.render,
     "Homework": homework.render,
     "Safety": safety.render,
+    "Check-ins": checkin_links.render,
 }
 if couple.counsellor_id == user.id:
     tabs |= {"Edit details": details.edit, "Status": details.status}

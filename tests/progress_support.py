@@ -50,6 +50,7 @@ def rating(
         "week": days / 7,
         "total": float(total),
         "items": items or {},
+        "source": "session",
     }
 
 

@@ -265,10 +265,13 @@ def _attention(summary: pd.DataFrame, weeks: np.ndarray) -> pd.DataFrame:
     quiet = gap.fillna(pd.Series(weeks, index=summary.index)) > LONG_GAP_WEEKS
     overdue = _count(summary, "overdue_homework")
     unsigned = _count(summary, "unsigned_notes")
+    checked = _text(summary, "check_in_flags")
     # Safety first, in the score (ATTENTION_WEIGHTS: a tier above all others combined)
     # and in the reasons, which name the concern.
     flags = {
-        "safety_concern": _count(summary, "safety_concern") > 0,
+        # A check-in's flag (top distress, not safe at home) is safety too, until the
+        # counsellor acknowledges it.
+        "safety_concern": (_count(summary, "safety_concern") > 0) | checked.ne(""),
         "trauma_follow_up": _count(summary, "trauma_follow_up") > 0,
         "deteriorated": open_case & summary["progress_status"].eq("deteriorated"),
         "not_on_track": open_case & summary["progress_status"].eq("not on track"),
@@ -279,10 +282,14 @@ def _attention(summary: pd.DataFrame, weeks: np.ndarray) -> pd.DataFrame:
         "long_gap": open_case & ~lowered.isin(["paused"]) & quiet,
     }
     words = _text(summary, "safety_concerns").str.lower()
+    concern = _count(summary, "safety_concern") > 0
     texts = {
-        "safety_concern": np.where(
-            words.eq(""), "open safety concern", "open safety concern: " + words
-        ),
+        "safety_concern": pd.Series(
+            np.where(words.eq(""), "open safety concern", "open safety concern: " + words),
+            index=summary.index,
+        ).where(concern, "")
+        + np.where(concern & checked.ne(""), "; ", "")
+        + np.where(checked.ne(""), "check-in: " + checked, ""),
         "trauma_follow_up": pd.Series("trauma symptoms: follow up", index=summary.index),
         "deteriorated": pd.Series("deteriorated", index=summary.index),
         "not_on_track": pd.Series("not on track", index=summary.index),

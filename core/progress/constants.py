@@ -162,6 +162,7 @@ MEASURE_DTYPES: dict[str, str] = {
     "week": "float64",
     "total": "float64",
     "items": "object",
+    "source": "object",  # "session" or "check-in" (a partner's own answers, through a link)
 }
 MEASURE_COLUMNS = list(MEASURE_DTYPES)
 CLINIC_COLUMNS = [

@@ -107,6 +107,7 @@ def simulate_ratings(
         ratings["week"] * 7, unit="D"
     )
     ratings["items"] = None
+    ratings["source"] = "session"
     return ratings[MEASURE_COLUMNS], couples
 
 

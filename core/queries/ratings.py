@@ -95,6 +95,7 @@ def _ratings_query(
             type_coerce(Couple.intake_date, String).label("intake_date"),
             Measurement.total,
             items.label("items"),
+            Measurement.source,
         )
         .join(Partner, Partner.id == Measurement.partner_id)
         .join(Couple, Couple.id == Measurement.couple_id)
@@ -128,6 +129,14 @@ def _long_frame(session: Session, query: Select[Any]) -> pd.DataFrame:
     intake = pd.to_datetime(raw["intake_date"]).astype("datetime64[ns]")
     frame["week"] = (frame["measured_on"] - intake).dt.days / 7
     frame["total"] = frame["total"].astype("float64")
-    for column in ("case_code", "status", "partner_label", "partner_name", "role", "instrument"):
+    for column in (
+        "case_code",
+        "status",
+        "partner_label",
+        "partner_name",
+        "role",
+        "instrument",
+        "source",
+    ):
         frame[column] = frame[column].astype("object")
     return frame

@@ -18,10 +18,11 @@ from sqlalchemy.orm import selectinload
 from core import progress
 from core.adherence import adherence_by_week as weekly_adherence
 from core.db import Database
-from core.domain import TRAUMA_CHIP, CaseRead, Role, concern_badge, weeks_in_care
+from core.domain import CHECK_IN_CHIP, TRAUMA_CHIP, CaseRead, Role, concern_badge, weeks_in_care
 from core.measures import INSTRUMENTS
 from core.models import Couple
 from core.queries import caseload as caseload_queries
+from core.queries import checkins as check_in_queries
 from core.queries import homework as homework_queries
 from core.queries import ratings as rating_queries
 from core.queries import safety as safety_queries
@@ -203,6 +204,7 @@ def _extras(db: Database, actor: Actor, couple_ids: pd.Series, today: date) -> p
         unsigned = session_queries.unsigned_counts(session, scope, today)
         concerns = safety_queries.open_concern_words(session, scope)
         trauma = safety_queries.open_follow_up_partners(session, scope)
+        checked = check_in_queries.caseload_counts(session, scope)
     frame = pd.DataFrame({"couple_id": couple_ids})
     frame["overdue_homework"] = frame["couple_id"].map(overdue).fillna(0).astype(int)
     frame["unsigned_notes"] = frame["couple_id"].map(unsigned).fillna(0).astype(int)
@@ -211,9 +213,14 @@ def _extras(db: Database, actor: Actor, couple_ids: pd.Series, today: date) -> p
     frame["safety_concern"] = [bool(found) for found in words]
     frame["safety_concerns"] = [", ".join(found) for found in words]
     frame["trauma_follow_up"] = [len(names) for names in waiting]
+    seen = [checked.get(couple_id, (0, [])) for couple_id in frame["couple_id"]]
+    frame["new_check_ins"] = [count for count, _flags in seen]
+    frame["check_in_flags"] = ["; ".join(dict.fromkeys(flags)) for _count, flags in seen]
     frame["safety"] = [
-        [concern_badge(label, short=True) for label in found] + ([TRAUMA_CHIP] if names else [])
-        for found, names in zip(words, waiting, strict=True)
+        [concern_badge(label, short=True) for label in found]
+        + ([TRAUMA_CHIP] if names else [])
+        + ([CHECK_IN_CHIP] if flags else [])
+        for found, names, flags in zip(words, waiting, frame["check_in_flags"], strict=True)
     ]
     return frame
 
@@ -263,6 +270,7 @@ def ratings_csv(result: CoupleProgress) -> bytes:
         "measured_on",
         "week",
         "total",
+        "source",
     ]
     return result.ratings[columns].to_csv(index=False).encode()
 
@@ -280,6 +288,7 @@ CASELOAD_VIEW_COLUMNS = [
     "weeks_in_care",
     "last_session",
     "sessions",
+    "new_check_ins",
 ]
 
 

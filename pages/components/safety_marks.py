@@ -8,7 +8,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.db import Database
-from core.domain import SAFETY_CHIPS, TRAUMA_CHIP, concern_badge
+from core.domain import CHECK_IN_CHIP, SAFETY_CHIPS, TRAUMA_CHIP, concern_badge
 from core.formatting import plain
 from core.services import safety
 from core.services.access import Actor
@@ -16,13 +16,13 @@ from core.services.safety import FollowUpView, ScreenView
 
 
 def column() -> object:
-    """Column config for a list column of SAFETY_CHIPS and TRAUMA_CHIP."""
+    """Column config for a list column of SAFETY_CHIPS, TRAUMA_CHIP and CHECK_IN_CHIP."""
     return st.column_config.MultiselectColumn(
         "Open safety concern",
-        help="Open safety concerns, and a positive trauma screen still to follow up: "
-        "see the couple's Safety tab. Empty: nothing open.",
-        options=[*SAFETY_CHIPS, TRAUMA_CHIP],
-        color=["red"] * len(SAFETY_CHIPS) + ["orange"],
+        help="Open safety concerns, a positive trauma screen still to follow up, and a "
+        "check-in flag not yet acknowledged: see the couple's page. Empty: nothing open.",
+        options=[*SAFETY_CHIPS, TRAUMA_CHIP, CHECK_IN_CHIP],
+        color=["red"] * len(SAFETY_CHIPS) + ["orange", "red"],
         width=290,  # two concerns' chips in full
     )
 

@@ -107,7 +107,14 @@ def test_supervisor_reads_and_reassigns_with_confirmation(
 ) -> None:
     couples.create_couple(page_db, page_team.alice, intake_form())
     at = open_couple(open_app, page_team.supervisor)
-    assert [t.label for t in at.tabs] == ["Progress", "Sessions", "Homework", "Safety", "Reassign"]
+    assert [t.label for t in at.tabs] == [
+        "Progress",
+        "Sessions",
+        "Homework",
+        "Safety",
+        "Check-ins",
+        "Reassign",
+    ]
     at = click(at, "Reassign")
     assert any("Tick the confirmation" in e for e in texts(at, "error"))
     assert couples.get_couple(page_db, page_team.supervisor, 1).counsellor_id == page_team.alice.id

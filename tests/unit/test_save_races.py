@@ -194,8 +194,7 @@ def test_racing_co_signatures_co_sign_once(
     # PostgreSQL's losers read before the winner's commit (the conflict message); SQLite
     # writers queue (BEGIN IMMEDIATE), so its losers find the note co-signed: both clear.
     assert all(
-        isinstance(e, ConflictError) or str(e) == "This note is already co-signed."
-        for e in refused
+        isinstance(e, ConflictError) or str(e) == "This note is already co-signed." for e in refused
     ), refused
     assert audit_count(db, "session_cosigned") == 1
 

@@ -19,7 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import Database
-from core.domain import ASSIGNMENT_STATUS_LABELS, AssignmentStatus, AssignmentTarget
+from core.domain import (
+    ASSIGNMENT_STATUS_LABELS,
+    SOURCE_CHECK_IN,
+    SOURCE_SESSION,
+    AssignmentStatus,
+    AssignmentTarget,
+)
 from core.errors import ConflictError, NotFound, ValidationError
 from core.homework_rules import TARGET_PARTNERS, answered, clean_answers, unknown_prompts
 from core.models import Assignment, AssignmentCompletion, Couple, ExerciseVersion, Partner
@@ -30,6 +36,19 @@ from core.services import audit
 from core.services.access import Actor
 from core.services.conflicts import flush_or_conflict
 from core.services.homework._couple import to_change
+
+
+@dataclass(frozen=True)
+class LinkUse:
+    """A partner's own answer through a check-in link: audited under the link (no
+    account), recorded for the counsellor who made the link, marked "check-in"."""
+
+    link_id: int
+    made_by_id: int
+
+    @property
+    def username(self) -> str:
+        return f"check-in link {self.link_id}"
 
 
 @dataclass
@@ -92,10 +111,12 @@ def _flush(session: Session, opened: _Open) -> None:
 
 def _change_status(
     session: Session,
-    actor: Actor,
+    actor: Actor | None,
     opened: _Open,
     status: AssignmentStatus | str,
     skip_reason: str | None,
+    *,
+    link: LinkUse | None = None,
 ) -> None:
     update = parse(StatusUpdateIn, {"status": status, "skip_reason": skip_reason})
     new, reason = update.status, update.skip_reason
@@ -117,7 +138,9 @@ def _change_status(
             "from": old.value,
             "to": new.value,
             "reason": reason,
+            **({"source": SOURCE_CHECK_IN} if link else {}),
         },
+        username=link.username if link else None,
     )
 
 
@@ -135,11 +158,13 @@ def _clean_answers(opened: _Open, answers: Mapping[str, str]) -> dict[str, str]:
 
 def _add_completion(
     session: Session,
-    actor: Actor,
+    actor: Actor | None,
     opened: _Open,
     partner_label: str,
     completed_on: date,
     answers: Mapping[str, str],
+    *,
+    link: LinkUse | None = None,
 ) -> None:
     assignment = opened.assignment
     assigned_to = TARGET_PARTNERS[AssignmentTarget(assignment.target).value]
@@ -176,7 +201,8 @@ def _add_completion(
             partner_id=partner.id,
             completed_on=completed_on,
             answers=cleaned,
-            recorded_by_id=actor.id,
+            recorded_by_id=link.made_by_id if link else _who(actor),
+            source=SOURCE_CHECK_IN if link else SOURCE_SESSION,
         )
     )
     audit.record(
@@ -190,14 +216,46 @@ def _add_completion(
             "partner": partner_label,
             "completed_on": completed_on,
             "answers": len(cleaned),
+            **({"source": SOURCE_CHECK_IN} if link else {}),
         },
+        username=link.username if link else None,
     )
     done_by = {partner_id for partner_id, _day in earlier} | {partner.id}
     everyone = {opened.partner(label).id for label in assigned_to}
     if once and done_by >= everyone:
-        _change_status(session, actor, opened, AssignmentStatus.DONE, None)
+        _change_status(session, actor, opened, AssignmentStatus.DONE, None, link=link)
     elif AssignmentStatus(assignment.status) is not AssignmentStatus.DONE:
-        _change_status(session, actor, opened, AssignmentStatus.IN_PROGRESS, None)
+        _change_status(session, actor, opened, AssignmentStatus.IN_PROGRESS, None, link=link)
+
+
+def _who(actor: Actor | None) -> int:
+    assert actor is not None  # without a link, a counsellor records it
+    return actor.id
+
+
+def record_from_link(
+    session: Session,
+    link: LinkUse,
+    assignment: Assignment,
+    couple: Couple,
+    partner_label: str,
+    on: date,
+    *,
+    done: bool,
+    answers: Mapping[str, str],
+    skip_reason: str | None,
+) -> None:
+    """A partner's reflection through their check-in link, inside the caller's
+    transaction: done (a completion with their answers, marked "check-in") or skipped
+    with their reason. The caller has checked the link's scope and the safety rules."""
+    text = session.get(ExerciseVersion, assignment.exercise_version_id)
+    assert text is not None
+    opened = _Open(assignment, couple, text)
+    if done:
+        _add_completion(session, None, opened, partner_label, on, answers, link=link)
+    else:
+        _change_status(session, None, opened, AssignmentStatus.SKIPPED, skip_reason, link=link)
+    _flush(session, opened)
 
 
 def _comment(session: Session, actor: Actor, opened: _Open, comment: str) -> None:
