@@ -256,6 +256,7 @@ def restore(db: Database, backup: BackupFile) -> dict[str, int]:
                 "(before `init-db` or starting Mend on it). Nothing was restored."
             )
         connection.execute(Counter.__table__.delete())
+        suspended = _suspend_insert_guards(connection)
         signed: list[int] = []
         for table in data_tables():
             columns = list(table.columns)
@@ -274,9 +275,46 @@ def restore(db: Database, backup: BackupFile) -> dict[str, int]:
                 text("UPDATE sessions SET status = 'signed' WHERE id = :id"),
                 [{"id": sid} for sid in signed[start : start + CHUNK]],
             )
+        _restore_insert_guards(connection, suspended)
         if connection.dialect.name == "postgresql":
             _reset_sequences(connection)
     return backup.counts()
+
+
+# Guards that date a co-signature or an addendum "now" (migration 0009) would refuse a
+# restored one, signed months ago: the restore (the owner, into an empty database) lifts
+# them for its own transaction only and puts them back before it commits.
+SQLITE_INSERT_GUARDS = ("sessions_cosign_not_new", "addenda_not_backdated")
+POSTGRES_INSERT_GUARDS = (
+    ("sessions", "sessions_guard_cosign"),
+    ("addenda", "addenda_refuse_backdated"),
+)
+
+
+def _suspend_insert_guards(connection: Connection) -> list[str]:
+    """Lift the insert guards; what _restore_insert_guards needs to put them back."""
+    if connection.dialect.name == "postgresql":
+        for table, trigger in POSTGRES_INSERT_GUARDS:
+            connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}"))
+        return []
+    definitions = list(
+        connection.execute(
+            text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN (:a, :b)"),
+            dict(zip(("a", "b"), SQLITE_INSERT_GUARDS, strict=True)),
+        ).scalars()
+    )
+    for name in SQLITE_INSERT_GUARDS:
+        connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+    return definitions
+
+
+def _restore_insert_guards(connection: Connection, definitions: list[str]) -> None:
+    if connection.dialect.name == "postgresql":
+        for table, trigger in POSTGRES_INSERT_GUARDS:
+            connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}"))
+        return
+    for definition in definitions:
+        connection.execute(text(definition))
 
 
 def _reset_sequences(connection: Connection) -> None:

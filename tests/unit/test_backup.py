@@ -8,18 +8,19 @@ import gzip
 import json
 import shutil
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from core import backup, cli
 from core.db import Database
 from core.demo import load_demo
-from core.models import AuditEvent, Couple, ReferenceSnapshot, utcnow
+from core.models import Addendum, AuditEvent, Counsellor, Couple, ReferenceSnapshot, utcnow
 from core.models import Session as SessionRow
-from core.services import backups, couples, reference
+from core.services import audit, backups, couples, reference, sessions
 from core.services.access import Actor
 from tests.conftest import Team, intake_form
 
@@ -89,15 +90,24 @@ def test_round_trip_through_each_engine_and_back_to_sqlite(
     backups.restore_from_file(back_home, second)
     final = snapshot(back_home)
 
+    def chain_moved(rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
+        return [row for row in rows if row[0] != "audit_chain"]  # the restore's own event
+
     for name in original:
         if name == "audit_events":
             continue
+        if name == "counters":
+            assert chain_moved(middle[name]) == chain_moved(original[name])
+            assert chain_moved(final[name]) == chain_moved(original[name])
+            continue
         assert middle[name] == original[name], name
         assert final[name] == original[name], name
-    # The audit log is reproduced too, with each restore appended after it.
+    # The audit log is reproduced too, with each restore appended after it, and its hash
+    # chain holds in each copy.
     events = original["audit_events"]
     assert middle["audit_events"][: len(events)] == events
     assert final["audit_events"][: len(events) + 1] == middle["audit_events"]
+    assert audit.verify_chain(db).intact and audit.verify_chain(back_home).intact
     assert [row[4] for row in final["audit_events"][len(events) :]] == [
         "database_restored",
         "database_restored",
@@ -235,3 +245,42 @@ def test_datetimes_keep_their_microseconds(db: Database, team: Team, tmp_path: P
     loaded = backup.load(backup.dump(db))
     rows = loaded.rows["audit_events"]
     assert rows[-1][1] == moment.isoformat()
+
+
+def test_old_co_signatures_and_addenda_are_restored_and_the_guards_come_back(
+    source: Database, db: Database
+) -> None:
+    """The guards that date a co-signature or an addendum "now" (migration 0009) must not
+    refuse a restore of ones made months ago, and must hold again right after it."""
+    with source.read() as session:
+        supervisor = Actor.of(
+            session.scalars(select(Counsellor).where(Counsellor.username == "supervisor")).one()
+        )
+        note = session.scalars(select(SessionRow).where(SessionRow.status == "signed")).first()
+        author = Actor.of(session.get(Counsellor, note.counsellor_id))
+    sessions.cosign(source, supervisor, note.id)
+    sessions.add_addendum(source, author, note.id, "Corrected the date of the next session.")
+    stored = backup.load(backup.dump(source))
+    months = timedelta(days=90)
+    for table, names in {
+        "sessions": ("signed_at", "cosigned_at", "created_at", "updated_at"),
+        "addenda": ("created_at",),
+    }.items():
+        columns = [c.name for c in backup.Base.metadata.tables[table].columns]
+        for row in stored.rows[table]:
+            for name in names:
+                at = columns.index(name)
+                if row[at] is not None:
+                    row[at] = (datetime.fromisoformat(row[at]) - months).isoformat()
+
+    backup.restore(db, stored)
+    with db.read() as session:
+        restored = session.get(SessionRow, note.id)
+        assert restored.cosigned_by_id == supervisor.id
+        assert restored.cosigned_at is not None and restored.cosigned_at < utcnow() - months / 2
+        assert session.scalar(select(func.count()).select_from(Addendum)) == 1
+    backdated = Addendum.__table__.insert().values(
+        session_id=note.id, author_id=author.id, text="Backdated.", created_at=utcnow() - months
+    )
+    with pytest.raises(DBAPIError, match="addendum is dated now"), db.engine.begin() as conn:
+        conn.execute(backdated)
