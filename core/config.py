@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,6 +119,9 @@ class Settings:
     # The clinic's reference (constants and band) is recomputed when it is read and the
     # latest snapshot is older than this; 0 or less leaves it to a schedule or a supervisor.
     reference_max_age_days: int = 7
+    # The Chromium that draws report charts (kaleido): BROWSER_PATH, else Debian's chromium
+    # on the PATH, else None (kaleido then looks in its usual places).
+    browser_path: str | None = None
 
 
 def default_database_url() -> str:
@@ -139,6 +143,7 @@ def load_settings() -> Settings:
         region=_text("MEND_REGION"),
         idle_minutes=_whole_number("MEND_IDLE_MINUTES", 30, minimum=1),
         reference_max_age_days=_whole_number("MEND_REFERENCE_MAX_AGE_DAYS", 7),
+        browser_path=_text("BROWSER_PATH") or shutil.which("chromium"),
     )
 
 
