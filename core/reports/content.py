@@ -62,7 +62,7 @@ def clinician(facts: ReportFacts) -> Report:
                 _partner_status_table(facts),
             ),
         ),
-        Section(H["trends"], _trends(facts, facts.band)),
+        Section(H["trends"], _trends(facts, facts.band, plain=False)),
         Section(H["five_cs"], (figures.five_cs_figure(facts.ratings, case_code=code),)),
         Section(H["milestones"], (_milestone_table(facts.milestones),)),
         Section(H["homework"], _homework_blocks(facts, list(facts.names), code)),
@@ -168,8 +168,9 @@ def _only(facts: ReportFacts, label: str) -> ReportFacts:
 # --- shared blocks ----------------------------------------------------------------------------
 
 
-def _trends(facts: ReportFacts, band: pd.DataFrame | None) -> tuple[Block, ...]:
-    return tuple(figures.trend_figures(facts.ratings, band, case_code=facts.case_code))
+def _trends(facts: ReportFacts, band: pd.DataFrame | None, plain: bool = True) -> tuple[Block, ...]:
+    shown = figures.trend_figures(facts.ratings, band, case_code=facts.case_code, plain=plain)
+    return tuple(shown)
 
 
 def _change(changes: pd.DataFrame, key: str, label: str) -> pd.Series | None:
@@ -181,7 +182,10 @@ def _change(changes: pd.DataFrame, key: str, label: str) -> pd.Series | None:
 
 
 def _cover_lines(facts: ReportFacts, labels: list[str]) -> tuple[str, ...]:
-    people = ", ".join(f"{facts.names[label]} (partner {label})" for label in labels)
+    people = ", ".join(
+        name if name == f"Partner {label}" else f"{name} (partner {label})"
+        for label, name in ((label, facts.names[label]) for label in labels)
+    )
     return (
         f"Case {facts.case_code} · {people}",
         f"In care since {day(facts.intake)}: week {facts.weeks_in_care} · report of "

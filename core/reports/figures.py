@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core import charts
+from core.measures import INSTRUMENTS
 from core.progress import TRACKED
 from core.reports.model import Figure
 
@@ -30,14 +31,31 @@ def printable(figure: go.Figure, *, height: int = HEIGHT) -> Figure:
 
 
 def trend_figures(
-    ratings: pd.DataFrame, band: pd.DataFrame | None, *, case_code: str
+    ratings: pd.DataFrame, band: pd.DataFrame | None, *, case_code: str, plain: bool = False
 ) -> list[Figure]:
-    """One trend chart per tracked measure rated so far (the expected band if given)."""
+    """One trend chart per tracked measure rated so far (the expected band if given);
+    `plain`: without the clinical cut-off line (the couple's and a partner's reports)."""
     rated = set(ratings["instrument"]) if len(ratings) else set()
-    return [
-        printable(charts.trend(ratings, key, band, case_code=case_code))
-        for key in TRACKED
-        if key in rated
+    shown = []
+    for key in TRACKED:
+        if key not in rated:
+            continue
+        figure = charts.trend(ratings, key, band, case_code=case_code)
+        if plain:
+            _drop_cutoff(figure, INSTRUMENTS[key].cutoff)
+        shown.append(printable(figure))
+    return shown
+
+
+def _drop_cutoff(figure: go.Figure, cutoff: float | None) -> None:
+    """Remove the horizontal cut-off line and its label (the milestone lines stay)."""
+    if cutoff is None:
+        return
+    figure.layout.shapes = [
+        s for s in figure.layout.shapes if not (s.y0 == s.y1 == cutoff and s.yref == "y")
+    ]
+    figure.layout.annotations = [
+        a for a in figure.layout.annotations if not (a.yref == "y" and a.y == cutoff)
     ]
 
 

@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from io import BytesIO
-
 import pytest
-from PIL import Image
 
 from core.db import Database
 from core.reports import images
-from core.reports.model import Figure
 from pages.components import report_download
 from tests.conftest import Team
 from tests.pages.conftest import OpenApp, by_label
 from tests.pages.test_progress_pages import COUPLE, rated_couple
+from tests.unit.reports.report_support import white_pngs
 
 
 @pytest.fixture
 def plain_images(monkeypatch: pytest.MonkeyPatch) -> None:
-    """White PNGs instead of Chromium's (the real ones: tests/unit/reports/test_pdf.py)."""
-
-    def draw(figures: Sequence[Figure], **_: object) -> list[bytes]:
-        out = []
-        for figure in figures:
-            buffer = BytesIO()
-            Image.new("RGB", (figure.width, figure.height), "white").save(buffer, "PNG")
-            out.append(buffer.getvalue())
-        return out
-
-    monkeypatch.setattr(images, "render_pngs", draw)
+    monkeypatch.setattr(images, "render_pngs", white_pngs)
 
 
 def test_the_report_action_renders_its_choices(

@@ -3,10 +3,15 @@ text, an individual session, safety-screen notes and plan, partner B's name."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from io import BytesIO
+
+from PIL import Image
 
 from core.db import Database
+from core.reports.model import Figure
 from core.services import couples, safety, sessions
 from core.services.couples import CoupleView
 from tests.conftest import Team, intake_form
@@ -91,3 +96,15 @@ def marked_couple(db: Database, team: Team) -> Marked:
         today=TODAY,
     )
     return Marked(couple, (*NOTE_MARKERS, INDIVIDUAL_MARKER, *SAFETY_MARKERS))
+
+
+def white_pngs(figures: Sequence[Figure], **_: object) -> list[bytes]:
+    """Plain white PNGs of each figure's size: tests that need a PDF but not Chromium's
+    charts put this in place of core.reports.images.render_pngs (test_pdf.py draws the
+    real ones)."""
+    out = []
+    for figure in figures:
+        buffer = BytesIO()
+        Image.new("RGB", (figure.width, figure.height), "white").save(buffer, "PNG")
+        out.append(buffer.getvalue())
+    return out

@@ -5,11 +5,9 @@ the real ones in Chromium); the PDF is still laid out for real."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from io import BytesIO
 
 import pytest
-from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -17,11 +15,10 @@ from core.db import Database
 from core.errors import PermissionDenied, ValidationError
 from core.models import AuditEvent
 from core.reports import images
-from core.reports.model import Figure
 from core.services import progress_views, reports
 from core.services.couples import CoupleView
 from tests.conftest import Team
-from tests.unit.reports.report_support import TODAY, marked_couple
+from tests.unit.reports.report_support import TODAY, marked_couple, white_pngs
 
 VERSIONS = (
     {"version": "clinician"},
@@ -33,15 +30,7 @@ VERSIONS = (
 
 @pytest.fixture(autouse=True)
 def plain_images(monkeypatch: pytest.MonkeyPatch) -> None:
-    def draw(figures: Sequence[Figure], **_: object) -> list[bytes]:
-        out = []
-        for figure in figures:
-            buffer = BytesIO()
-            Image.new("RGB", (figure.width, figure.height), "white").save(buffer, "PNG")
-            out.append(buffer.getvalue())
-        return out
-
-    monkeypatch.setattr(images, "render_pngs", draw)
+    monkeypatch.setattr(images, "render_pngs", white_pngs)
 
 
 def report_events(db: Database) -> list[AuditEvent]:
