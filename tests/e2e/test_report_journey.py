@@ -22,6 +22,7 @@ DRAWING = 240_000  # ms: kaleido starts a Chromium and draws every chart (a load
 def choose(page: Page, label: str, option: str | re.Pattern[str]) -> None:
     page.get_by_label(label, exact=True).click()
     page.get_by_role("option", name=option).click()
+    expect(page.get_by_role("listbox")).to_have_count(0)  # the list has closed
 
 
 def download(
@@ -30,6 +31,7 @@ def download(
     choose(page, report_download.VERSION, version)
     if partner:
         choose(page, report_download.PARTNER, partner)
+    settle(page)
     page.get_by_role("button", name=report_download.PREPARE).click()
     button = page.get_by_role("button", name=f"Download {CASE}-{stem}-report.pdf", exact=True)
     expect(button).to_be_visible(timeout=DRAWING)
@@ -44,6 +46,7 @@ def download(
 def test_each_report_version_downloads_as_a_pdf_that_opens(
     page: Page, app_url: str, tmp_path: Path
 ) -> None:
+    page.set_default_timeout(60_000)  # a loaded machine: every rerun is slow
     page.goto(app_url)  # the first request to a fresh app on a loaded machine can be slow
     expect(page.get_by_label("Username", exact=True)).to_be_visible(timeout=120_000)
     log_in(page, f"{app_url}/couple?case={CASE}", "counsellor1", "counsel-demo-1")
