@@ -52,7 +52,7 @@ def test_each_report_version_downloads_as_a_pdf_that_opens(
     log_in(page, f"{app_url}/couple?case={CASE}", "counsellor1", "counsel-demo-1")
     expect(page.get_by_role("heading", name=f"{CASE} ·")).to_be_visible()
     page.get_by_text("Progress report (PDF)").click()
-    expect(page.get_by_label(report_download.PARTNER, exact=True)).to_be_visible()
+    expect(page.get_by_label(report_download.PARTNER, exact=True)).to_be_visible(timeout=120_000)
     names = {}
     for version, partner, stem in (
         ("Clinician / supervision", None, "clinician"),
