@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 # `make lock` is run and the new lock is committed.
 LOCK := requirements.lock
 
-.PHONY: setup lock run test lint format e2e bench bench-small bench-large soak clean
+.PHONY: setup lock report-deps run test lint format e2e bench bench-small bench-large soak clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,8 +48,16 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The PDF report's tests need a Chromium (kaleido draws the charts), poppler's pdftoppm
+# (page 1 to PNG) and the DejaVu font (Unicode text in the PDF): Debian packages.
+report-deps:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	@command -v pdftoppm >/dev/null || (apt-get update -qq && apt-get install -y -qq poppler-utils)
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf \
+		|| (apt-get update -qq && apt-get install -y -qq fonts-dejavu-core)
+
 # PostgreSQL runs the same suite when it answers; pytest's "no tests" (exit 5) fails the run.
-test: setup
+test: setup report-deps
 	$(BIN)/ruff check .
 	@if ! $(BIN)/python -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/test', connect_timeout=3).close()" 2>/dev/null \
 		&& command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then \
@@ -61,18 +69,17 @@ test: setup
 	$(BIN)/pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure"; fi; exit $$rc
 
-e2e: setup
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+e2e: setup report-deps
 	$(BIN)/pytest tests/e2e -p no:cacheprovider; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no end-to-end tests collected: that is a failure"; fi; exit $$rc
 
 # Every page at 20, 200 and 2,000 couples against its floor; writes bench/results.md.
 # Demo databases are cached in bench/.cache/ (rebuilt when the schema or core/demo changes).
-bench: setup
+bench: setup report-deps
 	$(BIN)/python -m bench.run --sizes 20 200 2000
 
 # The smallest size only, fast (CI): results go to bench/.cache/, not the committed file.
-bench-small: setup
+bench-small: setup report-deps
 	$(BIN)/python -m bench.run --sizes 20 --repeats 3 --results bench/.cache/results-small.md
 
 # PostgreSQL at 2,000 and 20,000 couples: not yet implemented.

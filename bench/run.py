@@ -33,6 +33,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select, text
 
+from bench import report
 from bench.databases import CACHE, sqlite_database
 from core.db import Database
 from core.models import Counsellor, Couple
@@ -315,6 +316,11 @@ def bench_size(
             row = Row(page.name, role, size, engine, warm, after, floor)
             print(_format_row(row), flush=True)
             rows.append(row)
+    warm, after = report.report_ms(ctx, repeats, lambda: save_rating_elsewhere(ctx))
+    floor = report.browser_floor_ms(repeats) + read_ms(ctx, "couple", "counsellor", repeats)
+    row = Row(report.PAGE, "counsellor", size, engine, warm, after, floor)
+    print(_format_row(row), flush=True)
+    rows.append(row)
     return rows
 
 
@@ -359,7 +365,9 @@ def write_results(rows: list[Row], path: Path, repeats: int) -> None:
         "app.py on the page (login gate, sidebar, page, every tab). *After write*: the run "
         "right after counsellor2 saved a note with ratings through the service. *Floor*: an "
         "empty Streamlit page's AppTest run plus a bare `pd.read_sql` of the rows the page "
-        "shows (see `floor_queries` in bench/run.py).\n\n" + table(rows) + "\n"
+        "shows (see `floor_queries` in bench/run.py). The report row: one couple's clinician "
+        "PDF through the service (bench/report.py), its floor one kaleido session drawing one "
+        "empty chart plus the couple's bare reads.\n\n" + table(rows) + "\n"
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,6 +125,10 @@ class Settings:
     checkin_attempts: int = 10
     public_url: str | None = None  # MEND_PUBLIC_URL: the address partners open links at
 
+    # The Chromium that draws report charts (kaleido): BROWSER_PATH, else Debian's chromium
+    # on the PATH, else None (kaleido then looks in its usual places).
+    browser_path: str | None = None
+
 
 CHECKIN_WINDOW_MINUTES = 15
 
@@ -150,6 +155,7 @@ def load_settings() -> Settings:
         checkin_days=_whole_number("MEND_CHECKIN_DAYS", 14, minimum=1),
         checkin_attempts=_whole_number("MEND_CHECKIN_ATTEMPTS", 10, minimum=1),
         public_url=_text("MEND_PUBLIC_URL"),
+        browser_path=_text("BROWSER_PATH") or shutil.which("chromium"),
     )
 
 

@@ -81,6 +81,14 @@ class ScreenStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class ReportVersion(StrEnum):
+    """Who a progress report (PDF) is for."""
+
+    CLINICIAN = "clinician"
+    COUPLE = "couple"
+    PARTNER = "partner"
+
+
 class TraumaFollowUpKind(StrEnum):
     """How a positive trauma screen was followed up (a TraumaFollowUp's outcome)."""
 
@@ -158,6 +166,51 @@ TRAUMA_FOLLOW_UP_LABELS: dict[TraumaFollowUpKind, str] = {
     TraumaFollowUpKind.MONITORED: "Monitored in counselling",
 }
 TRAUMA_FOLLOW_UP_OPEN = "Trauma symptoms: follow up"
+
+REPORT_VERSION_LABELS: dict[ReportVersion, str] = {
+    ReportVersion.CLINICIAN: "Clinician / supervision",
+    ReportVersion.COUPLE: "For the couple",
+    ReportVersion.PARTNER: "For one partner",
+}
+# The progress report's section headings (core.reports), in the order they appear.
+REPORT_HEADINGS: dict[str, str] = {
+    "care": "Time in care and sessions",
+    "status": "Status and its reason",
+    "progress": "How things are going",
+    "trends": "Ratings over time",
+    "five_cs": "The five C's of trust",
+    "milestones": "Milestones",
+    "homework": "Homework",
+    "safety": "Safety items",
+    "plan": "Latest plan",
+    "constants": "Constants used",
+}
+REPORT_CONFIDENTIAL = (
+    "Confidential: this report contains clinical detail (ratings, statuses, safety items and "
+    "the latest plan). Share it only for supervision or with the people caring for this couple."
+)
+# Plain words for the couple's and a partner's report (no clinical terms or constants).
+PLAIN_STATUS: dict[str, str] = {
+    "recovered": "Your ratings show clear improvement, beyond the range of couples in distress.",
+    "improved": "Your ratings show clear improvement since you started.",
+    "on track": "Your progress is within the range expected at this point in counselling.",
+    "not on track": "Progress is slower than expected at this point; your counsellor will talk "
+    "with you about how to adjust the work.",
+    "deteriorated": "Some ratings are lower than when you started; this is worth talking "
+    "through with your counsellor.",
+    "too early": "It is too early to judge: change usually shows after several weeks.",
+    "no ratings": "There are no ratings yet.",
+}
+PLAIN_MEASURES: dict[str, str] = {
+    "five_cs": "trust (the five C's)",
+    "csi4": "satisfaction with the relationship",
+    "distress": "hurt and upset during the week",
+}
+PLAIN_DIRECTIONS: dict[str, str] = {
+    "improved": "has clearly got better",
+    "no reliable change": "has not clearly changed yet",
+    "deteriorated": "is worse than at the start",
+}
 
 # Safety-screen concern flags (SafetyScreen columns) and how they read.
 CONCERN_LABELS: dict[str, str] = {

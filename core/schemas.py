@@ -40,6 +40,7 @@ from core.domain import (
     CoupleStatus,
     Modality,
     PartnerRole,
+    ReportVersion,
     Role,
     TraumaFollowUpKind,
 )
@@ -581,6 +582,23 @@ def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
     if not label:
         return "form", message
     return field, f"{label[0].upper()}{label[1:]} {message}".replace("  ", " ")
+
+
+class ReportIn(Strict):
+    """Which progress report to draw: its version, the partner for the one-partner version
+    (and only for it), and whether the clinician version names the partners."""
+
+    version: ReportVersion
+    partner: Literal["A", "B"] | None = None
+    with_names: bool = False
+
+    @model_validator(mode="after")
+    def _partner_for_partner_version(self) -> ReportIn:
+        if (self.version is ReportVersion.PARTNER) != (self.partner is not None):
+            raise ValueError("a partner is chosen for the one-partner report, and only for it")
+        if self.with_names and self.version is not ReportVersion.CLINICIAN:
+            raise ValueError("names are a choice of the clinician report only")
+        return self
 
 
 def parse(

@@ -19,6 +19,7 @@ from core.domain import (
     NOTE_STATUS_LABELS,
     RATING_SOURCE_LABELS,
     STEP_LABELS,
+    CaseRead,
     CoupleStatus,
 )
 from core.measures import INSTRUMENTS
@@ -249,3 +250,5 @@ def _audit(
             couple_id,
             {"what": what, "rows": rows, **extra},
         )
+    if couple_id:
+        audit.record_read(db, actor, couple_id, CaseRead.EXPORT)  # "who looked at this case"

@@ -61,10 +61,18 @@ class CoupleProgress:
 
 
 def couple_progress(
-    db: Database, actor: Actor, couple_id: int, *, today: date, reference: ClinicReference
+    db: Database,
+    actor: Actor,
+    couple_id: int,
+    *,
+    today: date,
+    reference: ClinicReference,
+    names: bool = True,
 ) -> CoupleProgress:
     """Everything the Progress tab draws for one couple, read in one session: ratings
-    with their analysis and the homework adherence by week."""
+    with their analysis and the homework adherence by week. `names=False` calls the
+    partners "Partner A" and "Partner B" throughout (reasons, charts), as a report
+    without names needs."""
     with db.read() as session:
         require_active(session, actor)
         row = load_couple(session, couple_id, selectinload(Couple.partners))
@@ -73,9 +81,11 @@ def couple_progress(
             session, caseload_scope(actor), couple_ids=[couple_id]
         )
         given, done = homework_queries.adherence_inputs(session, couple_id)
-        names = {partner.label: partner.name for partner in row.partners}
+        called = {p.label: p.name if names else f"Partner {p.label}" for p in row.partners}
         case_code, intake = row.case_code, row.intake_date
     audit.record_read(db, actor, couple_id, CaseRead.PROGRESS)
+    if not names:
+        ratings = ratings.assign(partner_name=ratings["partner_label"].map(called))
     changes = progress.change_table(ratings, reference.constants)
     table = progress.milestones(ratings, reference.constants)
     roster = pd.DataFrame({"couple_id": [couple_id], "case_code": [case_code]})
@@ -92,7 +102,7 @@ def couple_progress(
         status=str(overall["status"]),
         reason=str(overall["reason"]),
         asymmetry=str(gap["asymmetry_reason"].iloc[0]) if gap["asymmetry"].any() else "",
-        adherence_by_week=weekly_adherence(given, done, intake, today, names),
+        adherence_by_week=weekly_adherence(given, done, intake, today, called),
     )
 
 

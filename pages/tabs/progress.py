@@ -14,7 +14,7 @@ from core.services import audit, progress_views
 from core.services.access import Actor
 from core.services.couples import CoupleView
 from pages import ui
-from pages.components import reference_note, safety_marks
+from pages.components import reference_note, report_download, safety_marks
 from pages.tabs import progress_status_key
 
 STATUS_STYLE = {
@@ -49,6 +49,7 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
             f"Partners are moving differently: {plain(result.asymmetry)}",
             icon=":material/compare_arrows:",
         )
+    report_download.show(user, couple)
     # A trauma screen alone (PC-PTSD-5, not tracked here) is no rating to chart.
     keys = [k for k in TRACKED if k in set(result.ratings["instrument"])]
     if not keys:

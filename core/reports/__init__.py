@@ -1,0 +1,13 @@
+"""Progress reports (PDF): the report model (model), what each version says (content,
+pure), the charts for print (figures), their images in one kaleido session (images) and
+the fpdf2 layout (layout). core.services.reports reads the data and audits."""
+
+from __future__ import annotations
+
+from core.reports import images, layout
+from core.reports.model import Report
+
+
+def render(report: Report) -> bytes:
+    """The report as PDF bytes: its charts drawn in one browser session, then laid out."""
+    return layout.to_pdf(report, images.render_pngs(report.figures))
