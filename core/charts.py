@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.formatting import chart_text
+from core.formatting import chart_text, plural
 from core.measures import FIVE_CS, INSTRUMENTS
 from core.progress import (
     LATE_BASELINE_WEEKS,
@@ -452,7 +452,7 @@ def caseload_overview(
     figure.add_hline(y=0, line={"color": "#999", "width": 1})
     if left_out:
         figure.add_annotation(
-            text=f"{left_out} couple(s) without two {short} ratings are not shown.",
+            text=f"{plural(left_out, 'couple')} without two {short} ratings are not shown.",
             xref="paper",
             yref="paper",
             x=1,
@@ -523,7 +523,7 @@ def _add_status_cells(figure: go.Figure, data: pd.DataFrame, column: str, short:
                     "opacity": 0.7,
                 },
                 customdata=rows[["n", "first", "last"]].to_numpy(dtype=object),
-                hovertemplate=f"<b>%{{customdata[0]}} couple(s)</b> · {status}<br>"
+                hovertemplate=f"<b>Couples: %{{customdata[0]}}</b> · {status}<br>"
                 f"Weeks %{{x:.0f}}±1 · {short} about %{{y:+.1f}}<br>"
                 "Case codes %{customdata[1]} … %{customdata[2]}<extra></extra>",
             )

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.domain import COUPLE_STATUS_LABELS, CoupleStatus
+from core.formatting import plural
 from core.services import accounts, progress_views, sessions
 from pages import ui
 from pages.components import couple_picker, safety_marks
@@ -16,7 +17,8 @@ st.title("Caseload")
 unsigned = sessions.unsigned_notes(db, user, today=ui.local_today())
 if not unsigned.empty:
     with st.expander(
-        f":orange[{len(unsigned)} unsigned note(s) older than {sessions.UNSIGNED_AFTER_DAYS} days]",
+        f":orange[{plural(len(unsigned), 'unsigned note')} older than "
+        f"{sessions.UNSIGNED_AFTER_DAYS} days]",
         expanded=len(unsigned) <= 5,
     ):
         for note in unsigned.itertuples():
@@ -84,7 +86,7 @@ if table.empty:
     st.stop()
 
 table = progress_views.sorted_caseload(table, by=SORTS[sort])
-st.caption(f"{len(table)} couple(s). Select a row to open the couple.")
+st.caption(f"{plural(len(table), 'couple')}. Select a row to open the couple.")
 selection = st.dataframe(
     table,
     hide_index=True,

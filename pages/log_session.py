@@ -108,4 +108,6 @@ if save_draft or sign_now:
             + (" and signed." if sign_now else " as a draft.")
             + (" Record a safety screen for the partner concerned." if saved.risk_raised else "")
         )
-        st.switch_page("pages/couple.py", query_params={"case": couple.case_code})
+        st.switch_page(
+            "pages/couple.py", query_params={"case": couple.case_code, "tab": "Sessions"}
+        )

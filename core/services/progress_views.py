@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from core import progress
 from core.adherence import adherence_by_week as weekly_adherence
 from core.db import Database
-from core.domain import TRAUMA_CHIP, Role, concern_badge, weeks_in_care
+from core.domain import SAFETY_HOLD_CHIP, TRAUMA_CHIP, Role, concern_badge, weeks_in_care
 from core.measures import INSTRUMENTS
 from core.models import Couple
 from core.queries import homework as homework_queries
@@ -147,24 +147,29 @@ def visible_ratings(db: Database, actor: Actor) -> pd.DataFrame:
 
 def _extras(db: Database, actor: Actor, couple_ids: pd.Series, today: date) -> pd.DataFrame:
     """Per couple (one read, the actor's scope): overdue homework, unsigned notes, the open
-    safety concerns in words, open trauma follow-ups, and the Safety column's chips."""
+    safety concerns in words, homework awaiting a pause-or-continue decision under them,
+    open trauma follow-ups, and the Safety column's chips."""
     scope = caseload_scope(actor)
     with db.read() as session:
         overdue = homework_queries.overdue_counts(session, scope, today)
         unsigned = session_queries.unsigned_counts(session, scope, today)
         concerns = safety_queries.open_concern_words(session, scope)
         trauma = safety_queries.open_follow_up_partners(session, scope)
+        holds = homework_queries.safety_holds(session, scope)
     frame = pd.DataFrame({"couple_id": couple_ids})
     frame["overdue_homework"] = frame["couple_id"].map(overdue).fillna(0).astype(int)
     frame["unsigned_notes"] = frame["couple_id"].map(unsigned).fillna(0).astype(int)
+    frame["safety_homework"] = frame["couple_id"].map(holds).fillna(0).astype(int)
     words = [concerns.get(couple_id, []) for couple_id in frame["couple_id"]]
     waiting = [trauma.get(couple_id, []) for couple_id in frame["couple_id"]]
     frame["safety_concern"] = [bool(found) for found in words]
     frame["safety_concerns"] = [", ".join(found) for found in words]
     frame["trauma_follow_up"] = [len(names) for names in waiting]
     frame["safety"] = [
-        [concern_badge(label, short=True) for label in found] + ([TRAUMA_CHIP] if names else [])
-        for found, names in zip(words, waiting, strict=True)
+        [concern_badge(label, short=True) for label in found]
+        + ([SAFETY_HOLD_CHIP] if held else [])
+        + ([TRAUMA_CHIP] if names else [])
+        for found, held, names in zip(words, frame["safety_homework"], waiting, strict=True)
     ]
     return frame
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.db import Database
-from core.domain import SAFETY_CHIPS, TRAUMA_CHIP, concern_badge
+from core.domain import SAFETY_CHIPS, SAFETY_HOLD_CHIP, TRAUMA_CHIP, concern_badge
 from core.formatting import plain
 from core.services import safety
 from core.services.access import Actor
@@ -19,10 +19,11 @@ def column() -> object:
     """Column config for a list column of SAFETY_CHIPS and TRAUMA_CHIP."""
     return st.column_config.MultiselectColumn(
         "Open safety concern",
-        help="Open safety concerns, and a positive trauma screen still to follow up: "
-        "see the couple's Safety tab. Empty: nothing open.",
-        options=[*SAFETY_CHIPS, TRAUMA_CHIP],
-        color=["red"] * len(SAFETY_CHIPS) + ["orange"],
+        help="Open safety concerns, joint homework given before the concern (pause or "
+        "continue it on the Homework tab), and a positive trauma screen still to follow "
+        "up: see the couple's Safety tab. Empty: nothing open.",
+        options=[*SAFETY_CHIPS, SAFETY_HOLD_CHIP, TRAUMA_CHIP],
+        color=["red"] * (len(SAFETY_CHIPS) + 1) + ["orange"],
         width=290,  # two concerns' chips in full
     )
 

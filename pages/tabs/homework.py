@@ -18,7 +18,7 @@ from core.services.access import Actor
 from core.services.couples import CoupleView
 from core.suggestions import Suggestion
 from pages import ui
-from pages.components import assign_form, assignment_actions, assignment_text
+from pages.components import assign_form, assignment_actions, assignment_text, safety_hold
 from pages.tabs import progress_status_key
 
 
@@ -28,6 +28,7 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
     status = st.session_state.get(progress_status_key(couple.id))
     tab = homework.homework_tab(db, user, couple.id, today, progress_status=status)
 
+    safety_hold.show(db, user, tab.assignments, may_edit=tab.may_edit, key=f"hw_hold_{couple.id}")
     st.markdown("#### Current homework")
     if tab.current.empty:
         st.info(
@@ -72,6 +73,7 @@ def _homework_table(frame: Any, *, key: str) -> None:
         "assigned_on": st.column_config.DateColumn("Assigned", format=dates),
         "due_on": st.column_config.DateColumn("Due", format=dates),
         "status": text("Status"),
+        "safety": text("Safety"),
         "overdue": st.column_config.CheckboxColumn("Overdue"),
         "completions": st.column_config.NumberColumn("Times done"),
         "personal_note": text("Note"),

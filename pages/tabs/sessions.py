@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.db import Database
 from core.domain import Attendees, CoupleStatus, Role
-from core.formatting import plain
+from core.formatting import plain, plural
 from core.measures import INSTRUMENTS
 from core.services import sessions
 from core.services.access import Actor
@@ -39,7 +39,8 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
         return
     drafts = sum(not s.is_signed for s in history)
     st.caption(
-        f"{len(history)} session(s)" + (f", :orange[{drafts} unsigned draft(s)]" if drafts else "")
+        plural(len(history), "session")
+        + (f", :orange[{plural(drafts, 'unsigned draft')}]" if drafts else "")
     )
     for view in history:
         _session(db, user, view)
