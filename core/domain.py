@@ -110,6 +110,12 @@ COUPLE_STATUS_LABELS: dict[CoupleStatus, str] = {
     CoupleStatus.CLOSED: "Closed",
 }
 
+MODALITY_LABELS: dict[Modality, str] = {
+    Modality.IN_PERSON: "In person",
+    Modality.VIDEO: "Video",
+    Modality.PHONE: "Phone",
+}
+
 PARTNER_ROLE_LABELS: dict[PartnerRole, str] = {
     PartnerRole.HURT: "Hurt partner",
     PartnerRole.BROKE_TRUST: "Broke trust",

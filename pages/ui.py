@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
@@ -16,6 +15,7 @@ from core.errors import ConflictError, MendError
 from core.formatting import DateStyle, date_style, format_date, plain
 from core.services import exercises, progress_views
 from core.services.access import Actor
+from pages.components import clock
 
 USER_KEY = "user"
 CONFLICT_HINT = "Your input is kept: save again to apply it, or reload the page to drop it."
@@ -60,10 +60,7 @@ def current_user() -> Actor:
 
 def local_today(moment: datetime | None = None) -> date:
     """Today (or `moment`'s day) in the browser's time zone (the server may sit in another)."""
-    try:
-        zone = ZoneInfo(st.context.timezone) if st.context.timezone else UTC
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = UTC
+    zone = clock.zone()
     return (moment or datetime.now(zone)).astimezone(zone).date()
 
 

@@ -77,7 +77,14 @@ def couple_progress(
         case_code, intake = row.case_code, row.intake_date
     changes = progress.change_table(ratings, reference.constants)
     table = progress.milestones(ratings, reference.constants)
-    roster = pd.DataFrame({"couple_id": [couple_id], "case_code": [case_code]})
+    roster = pd.DataFrame(
+        {
+            "couple_id": [couple_id],
+            "case_code": [case_code],
+            "name_A": [names.get("A", "Partner A")],
+            "name_B": [names.get("B", "Partner B")],
+        }
+    )
     partners = progress.classify(
         changes, table, reference.band, today_weeks=weeks_in_care(intake, today), roster=roster
     )
@@ -175,7 +182,8 @@ def _extras(db: Database, actor: Actor, couple_ids: pd.Series, today: date) -> p
 
 
 def milestone_table(result: CoupleProgress) -> pd.DataFrame:
-    """Milestones for display: one row per partner, measure and milestone."""
+    """Milestones for display, in words: one row per partner (by name), measure and
+    milestone; the rating's whole week since intake; "—" where there is no value yet."""
     table = result.milestones
     if table.empty:
         return pd.DataFrame(
@@ -183,15 +191,21 @@ def milestone_table(result: CoupleProgress) -> pd.DataFrame:
         )
     return pd.DataFrame(
         {
-            "Partner": table["partner_label"],
+            "Partner": table["partner_name"].fillna(table["partner_label"]),
             "Measure": table["instrument"].map(lambda k: INSTRUMENTS[k].short_name),
             "Milestone": table["label"],
-            "Week": table["week"].round(1),
-            "Value": table["value"],
-            "Change": table["change"],
-            "Outcome": table["outcome"],
+            "Week": _shown(table["week"], "{:.0f}"),
+            "Value": _shown(table["value"], "{:g}"),
+            "Change": _shown(table["change"], "{:+g}"),
+            "Outcome": table["outcome"].astype(object).fillna("not reached yet"),
         }
     )
+
+
+def _shown(values: pd.Series, style: str) -> pd.Series:
+    """Numbers as text, "—" for a missing one (a table never shows None or NaN)."""
+    numbers = pd.to_numeric(values, errors="coerce").round(1)
+    return numbers.map(lambda v: "—" if pd.isna(v) else style.format(v))
 
 
 def constants_table(reference: ClinicReference) -> pd.DataFrame:
@@ -209,18 +223,28 @@ def constants_table(reference: ClinicReference) -> pd.DataFrame:
     )
 
 
+# The CSV download's columns, in words (never internal keys such as csi4 or five_cs).
+CSV_COLUMNS = {
+    "case_code": "Case",
+    "partner_label": "Partner",
+    "partner_name": "Name",
+    "instrument": "Measure",
+    "measured_on": "Date",
+    "week": "Week since intake",
+    "total": "Total",
+}
+
+
 def ratings_csv(result: CoupleProgress) -> bytes:
-    """The chart data: every rating with its week since intake (no item answers)."""
-    columns = [
-        "case_code",
-        "partner_label",
-        "partner_name",
-        "instrument",
-        "measured_on",
-        "week",
-        "total",
-    ]
-    return result.ratings[columns].to_csv(index=False).encode()
+    """The chart data: every rating with its week since intake (no item answers), with
+    headers and measures in words."""
+    frame = result.ratings[list(CSV_COLUMNS)].copy()
+    frame["instrument"] = frame["instrument"].map(
+        lambda key: INSTRUMENTS[key].short_name if key in INSTRUMENTS else key
+    )
+    frame["measured_on"] = pd.to_datetime(frame["measured_on"]).dt.date
+    frame["week"] = frame["week"].round(1)
+    return frame.rename(columns=CSV_COLUMNS).to_csv(index=False).encode()
 
 
 CASELOAD_VIEW_COLUMNS = [

@@ -50,6 +50,13 @@ def attending_labels(attendees: Attendees) -> tuple[str, ...]:
     ]
 
 
+def may_record(actor: Actor, couple: Any) -> bool:
+    """Whether the actor may log or edit a session of this couple (a CoupleView or row):
+    its own counsellor, and not while the case is closed. The pages offer the form only
+    then; `_editable_couple` enforces the same on every save."""
+    return couple.counsellor_id == actor.id and couple.status is not CoupleStatus.CLOSED
+
+
 def record_session(
     db: Database,
     actor: Actor,

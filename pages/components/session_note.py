@@ -8,14 +8,8 @@ from typing import Any
 
 import streamlit as st
 
-from core.domain import Modality
+from core.domain import MODALITY_LABELS, Modality
 from pages import ui
-
-MODALITY_LABELS = {
-    Modality.IN_PERSON: "In person",
-    Modality.VIDEO: "Video",
-    Modality.PHONE: "Phone",
-}
 
 
 def show(intake_date: date, initial: dict[str, Any]) -> dict[str, Any]:

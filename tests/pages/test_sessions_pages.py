@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
+
 from core.db import Database
 from core.domain import NoteStatus
 from core.measures import session_instruments
@@ -180,3 +182,20 @@ def test_search_finds_notes_with_an_excerpt(
     at.text_input(key="note_search").set_value("x")
     at.run()
     assert any("at least two characters" in e for e in texts(at, "error"))
+
+
+def test_a_supervisor_is_not_offered_the_session_form(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    """Issue 14 item 11: no Log a session page, link or form for a role that cannot save."""
+    couple = a_couple(page_db, page_team)
+    at = open_app(page_team.supervisor, "pages/couple.py", case=couple.case_code)
+    links = [getattr(link, "label", "") for link in at.get("page_link")]
+    assert "Log a session" not in links
+    with pytest.raises(ValueError, match="log_session"):  # not among a supervisor's pages
+        open_app(page_team.supervisor, LOG, case=couple.case_code)
+    at = open_app(page_team.bruno, LOG, case=couple.case_code)  # another counsellor
+    assert not [b for b in at.button if b.label in ("Save draft", "Save and sign")]
+    assert texts(at, "error") and not texts(at, "success")
+    own = open_app(page_team.alice, LOG, case=couple.case_code)
+    assert [b.label for b in own.button if b.label == "Save draft"] == ["Save draft"]
