@@ -434,8 +434,10 @@ def caseload_overview(
     column = f"improvement_{instrument_key}"
     figure = _figure(
         f"Caseload: change in {short} by weeks in care",
-        subtitle="One point per couple, coloured by status. Up is better.",
-        y_title=f"{short} change since first rating (mean of partners; up = better)",
+        subtitle="One point per couple, coloured by status: the mean of the partners' "
+        "change since their first rating. Up is better.",
+        # Short: a long vertical title ran into the subtitle (issue 14 item 15).
+        y_title=f"{short} change",
     )
     if summary.empty or column not in summary.columns:
         _week_axis(figure)

@@ -99,21 +99,24 @@ selection = st.dataframe(
         if c != "counsellor" or user.sees_every_caseload
     ],
     column_config={
-        "case_code": st.column_config.TextColumn("Case"),
-        "partners": st.column_config.TextColumn("Partners"),
+        "case_code": st.column_config.TextColumn("Case", pinned=True, width=62),
+        "partners": st.column_config.TextColumn("Partners", width=110),
         "counsellor": st.column_config.TextColumn("Counsellor"),
-        "status": st.column_config.TextColumn("Case status"),
+        "status": st.column_config.TextColumn("Status", width=58),
         "progress_status": st.column_config.TextColumn(
             "Progress",
+            width=85,
             help="Against the expected course to six months; open the couple for the reason",
         ),
         "safety": safety_marks.column(),
-        "attention_reasons": st.column_config.TextColumn("Needs attention because"),
-        "overdue_homework": st.column_config.NumberColumn("Overdue homework"),
-        "unsigned_notes": st.column_config.NumberColumn("Unsigned notes"),
-        "weeks_in_care": st.column_config.NumberColumn("Weeks in care"),
-        "last_session": st.column_config.DateColumn("Last session", format=ui.style().widget),
-        "sessions": st.column_config.NumberColumn("Sessions"),
+        "attention_reasons": st.column_config.TextColumn("Needs attention because", width=215),
+        "overdue_homework": st.column_config.NumberColumn("Overdue", width=65),
+        "unsigned_notes": st.column_config.NumberColumn("Unsigned", width=70),
+        "weeks_in_care": st.column_config.NumberColumn("Weeks", width=52),
+        "last_session": st.column_config.DateColumn(
+            "Last session", format=ui.style().widget, width=90
+        ),
+        "sessions": st.column_config.NumberColumn("Sessions", width=65),
     },
 )
 if case := couple_picker.show(table, selection=selection, key="caseload"):

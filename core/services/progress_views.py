@@ -247,6 +247,8 @@ def ratings_csv(result: CoupleProgress) -> bytes:
     return frame.rename(columns=CSV_COLUMNS).to_csv(index=False).encode()
 
 
+# The main columns first: they fit at 1280 px (the counts after them are also named in
+# the attention reasons, and scroll into view).
 CASELOAD_VIEW_COLUMNS = [
     "case_code",
     "partners",
@@ -255,11 +257,11 @@ CASELOAD_VIEW_COLUMNS = [
     "progress_status",
     "safety",
     "attention_reasons",
-    "overdue_homework",
-    "unsigned_notes",
     "weeks_in_care",
     "last_session",
     "sessions",
+    "overdue_homework",
+    "unsigned_notes",
 ]
 
 

@@ -24,7 +24,7 @@ def column() -> object:
         "up: see the couple's Safety tab. Empty: nothing open.",
         options=[*SAFETY_CHIPS, SAFETY_HOLD_CHIP, TRAUMA_CHIP],
         color=["red"] * (len(SAFETY_CHIPS) + 1) + ["orange"],
-        width=290,  # two concerns' chips in full
+        width=150,  # compact: the first chip in full, the rest on hover
     )
 
 
