@@ -70,12 +70,12 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
 def _homework_table(frame: Any, *, key: str) -> None:
     text, dates = st.column_config.TextColumn, ui.style().widget
     config = {
-        "exercise": text("Exercise", pinned=True, width=200),
-        "target": text("For", width=140),
-        "assigned_on": st.column_config.DateColumn("Assigned", format=dates, width=90),
-        "due_on": st.column_config.DateColumn("Due", format=dates, width=90),
+        "exercise": text("Exercise", pinned=True, width=180),
+        "target": text("For", width=110),
+        "assigned_on": st.column_config.DateColumn("Assigned", format=dates, width=85),
+        "due_on": st.column_config.DateColumn("Due", format=dates, width=85),
         "status": text("Status", width=85),
-        "safety": text("Safety", width=160),
+        "safety": text("Safety", width=130),
         "overdue": st.column_config.CheckboxColumn("Overdue", width=65),
         "completions": st.column_config.NumberColumn("Done", width=50),
         "personal_note": text("Note", width=140),
