@@ -83,7 +83,7 @@ def test_a_day_without_friction(page: Page, app_url: str, e2e_database_url: str)
     # A concern opens: the save stays on the Safety tab.
     page.get_by_role("tab", name="Safety").click()
     settle(page)
-    page.get_by_role("checkbox", name="Coercive control").check(timeout=90_000)
+    page.get_by_role("checkbox", name="Coercive control").check(force=True, timeout=90_000)
     page.get_by_label("Safety plan (required when there is a concern)", exact=True).fill(
         "Individual sessions; safety plan agreed."
     )
