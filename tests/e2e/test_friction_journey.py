@@ -25,7 +25,7 @@ ICONS = {
     name
     for path in (ROOT / "pages").rglob("*.py")
     for name in re.findall(r":material/(\w+):", path.read_text())
-}
+} | {"keyboard_arrow_right", "keyboard_arrow_down", "keyboard_arrow_up", "expand_more"}
 
 
 def _no_raw_values(page: Page) -> None:
