@@ -114,7 +114,7 @@ def test_a_day_without_friction(page: Page, app_url: str, e2e_database_url: str)
     page.get_by_role("link", name="Caseload").click()
     settle(page)
     flagged = page.locator('[role="gridcell"]').filter(has_text="homework paused by safety")
-    expect(flagged.first).to_be_visible()
+    expect(flagged).not_to_have_count(0)  # grid cells are accessibility nodes
     _no_raw_values(page)
 
     # Pause it: the decision is recorded and the Homework tab stays open.
