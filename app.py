@@ -68,9 +68,9 @@ admin = st.Page("pages/admin.py", title="Admin", icon=":material/admin_panel_set
 
 def pages_for(role: Role) -> list[st.Page]:
     pages = [caseload]
-    if role is Role.COUNSELLOR:
-        pages.append(intake)
-    pages += [couple, log_session, homework_due, library, search]
+    if role is Role.COUNSELLOR:  # only counsellors record intakes and sessions
+        pages += [intake, log_session]
+    pages += [couple, homework_due, library, search]
     if role in (Role.SUPERVISOR, Role.ADMIN):
         pages.append(supervision)
     if role in import_service.IMPORTERS:

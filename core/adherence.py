@@ -11,6 +11,7 @@ week in care, in one grouped pass over all weeks.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import date
 
@@ -146,3 +147,14 @@ def _per_partner(given: pd.DataFrame, counted: pd.DataFrame, keys: list[str]) ->
     completed = completed.where(status != AssignmentStatus.SKIPPED.value, 0)
     per_partner["done"] = np.minimum(completed, per_partner["expected"])
     return per_partner
+
+
+def rate_text(rate: float, done: int, *, anything_due: bool) -> str:
+    """A partner's adherence as read on screen: "—" when nothing was expected, "nothing
+    due yet" when nothing is done and no homework has reached its due date (just
+    assigned: 0% would read as a failure), else the percentage."""
+    if math.isnan(rate):
+        return "—"
+    if done == 0 and not anything_due:
+        return "nothing due yet"
+    return f"{rate:.0%}"

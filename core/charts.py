@@ -22,7 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.chart_markers import add_check_in_points
-from core.formatting import chart_text
+from core.formatting import chart_text, plural
 from core.measures import FIVE_CS, INSTRUMENTS
 from core.progress import (
     LATE_BASELINE_WEEKS,
@@ -436,8 +436,10 @@ def caseload_overview(
     column = f"improvement_{instrument_key}"
     figure = _figure(
         f"Caseload: change in {short} by weeks in care",
-        subtitle="One point per couple, coloured by status. Up is better.",
-        y_title=f"{short} change since first rating (mean of partners; up = better)",
+        subtitle="One point per couple, coloured by status: the mean of the partners' "
+        "change since their first rating. Up is better.",
+        # Short: a long vertical title ran into the subtitle (issue 14 item 15).
+        y_title=f"{short} change",
     )
     if summary.empty or column not in summary.columns:
         _week_axis(figure)
@@ -454,7 +456,7 @@ def caseload_overview(
     figure.add_hline(y=0, line={"color": "#999", "width": 1})
     if left_out:
         figure.add_annotation(
-            text=f"{left_out} couple(s) without two {short} ratings are not shown.",
+            text=f"{plural(left_out, 'couple')} without two {short} ratings are not shown.",
             xref="paper",
             yref="paper",
             x=1,
@@ -525,7 +527,7 @@ def _add_status_cells(figure: go.Figure, data: pd.DataFrame, column: str, short:
                     "opacity": 0.7,
                 },
                 customdata=rows[["n", "first", "last"]].to_numpy(dtype=object),
-                hovertemplate=f"<b>%{{customdata[0]}} couple(s)</b> · {status}<br>"
+                hovertemplate=f"<b>Couples: %{{customdata[0]}}</b> · {status}<br>"
                 f"Weeks %{{x:.0f}}±1 · {short} about %{{y:+.1f}}<br>"
                 "Case codes %{customdata[1]} … %{customdata[2]}<extra></extra>",
             )

@@ -39,6 +39,7 @@ from core.db import Database, upgrade_schema
 from core.demo import is_empty, load_demo
 from core.domain import Role
 from core.errors import MendError
+from core.formatting import plural
 from core.services import audit, backups, exercises, reference
 from core.services.accounts import SYSTEM, create_account
 
@@ -54,7 +55,7 @@ def init_db(args: argparse.Namespace) -> int:
     settings = load_settings()
     print(f"Database schema is current ({db.engine.url.render_as_string(hide_password=True)}).")
     if added := exercises.sync_catalogue(db):
-        print(f"Exercise library: {added} built-in exercise(s) added or updated.")
+        print(f"Exercise library: {plural(added, 'built-in exercise')} added or updated.")
     if args.demo_if_empty and is_empty(db):
         if not settings.demo_mode:
             print("Refusing to load demo data: set MEND_DEMO=1 for a demo installation.")
@@ -100,8 +101,8 @@ def create_user(args: argparse.Namespace) -> int:
 def refresh_reference(args: argparse.Namespace) -> int:
     fresh = reference.refresh_reference(_database(), reason=reference.SCHEDULE)
     print(
-        f"Stored reference snapshot #{fresh.snapshot_id} from {fresh.n_ratings} rating(s) "
-        f"of {fresh.n_couples} couple(s); it is in force from now on."
+        f"Stored reference snapshot #{fresh.snapshot_id} from {plural(fresh.n_ratings, 'rating')} "
+        f"of {plural(fresh.n_couples, 'couple')}; it is in force from now on."
     )
     return 0
 

@@ -76,6 +76,14 @@ class AssignmentStatus(StrEnum):
     SKIPPED = "skipped"
 
 
+class SafetyDecision(StrEnum):
+    """What the counsellor decided for open joint or vulnerability homework given before
+    a safety concern opened (an Assignment's safety_decision)."""
+
+    PAUSE = "pause"
+    CONTINUE = "continue"
+
+
 class ScreenStatus(StrEnum):
     OPEN = "open"
     RESOLVED = "resolved"
@@ -108,6 +116,12 @@ COUPLE_STATUS_LABELS: dict[CoupleStatus, str] = {
     CoupleStatus.ACTIVE: "Active",
     CoupleStatus.PAUSED: "Paused",
     CoupleStatus.CLOSED: "Closed",
+}
+
+MODALITY_LABELS: dict[Modality, str] = {
+    Modality.IN_PERSON: "In person",
+    Modality.VIDEO: "Video",
+    Modality.PHONE: "Phone",
 }
 
 PARTNER_ROLE_LABELS: dict[PartnerRole, str] = {
@@ -159,7 +173,19 @@ NOTE_STATUS_LABELS: dict[NoteStatus, str] = {NoteStatus.DRAFT: "Draft", NoteStat
 RATING_SOURCE_LABELS: dict[str, str] = {
     "session": "In session",
     "entered": "Entered outside a session",
+    "check-in": "Check-in (the partner's own link)",
 }
+# Open homework that the safety gate would now stop (homework_rules.safety_hold).
+SAFETY_HOLD_LABELS: dict[str, str] = {
+    "ask": "Paused by safety concern?",
+    "pause": "Paused: safety concern",
+    "continue": "Continued despite the concern",
+}
+SAFETY_DECISION_VERBS: dict[SafetyDecision, str] = {
+    SafetyDecision.PAUSE: "Pause it while the concern is open",
+    SafetyDecision.CONTINUE: "Continue it (give a reason)",
+}
+
 TRAUMA_FOLLOW_UP_LABELS: dict[TraumaFollowUpKind, str] = {
     TraumaFollowUpKind.REFERRAL: "Referred on (e.g. trauma-focused therapy, GP)",
     TraumaFollowUpKind.FURTHER_ASSESSMENT: "Further assessment",
@@ -227,12 +253,14 @@ def concern_badge(label: str, *, short: bool = False) -> str:
     return f"⚠ {label}" if short else f"⚠ Open safety concern: {label.lower()}"
 
 
-# The caseload's Safety column: one red chip per open concern, one orange chip for an
-# open trauma follow-up.
+# The caseload's Safety column: one red chip per open concern, one red chip for open
+# joint homework awaiting a pause-or-continue decision, one orange chip for an open
+# trauma follow-up.
 SAFETY_CHIPS: tuple[str, ...] = tuple(
     concern_badge(label, short=True) for label in CONCERN_LABELS.values()
 )
 TRAUMA_CHIP = "Trauma: follow up"
+SAFETY_HOLD_CHIP = "⚠ Homework: pause?"
 
 # The repair steps, in order (DOMAIN.md): five numbered steps, then joint work.
 REPAIR_STEPS: tuple[str, ...] = ("1", "2", "3", "4", "5", "together")
@@ -310,6 +338,70 @@ SAFETY_WORK_TAGS: frozenset[str] = frozenset({"safety", "de_escalation", "suppor
 RELATIONSHIP_WORK_TAGS: frozenset[str] = frozenset(
     {"repair", "apology", "forgiveness", "crediting", "vulnerability", "decision"}
 )
+
+# The audit log in words: each action, and the keys of an event's detail.
+AUDIT_ACTION_LABELS: dict[str, str] = {
+    "account_activated": "Account activated",
+    "account_created": "Account created",
+    "account_deactivated": "Account deactivated",
+    "account_locked": "Account locked",
+    "account_unlocked": "Account unlocked",
+    "addendum_added": "Addendum added",
+    "couple_created": "Couple recorded",
+    "couple_reassigned": "Couple reassigned",
+    "couple_status_changed": "Case status changed",
+    "couple_updated": "Couple details edited",
+    "demo_loaded": "Demo data loaded",
+    "exercise_catalogue_synced": "Exercise library updated",
+    "exercise_created": "Exercise created",
+    "exercise_edited": "Exercise edited",
+    "exercise_restored": "Exercise restored",
+    "exercise_retired": "Exercise retired",
+    "homework_assigned": "Homework assigned",
+    "homework_completion_recorded": "Homework completion recorded",
+    "homework_reviewed": "Homework reviewed",
+    "homework_safety_decision": "Homework paused or continued under a safety concern",
+    "homework_status_changed": "Homework status changed",
+    "login": "Logged in",
+    "login_failed": "Login refused",
+    "logout": "Logged out",
+    "password_changed": "Password changed",
+    "password_reset": "Password reset",
+    "reference_computed": "Clinic reference recomputed",
+    "safety_concern_resolved": "Safety concern resolved",
+    "safety_override": "Safety gate overridden",
+    "safety_screen_recorded": "Safety screen recorded",
+    "session_cosigned": "Note co-signed",
+    "session_draft_updated": "Draft note edited",
+    "session_recorded": "Session recorded",
+    "session_signed": "Note signed",
+    "trauma_follow_up_opened": "Trauma follow-up opened",
+    "trauma_follow_up_recorded": "Trauma follow-up recorded",
+}
+AUDIT_DETAIL_LABELS: dict[str, str] = {
+    "case_code": "case",
+    "n_couples": "couples",
+    "n_ratings": "ratings",
+    "locked_until": "locked until",
+    "risk_raised": "risk raised",
+    "completed_on": "done on",
+}
+AUDIT_ENTITY_LABELS: dict[str, str] = {
+    "account": "Account",
+    "assignment": "Homework",
+    "couple": "Couple",
+    "exercise": "Exercise",
+    "session": "Session note",
+    "safety_screen": "Safety screen",
+    "trauma_follow_up": "Trauma follow-up",
+    "reference": "Clinic reference",
+}
+
+
+def words(key: str) -> str:
+    """An internal key as words: "safety_screen_recorded" -> "safety screen recorded"."""
+    return str(key).replace("_", " ")
+
 
 # Allowed status changes; every one is confirmed in the UI and audited.
 STATUS_TRANSITIONS: dict[CoupleStatus, frozenset[CoupleStatus]] = {

@@ -129,3 +129,8 @@ def chart_text(text: object) -> str:
     if text is None:
         return ""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """ "1 note", "3 notes", "2 couples", "1 person"/"4 people" (`many`): never "note(s)"."""
+    return f"{count:,} {word if count == 1 else (many or word + 's')}"

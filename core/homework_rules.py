@@ -7,6 +7,7 @@ No database: give these plain values or anything with the named attributes
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Protocol
 
 
@@ -23,6 +24,31 @@ def is_gated(exercise: Gateable) -> bool:
     exercise, or one that asks the hurt partner to be vulnerable, needs a recorded
     override. Every other place asks this function."""
     return bool(exercise.joint or exercise.asks_vulnerability)
+
+
+def safety_hold(
+    exercise: Gateable,
+    *,
+    is_open: bool,
+    concern_since: datetime | None,
+    assigned_at: datetime,
+    overridden: bool,
+    decision: str | None,
+    decided_at: datetime | None,
+) -> str | None:
+    """Open homework the gate would now stop, given before the couple's open concern
+    (`concern_since`: when the oldest open screen was recorded; None: no concern open):
+    "ask" until the counsellor decides after that moment, then "pause" or "continue"
+    (core.domain.SAFETY_HOLD_LABELS). None when the gate does not apply: no open concern,
+    finished homework, an exercise the gate lets through, or one assigned through the
+    gate with a recorded override while this concern was open."""
+    if concern_since is None or not is_open or not is_gated(exercise):
+        return None
+    if overridden and assigned_at >= concern_since:
+        return None
+    if decision is None or decided_at is None or decided_at < concern_since:
+        return "ask"
+    return str(decision)
 
 
 def default_tags(asks_vulnerability: bool) -> frozenset[str]:

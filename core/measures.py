@@ -113,7 +113,9 @@ class Instrument:
             problems.append("not answered: " + "; ".join(f"'{i.text}'" for i in missing))
         unknown = sorted(set(answers) - {item.key for item in self.items})
         if unknown:
-            problems.append(f"unknown item(s) {', '.join(unknown)}")
+            problems.append(
+                f"unknown {'item' if len(unknown) == 1 else 'items'} {', '.join(unknown)}"
+            )
         return problems
 
     def in_clinical_range(self, total: float) -> bool | None:

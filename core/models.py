@@ -43,6 +43,7 @@ from core.domain import (
     NoteStatus,
     PartnerRole,
     Role,
+    SafetyDecision,
     ScreenStatus,
     TraumaFollowUpKind,
 )
@@ -323,6 +324,13 @@ class Assignment(Base):
     personal_note: Mapped[str] = mapped_column(Text, default="")
     counsellor_comment: Mapped[str] = mapped_column(Text, default="")
     safety_override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A concern that opened after the assignment: the counsellor's pause or continue.
+    safety_decision: Mapped[SafetyDecision | None] = mapped_column(
+        enum_column(SafetyDecision), nullable=True
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), nullable=True)
+    decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     assigned_by_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)

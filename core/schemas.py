@@ -42,6 +42,7 @@ from core.domain import (
     PartnerRole,
     ReportVersion,
     Role,
+    SafetyDecision,
     TraumaFollowUpKind,
 )
 from core.errors import ValidationError
@@ -432,6 +433,27 @@ class SafetyOverrideIn(Strict):
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None
+
+
+class SafetyDecisionIn(Strict):
+    """Pause or continue homework given before a safety concern opened; continuing
+    needs a reason (it is what an override at assigning would have needed)."""
+
+    decision: SafetyDecision | None = None
+    reason: Reason | None = None
+
+    @field_validator("reason")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @model_validator(mode="after")
+    def _continue_needs_reason(self) -> SafetyDecisionIn:
+        if self.decision is None:
+            raise ValueError("Choose whether to pause the homework or continue it.")
+        if self.decision is SafetyDecision.CONTINUE and not self.reason:
+            raise ValueError("Continuing under an open safety concern needs a reason.")
+        return self
 
 
 class StatusUpdateIn(Strict):

@@ -100,7 +100,11 @@ with audit_tab:
     st.caption("Every login and every change is recorded here. The log cannot be edited.")
     columns = st.columns(5)
     action = columns[0].selectbox(
-        "Action", audit.known_actions(db, user), index=None, placeholder="All actions"
+        "Action",
+        audit.known_actions(db, user),
+        index=None,
+        placeholder="All actions",
+        format_func=audit.action_label,
     )
     username = columns[1].text_input("User", placeholder="Username contains…")
     since = columns[2].date_input("From", value=None, format=ui.style().widget)
@@ -113,7 +117,7 @@ with audit_tab:
         st.info("No audit events match these filters.")
     else:
         st.dataframe(
-            events,
+            audit.readable(events),
             hide_index=True,
             column_config={
                 "at": st.column_config.DatetimeColumn(

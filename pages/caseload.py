@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.domain import COUPLE_STATUS_LABELS, CoupleStatus
+from core.formatting import plural
 from core.services import accounts, progress_views, sessions
 from pages import ui
 from pages.components import couple_picker, export_buttons, safety_marks
@@ -16,7 +17,8 @@ st.title("Caseload")
 unsigned = sessions.unsigned_notes(db, user, today=ui.local_today())
 if not unsigned.empty:
     with st.expander(
-        f":orange[{len(unsigned)} unsigned note(s) older than {sessions.UNSIGNED_AFTER_DAYS} days]",
+        f":orange[{plural(len(unsigned), 'unsigned note')} older than "
+        f"{sessions.UNSIGNED_AFTER_DAYS} days]",
         expanded=len(unsigned) <= 5,
     ):
         for note in unsigned.itertuples():
@@ -84,7 +86,7 @@ if table.empty:
 
 export_buttons.caseload(db, user)
 table = progress_views.sorted_caseload(table, by=SORTS[sort])
-st.caption(f"{len(table)} couple(s). Select a row to open the couple.")
+st.caption(f"{plural(len(table), 'couple')}. Select a row to open the couple.")
 selection = st.dataframe(
     table,
     hide_index=True,
@@ -97,23 +99,26 @@ selection = st.dataframe(
         if c != "counsellor" or user.sees_every_caseload
     ],
     column_config={
-        "case_code": st.column_config.TextColumn("Case"),
-        "partners": st.column_config.TextColumn("Partners"),
+        "case_code": st.column_config.TextColumn("Case", pinned=True, width=62),
+        "partners": st.column_config.TextColumn("Partners", width=110),
         "counsellor": st.column_config.TextColumn("Counsellor"),
-        "status": st.column_config.TextColumn("Case status"),
+        "status": st.column_config.TextColumn("Status", width=58),
         "progress_status": st.column_config.TextColumn(
             "Progress",
+            width=85,
             help="Against the expected course to six months; open the couple for the reason",
         ),
         "safety": safety_marks.column(),
-        "attention_reasons": st.column_config.TextColumn("Needs attention because"),
-        "overdue_homework": st.column_config.NumberColumn("Overdue homework"),
-        "unsigned_notes": st.column_config.NumberColumn("Unsigned notes"),
-        "weeks_in_care": st.column_config.NumberColumn("Weeks in care"),
-        "last_session": st.column_config.DateColumn("Last session", format=ui.style().widget),
-        "sessions": st.column_config.NumberColumn("Sessions"),
+        "attention_reasons": st.column_config.TextColumn("Needs attention because", width=215),
+        "overdue_homework": st.column_config.NumberColumn("Overdue", width=65),
+        "unsigned_notes": st.column_config.NumberColumn("Unsigned", width=70),
+        "weeks_in_care": st.column_config.NumberColumn("Weeks", width=52),
+        "last_session": st.column_config.DateColumn(
+            "Last session", format=ui.style().widget, width=90
+        ),
+        "sessions": st.column_config.NumberColumn("Sessions", width=65),
         "new_check_ins": st.column_config.NumberColumn(
-            "New check-ins", help="Check-ins since you last looked at the couple's page"
+            "New check-ins", help="Check-ins since you last looked at the couple's page", width=80
         ),
     },
 )

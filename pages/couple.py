@@ -23,6 +23,7 @@ from pages.components import (
 )
 from pages.tabs import details, homework, progress, safety, sessions
 
+TAB_PARAM = "tab"
 db = ui.database()
 user = ui.current_user()
 
@@ -76,7 +77,10 @@ if couple.counsellor_id == user.id:
     tabs |= {"Edit details": details.edit, "Status": details.status}
 if user.sees_every_caseload:
     tabs["Reassign"] = details.reassign
-for tab, render in zip(st.tabs(list(tabs)), tabs.values(), strict=True):
+# The open tab lives in the address (?tab=Homework): a save's rerun, a reload or a link
+# keeps the tab where the action happened.
+chosen = st.tabs(list(tabs), key=TAB_PARAM, bind="query-params")
+for tab, render in zip(chosen, tabs.values(), strict=True):
     with tab:
         render(db, user, couple)
 export_buttons.couple(db, user, couple)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
+from core.formatting import plural
 from core.services import homework
 from pages import ui
 from pages.components import couple_picker
@@ -25,7 +26,7 @@ if due.empty:
 
 horizon = today + timedelta(days=homework.DUE_SOON_DAYS)
 st.caption(
-    f"{len(due)} open assignment(s) overdue or due by {ui.show_date(horizon)}. "
+    f"{plural(len(due), 'open assignment')} overdue or due by {ui.show_date(horizon)}. "
     "Select a row to open the couple."
 )
 selection = st.dataframe(
@@ -52,4 +53,4 @@ selection = st.dataframe(
     },
 )
 if case := couple_picker.show(due, selection=selection, key="homework_due"):
-    st.switch_page("pages/couple.py", query_params={"case": case})
+    st.switch_page("pages/couple.py", query_params={"case": case, "tab": "Homework"})

@@ -24,6 +24,11 @@ except MendError as error:
     st.error(plain(error))
     st.page_link("pages/caseload.py", label="Back to the caseload", icon=":material/list_alt:")
     st.stop()
+if not sessions.may_record(user, couple):  # a form nobody can submit is not shown
+    st.title("Log a session")
+    st.info(f"Only the counsellor of {couple.case_code} logs its sessions (not while closed).")
+    st.page_link("pages/caseload.py", label="Back to the caseload", icon=":material/list_alt:")
+    st.stop()
 if draft is not None and draft.status is NoteStatus.SIGNED:
     st.error("This note is signed and locked; add an addendum from the couple's Sessions tab.")
     st.stop()
@@ -108,4 +113,6 @@ if save_draft or sign_now:
             + (" and signed." if sign_now else " as a draft.")
             + (" Record a safety screen for the partner concerned." if saved.risk_raised else "")
         )
-        st.switch_page("pages/couple.py", query_params={"case": couple.case_code})
+        st.switch_page(
+            "pages/couple.py", query_params={"case": couple.case_code, "tab": "Sessions"}
+        )

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.formatting import plain
+from core.formatting import plain, plural
 from core.services import sessions
 from pages import ui
 
@@ -26,7 +26,9 @@ if found.empty:
     st.info(f"No note contains “{plain(query.strip())}”.")
     st.stop()
 st.caption(
-    f"{len(found)} note(s), newest first" + (" (first 50 shown)" if len(found) == 50 else "")
+    plural(len(found), "note")
+    + ", newest first"
+    + (" (first 50 shown)" if len(found) == 50 else "")
 )
 for row in found.itertuples():
     with st.container(border=True):

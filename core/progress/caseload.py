@@ -272,6 +272,7 @@ def _attention(summary: pd.DataFrame, weeks: np.ndarray) -> pd.DataFrame:
         # A check-in's flag (top distress, not safe at home) is safety too, until the
         # counsellor acknowledges it.
         "safety_concern": (_count(summary, "safety_concern") > 0) | checked.ne(""),
+        "safety_homework": _count(summary, "safety_homework") > 0,
         "trauma_follow_up": _count(summary, "trauma_follow_up") > 0,
         "deteriorated": open_case & summary["progress_status"].eq("deteriorated"),
         "not_on_track": open_case & summary["progress_status"].eq("not on track"),
@@ -290,6 +291,9 @@ def _attention(summary: pd.DataFrame, weeks: np.ndarray) -> pd.DataFrame:
         ).where(concern, "")
         + np.where(concern & checked.ne(""), "; ", "")
         + np.where(checked.ne(""), "check-in: " + checked, ""),
+        "safety_homework": "homework paused by safety concern? ("
+        + _num(_count(summary, "safety_homework"))
+        + " to decide)",
         "trauma_follow_up": pd.Series("trauma symptoms: follow up", index=summary.index),
         "deteriorated": pd.Series("deteriorated", index=summary.index),
         "not_on_track": pd.Series("not on track", index=summary.index),
@@ -304,7 +308,7 @@ def _attention(summary: pd.DataFrame, weeks: np.ndarray) -> pd.DataFrame:
     }
     score = sum(flag.astype(int) * ATTENTION_WEIGHTS[key] for key, flag in flags.items())
     joined = pd.Series("", index=summary.index, dtype="object")
-    for key, flag in flags.items():  # nine flags, each a whole column
+    for key, flag in flags.items():  # ten flags, each a whole column
         joined = joined + np.where(flag, "; " + pd.Series(texts[key], index=summary.index), "")
     summary["attention"] = pd.Series(score, index=summary.index).astype("int64")
     summary["attention_reasons"] = joined.str.removeprefix("; ")
@@ -331,7 +335,7 @@ def needs_attention_first(summary: pd.DataFrame) -> pd.DataFrame:
     attention = summary["attention"].astype("int64")
     ordered = summary.assign(
         _safety=attention >= ATTENTION_WEIGHTS["safety_concern"],
-        _trauma=(attention % ATTENTION_WEIGHTS["safety_concern"])
+        _trauma=(attention % ATTENTION_WEIGHTS["safety_homework"])
         >= ATTENTION_WEIGHTS["trauma_follow_up"],
         _urgency=urgency,
         _gap=summary["weeks_since_last_session"],

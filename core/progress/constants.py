@@ -134,7 +134,11 @@ OUTCOMES = ("deteriorated", "recovered", "improved", "no reliable change")
 # count only safety, trauma follow-up and unsigned notes (records still to tidy);
 # progress flags do not apply to them.
 ATTENTION_WEIGHTS: dict[str, int] = {
-    "safety_concern": 256,
+    "safety_concern": 512,
+    # Joint or vulnerability homework given before the concern opened, still open with
+    # no pause-or-continue decision: part of the safety tier (it only occurs with an open
+    # concern), and above the trauma follow-up (Mend's rule, docs/clinical-model.md).
+    "safety_homework": 256,
     "trauma_follow_up": 128,
     "deteriorated": 64,
     "not_on_track": 32,

@@ -344,7 +344,8 @@ def _reasons(partner: pd.DataFrame) -> pd.Series:
 
 def _fill_roster(result: pd.DataFrame, roster: pd.DataFrame) -> pd.DataFrame:
     """Partners A and B of every roster couple; those without ratings get "no ratings"."""
-    columns = [c for c in ("couple_id", "case_code") if c in roster.columns]
+    named = [c for c in ("name_A", "name_B") if c in roster.columns]
+    columns = [c for c in ("couple_id", "case_code", *named) if c in roster.columns]
     everyone = (
         roster[columns]
         .drop_duplicates("couple_id")
@@ -352,9 +353,13 @@ def _fill_roster(result: pd.DataFrame, roster: pd.DataFrame) -> pd.DataFrame:
     )
     missing = everyone.merge(result[PARTNER_KEYS], on=PARTNER_KEYS, how="left", indicator=True)
     missing = missing.loc[missing["_merge"] == "left_only"].drop(columns="_merge")
+    if len(named) == 2:  # the roster names the partners: "Lou: no ratings yet"
+        missing["partner_name"] = missing["name_A"].where(
+            missing["partner_label"].eq("A"), missing["name_B"]
+        )
     filled = missing.assign(
         status="no ratings",
-        reason="No ratings from partner " + missing["partner_label"] + " yet",
+        reason="no ratings yet",
         second_look=False,
         second_look_reason="",
     ).reindex(columns=PARTNER_STATUS_COLUMNS)
@@ -369,7 +374,7 @@ def couple_status(partner_status: pd.DataFrame) -> pd.DataFrame:
     recovered, improved, on track, too early, no ratings. Each partner's status already
     rests on two cells (a primary outcome and a corroborating one), so no single cell of
     the couple's six decides it. The reason is that partner's, with the other partner's
-    status after it where it differs. `second_look` is either partner's, with the
+    status after it, so the line names both partners. `second_look` is either partner's, with the
     reasons of those flagged, each after the partner's name.
     """
     ranked = partner_status.assign(
@@ -382,10 +387,11 @@ def couple_status(partner_status: pd.DataFrame) -> pd.DataFrame:
     merged = top.merge(
         other[["couple_id", "_who", "status"]], on="couple_id", how="left", suffixes=("", "_other")
     )
-    differs = merged["status_other"].notna() & (merged["status_other"] != merged["status"])
+    # Both partners named: the leading partner's reason, then the other's status.
+    known = merged["status_other"].notna()
     reason = merged["_who"] + ": " + merged["reason"].fillna("")
     tail = " · " + merged["_who_other"].fillna("") + ": " + merged["status_other"].fillna("")
-    merged["reason"] = reason.where(~differs, reason + tail)
+    merged["reason"] = reason.where(~known, reason + tail)
     wide = (
         partner_status.pivot(index="couple_id", columns="partner_label", values="status")
         .reindex(columns=["A", "B"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -17,9 +17,15 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from core.adherence import ASSIGNMENT_INPUT_COLUMNS, COMPLETION_INPUT_COLUMNS
-from core.domain import ASSIGNMENT_STATUS_LABELS, AssignmentStatus, AssignmentTarget, CoupleStatus
+from core.domain import (
+    ASSIGNMENT_STATUS_LABELS,
+    SAFETY_HOLD_LABELS,
+    AssignmentStatus,
+    AssignmentTarget,
+    CoupleStatus,
+)
 from core.errors import NotFound
-from core.homework_rules import TARGET_PARTNERS
+from core.homework_rules import TARGET_PARTNERS, safety_hold
 from core.models import (
     Assignment,
     AssignmentCompletion,
@@ -31,6 +37,7 @@ from core.models import (
 )
 from core.models import Session as SessionRow
 from core.queries.exercises import ExerciseView, version_view
+from core.queries.safety import concern_since, open_concern_couples
 
 OPEN_STATUSES = (AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS)
 DUE_SOON_DAYS = 7
@@ -44,6 +51,7 @@ HOMEWORK_COLUMNS = [
     "assigned_on",
     "due_on",
     "status",
+    "safety",
     "overdue",
     "completions",
     "frequency",
@@ -99,6 +107,8 @@ class AssignmentView:
     safety_override_reason: str | None
     completions: int
     version: int
+    safety_hold: str | None = None  # homework_rules.safety_hold: "ask", "pause", "continue"
+    decision_reason: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -107,6 +117,11 @@ class AssignmentView:
     @property
     def status_label(self) -> str:
         return ASSIGNMENT_STATUS_LABELS[self.status]
+
+    @property
+    def safety_label(self) -> str:
+        """What the safety gate says of it now, in words ("" when it does not apply)."""
+        return SAFETY_HOLD_LABELS.get(self.safety_hold or "", "")
 
     def overdue(self, today: date) -> bool:
         return self.is_open and self.due_on < today
@@ -164,8 +179,9 @@ def assignment_views(session: Session, *where: Any) -> list[AssignmentView]:
             )
         )
     }
+    since = concern_since(session, couple_ids)
     return [
-        _view(assignment, version, case_code, done or 0, names)
+        _view(assignment, version, case_code, done or 0, names, since.get(assignment.couple_id))
         for assignment, version, case_code, done in rows
     ]
 
@@ -176,9 +192,20 @@ def _view(
     case_code: str,
     completions: int,
     names: Mapping[tuple[int, str], str],
+    concern_opened: datetime | None = None,
 ) -> AssignmentView:
     target = AssignmentTarget(assignment.target)
     couple_id = assignment.couple_id
+    status = AssignmentStatus(assignment.status)
+    hold = safety_hold(
+        version,
+        is_open=status in OPEN_STATUSES,
+        concern_since=concern_opened,
+        assigned_at=assignment.created_at,
+        overridden=bool(assignment.safety_override_reason),
+        decision=assignment.safety_decision,
+        decided_at=assignment.decided_at,
+    )
     return AssignmentView(
         id=assignment.id,
         couple_id=couple_id,
@@ -201,13 +228,15 @@ def _view(
         ),
         assigned_on=assignment.assigned_on,
         due_on=assignment.due_on,
-        status=AssignmentStatus(assignment.status),
+        status=status,
         skip_reason=assignment.skip_reason,
         personal_note=assignment.personal_note,
         counsellor_comment=assignment.counsellor_comment,
         safety_override_reason=assignment.safety_override_reason,
         completions=completions,
         version=assignment.version,
+        safety_hold=hold,
+        decision_reason=assignment.decision_reason,
     )
 
 
@@ -278,13 +307,14 @@ def _row(view: AssignmentView, today: date) -> dict[str, Any]:
         "assigned_on": view.assigned_on,
         "due_on": view.due_on,
         "status": view.status_label,
+        "safety": view.safety_label,
         "overdue": view.overdue(today),
         "completions": view.completions,
         "frequency": view.frequency,
         "personal_note": view.personal_note,
-        "safety_override_reason": view.safety_override_reason,
+        "safety_override_reason": view.safety_override_reason or "",
         "counsellor_comment": view.counsellor_comment,
-        "skip_reason": view.skip_reason,
+        "skip_reason": view.skip_reason or "",
         "version": view.version,
         "exercise_version": view.exercise_version,
         "status_code": view.status.value,
@@ -362,6 +392,24 @@ def value(member: Any) -> str:
 
 
 # --- across the caseload ---
+
+
+def safety_holds(session: Session, scope: ColumnElement[bool]) -> dict[int, int]:
+    """Per couple in `scope` with an open concern: open homework awaiting the counsellor's
+    pause-or-continue decision (safety_hold "ask")."""
+    concerned = session.scalars(
+        select(Couple.id).where(Couple.id.in_(open_concern_couples()), scope)
+    ).all()
+    if not concerned:
+        return {}
+    views = assignment_views(
+        session, Assignment.couple_id.in_(concerned), Assignment.status.in_(OPEN_STATUSES)
+    )
+    counts: dict[int, int] = {}
+    for view in views:
+        if view.safety_hold == "ask":
+            counts[view.couple_id] = counts.get(view.couple_id, 0) + 1
+    return counts
 
 
 def overdue_query(today: date) -> Select[Any]:

@@ -4,6 +4,8 @@ PC-PTSD-5 totals over time."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -25,6 +27,17 @@ def open_concern_couples() -> Select[Any]:
         .where(SafetyScreen.status == ScreenStatus.OPEN)
         .distinct()
     )
+
+
+def concern_since(session: Session, couple_ids: Iterable[int]) -> dict[int, datetime]:
+    """Per couple with an open concern: when its oldest open screen was recorded."""
+    rows = session.execute(
+        select(Partner.couple_id, func.min(SafetyScreen.created_at))
+        .join(SafetyScreen, SafetyScreen.partner_id == Partner.id)
+        .where(SafetyScreen.status == ScreenStatus.OPEN, Partner.couple_id.in_(list(couple_ids)))
+        .group_by(Partner.couple_id)
+    )
+    return {couple_id: since for couple_id, since in rows}
 
 
 def open_concern_types(session: Session, couple_id: int) -> tuple[bool, frozenset[str]]:

@@ -32,11 +32,15 @@ from core.db import Database, dialect_insert, like_pattern
 from core.domain import (
     ACCESS_REFUSED,
     ACCOUNT_ROLE_LABELS,
+    AUDIT_ACTION_LABELS,
+    AUDIT_DETAIL_LABELS,
+    AUDIT_ENTITY_LABELS,
     CASE_READ_LABELS,
     CASE_VIEWED,
     REFUSED_LABELS,
     CaseRead,
     Role,
+    words,
 )
 from core.models import AuditEvent, Counter, Couple, utcnow
 from core.queries import audit as queries
@@ -306,6 +310,46 @@ def list_events(
         require_active(session, actor)
         rows = session.execute(query).all()
     return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
+
+
+def readable(events: pd.DataFrame) -> pd.DataFrame:
+    """`list_events` as a person reads it: actions and records in words, the detail as
+    "case: C-0042 · from: assigned · to: done" instead of JSON."""
+    shown = events.copy()
+    shown["action"] = shown["action"].map(action_label)
+    shown["entity"] = shown["entity"].map(lambda e: AUDIT_ENTITY_LABELS.get(e, words(e)))
+    shown["detail"] = shown["detail"].map(detail_words)
+    return shown
+
+
+def action_label(action: str) -> str:
+    return AUDIT_ACTION_LABELS.get(action, words(action).capitalize())
+
+
+def detail_words(detail: str | None) -> str:
+    """An event's JSON detail in words; plain text stays as it is."""
+    try:
+        parsed = json.loads(detail or "")
+    except ValueError:
+        return detail or ""
+    if not isinstance(parsed, dict):
+        return str(parsed)
+    return " · ".join(
+        f"{AUDIT_DETAIL_LABELS.get(key, words(key))}: {_value_words(value)}"
+        for key, value in parsed.items()
+        if value not in (None, "", [], {})
+    )
+
+
+def _value_words(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(words(str(item)) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{words(k)} {v}" for k, v in value.items())
+    text = str(value)
+    return words(text) if text.isidentifier() else text
 
 
 def known_actions(db: Database, actor: Actor) -> list[str]:

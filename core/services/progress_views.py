@@ -18,7 +18,16 @@ from sqlalchemy.orm import selectinload
 from core import progress
 from core.adherence import adherence_by_week as weekly_adherence
 from core.db import Database
-from core.domain import CHECK_IN_CHIP, TRAUMA_CHIP, CaseRead, Role, concern_badge, weeks_in_care
+from core.domain import (
+    CHECK_IN_CHIP,
+    RATING_SOURCE_LABELS,
+    SAFETY_HOLD_CHIP,
+    TRAUMA_CHIP,
+    CaseRead,
+    Role,
+    concern_badge,
+    weeks_in_care,
+)
 from core.measures import INSTRUMENTS
 from core.models import Couple
 from core.queries import caseload as caseload_queries
@@ -88,7 +97,14 @@ def couple_progress(
         ratings = ratings.assign(partner_name=ratings["partner_label"].map(called))
     changes = progress.change_table(ratings, reference.constants)
     table = progress.milestones(ratings, reference.constants)
-    roster = pd.DataFrame({"couple_id": [couple_id], "case_code": [case_code]})
+    roster = pd.DataFrame(
+        {
+            "couple_id": [couple_id],
+            "case_code": [case_code],
+            "name_A": [names.get("A", "Partner A")],
+            "name_B": [names.get("B", "Partner B")],
+        }
+    )
     partners = progress.classify(
         changes, table, reference.band, today_weeks=weeks_in_care(intake, today), roster=roster
     )
@@ -207,7 +223,8 @@ def supervision(
 
 def _extras(db: Database, actor: Actor, couple_ids: pd.Series, today: date) -> pd.DataFrame:
     """Per couple (one read, the actor's scope): overdue homework, unsigned notes, the open
-    safety concerns in words, open trauma follow-ups, and the Safety column's chips."""
+    safety concerns in words, homework awaiting a pause-or-continue decision under them,
+    open trauma follow-ups, and the Safety column's chips."""
     scope = caseload_scope(actor)
     with db.read() as session:
         overdue = homework_queries.overdue_counts(session, scope, today)
@@ -215,9 +232,11 @@ def _extras(db: Database, actor: Actor, couple_ids: pd.Series, today: date) -> p
         concerns = safety_queries.open_concern_words(session, scope)
         trauma = safety_queries.open_follow_up_partners(session, scope)
         checked = check_in_queries.caseload_counts(session, scope)
+        holds = homework_queries.safety_holds(session, scope)
     frame = pd.DataFrame({"couple_id": couple_ids})
     frame["overdue_homework"] = frame["couple_id"].map(overdue).fillna(0).astype(int)
     frame["unsigned_notes"] = frame["couple_id"].map(unsigned).fillna(0).astype(int)
+    frame["safety_homework"] = frame["couple_id"].map(holds).fillna(0).astype(int)
     words = [concerns.get(couple_id, []) for couple_id in frame["couple_id"]]
     waiting = [trauma.get(couple_id, []) for couple_id in frame["couple_id"]]
     frame["safety_concern"] = [bool(found) for found in words]
@@ -228,15 +247,19 @@ def _extras(db: Database, actor: Actor, couple_ids: pd.Series, today: date) -> p
     frame["check_in_flags"] = ["; ".join(dict.fromkeys(flags)) for _count, flags in seen]
     frame["safety"] = [
         [concern_badge(label, short=True) for label in found]
+        + ([SAFETY_HOLD_CHIP] if held else [])
         + ([TRAUMA_CHIP] if names else [])
         + ([CHECK_IN_CHIP] if flags else [])
-        for found, names, flags in zip(words, waiting, frame["check_in_flags"], strict=True)
+        for found, held, names, flags in zip(
+            words, frame["safety_homework"], waiting, frame["check_in_flags"], strict=True
+        )
     ]
     return frame
 
 
 def milestone_table(result: CoupleProgress) -> pd.DataFrame:
-    """Milestones for display: one row per partner, measure and milestone."""
+    """Milestones for display, in words: one row per partner (by name), measure and
+    milestone; the rating's whole week since intake; "—" where there is no value yet."""
     table = result.milestones
     if table.empty:
         return pd.DataFrame(
@@ -244,15 +267,21 @@ def milestone_table(result: CoupleProgress) -> pd.DataFrame:
         )
     return pd.DataFrame(
         {
-            "Partner": table["partner_label"],
+            "Partner": table["partner_name"].fillna(table["partner_label"]),
             "Measure": table["instrument"].map(lambda k: INSTRUMENTS[k].short_name),
             "Milestone": table["label"],
-            "Week": table["week"].round(1),
-            "Value": table["value"],
-            "Change": table["change"],
-            "Outcome": table["outcome"],
+            "Week": _shown(table["week"], "{:.0f}"),
+            "Value": _shown(table["value"], "{:g}"),
+            "Change": _shown(table["change"], "{:+g}"),
+            "Outcome": table["outcome"].astype(object).fillna("not reached yet"),
         }
     )
+
+
+def _shown(values: pd.Series, style: str) -> pd.Series:
+    """Numbers as text, "—" for a missing one (a table never shows None or NaN)."""
+    numbers = pd.to_numeric(values, errors="coerce").round(1)
+    return numbers.map(lambda v: "—" if pd.isna(v) else style.format(v))
 
 
 def constants_table(reference: ClinicReference) -> pd.DataFrame:
@@ -270,21 +299,34 @@ def constants_table(reference: ClinicReference) -> pd.DataFrame:
     )
 
 
+# The CSV download's columns, in words (never internal keys such as csi4 or five_cs).
+CSV_COLUMNS = {
+    "case_code": "Case",
+    "partner_label": "Partner",
+    "partner_name": "Name",
+    "instrument": "Measure",
+    "measured_on": "Date",
+    "week": "Week since intake",
+    "total": "Total",
+    "source": "Source",
+}
+
+
 def ratings_csv(result: CoupleProgress) -> bytes:
-    """The chart data: every rating with its week since intake (no item answers)."""
-    columns = [
-        "case_code",
-        "partner_label",
-        "partner_name",
-        "instrument",
-        "measured_on",
-        "week",
-        "total",
-        "source",
-    ]
-    return result.ratings[columns].to_csv(index=False).encode()
+    """The chart data: every rating with its week since intake (no item answers), with
+    headers and measures in words."""
+    frame = result.ratings[list(CSV_COLUMNS)].copy()
+    frame["instrument"] = frame["instrument"].map(
+        lambda key: INSTRUMENTS[key].short_name if key in INSTRUMENTS else key
+    )
+    frame["measured_on"] = pd.to_datetime(frame["measured_on"]).dt.date
+    frame["week"] = frame["week"].round(1)
+    frame["source"] = frame["source"].map(RATING_SOURCE_LABELS).fillna(frame["source"])
+    return frame.rename(columns=CSV_COLUMNS).to_csv(index=False).encode()
 
 
+# The main columns first: they fit at 1280 px (the counts after them are also named in
+# the attention reasons, and scroll into view).
 CASELOAD_VIEW_COLUMNS = [
     "case_code",
     "partners",
@@ -293,12 +335,12 @@ CASELOAD_VIEW_COLUMNS = [
     "progress_status",
     "safety",
     "attention_reasons",
-    "overdue_homework",
-    "unsigned_notes",
     "weeks_in_care",
     "last_session",
     "sessions",
     "new_check_ins",
+    "overdue_homework",
+    "unsigned_notes",
 ]
 
 

@@ -58,6 +58,13 @@ def attending_labels(attendees: Attendees) -> tuple[str, ...]:
     ]
 
 
+def may_record(actor: Actor, couple: Any) -> bool:
+    """Whether the actor may log or edit a session of this couple (a CoupleView or row):
+    its own counsellor, and not while the case is closed. The pages offer the form only
+    then; `_editable_couple` enforces the same on every save."""
+    return couple.counsellor_id == actor.id and couple.status is not CoupleStatus.CLOSED
+
+
 def record_session(
     db: Database,
     actor: Actor,
@@ -77,7 +84,7 @@ def record_session(
         couple = _editable_couple(session, actor, couple_id)
         row = SessionRow(couple_id=couple.id, counsellor_id=actor.id, status=NoteStatus.DRAFT)
         session.add(row)
-        _save_draft(session, actor, couple, row, given, homework_reviews)
+        _save_draft(session, actor, couple, row, given, homework_reviews, complete=sign)
         audit.record(
             session,
             actor,
@@ -113,7 +120,7 @@ def update_draft(
     with stale_is_conflict(_saved_elsewhere), db.transaction() as session:
         row, couple = _own_draft(session, actor, session_id, expected_version, "edit")
         row.updated_at = utcnow()
-        _save_draft(session, actor, couple, row, given, homework_reviews)
+        _save_draft(session, actor, couple, row, given, homework_reviews, complete=sign)
         audit.record(
             session,
             actor,
@@ -266,12 +273,15 @@ def _save_draft(
     row: SessionRow,
     given: SessionIn,
     reviews: Sequence[HomeworkReviewIn | Mapping[str, Any]],
+    *,
+    complete: bool,
 ) -> None:
-    """Note, ratings and homework review of a draft, in the caller's transaction."""
+    """Note, ratings and homework review of a draft, in the caller's transaction. A draft
+    keeps what was rated (`complete`: every rating of every attending partner, to sign)."""
     _check_date(couple, given.session_date)
     _apply(row, given)
     session.flush()
-    _replace_ratings(session, actor, couple, row, given)
+    _replace_ratings(session, actor, couple, row, given, complete=complete)
     if reviews:
         homework.apply_reviews(session, actor, couple.id, reviews, given.session_date)
 
@@ -290,6 +300,12 @@ def _sign(session: OrmSession, actor: Actor, row: SessionRow, couple: Couple) ->
     if empty:
         raise ValidationError(
             f"A note needs every DAP section before signing; empty: {', '.join(empty)}."
+        )
+    if unrated := _unrated(session, row, couple):
+        raise ValidationError(
+            "Signing needs every rating from every attending partner; not rated: "
+            + "; ".join(unrated)
+            + ". Save a draft to keep what is there."
         )
     row.status = NoteStatus.SIGNED
     row.signed_at = utcnow()
@@ -359,14 +375,21 @@ def _apply(row: SessionRow, given: SessionIn) -> None:
 
 
 def _replace_ratings(
-    session: OrmSession, actor: Actor, couple: Couple, row: SessionRow, given: SessionIn
+    session: OrmSession,
+    actor: Actor,
+    couple: Couple,
+    row: SessionRow,
+    given: SessionIn,
+    *,
+    complete: bool,
 ) -> None:
-    """Validate every attending partner's ratings, then store them (drafts only)."""
+    """Validate the attending partners' ratings, then store them (drafts only): every
+    instrument when `complete`, else those with any answer."""
     partners = {
         p.label: p for p in session.scalars(select(Partner).where(Partner.couple_id == couple.id))
     }
     attending = attending_labels(given.attendees)
-    scored = _score_ratings(given.ratings, attending, partners)
+    scored = _score_ratings(given.ratings, attending, partners, complete=complete)
     session.execute(delete(Measurement).where(Measurement.session_id == row.id))
     session.add_all(
         Measurement(
@@ -384,7 +407,11 @@ def _replace_ratings(
 
 
 def _score_ratings(
-    ratings: Ratings, attending: tuple[str, ...], partners: Mapping[str, Partner]
+    ratings: Ratings,
+    attending: tuple[str, ...],
+    partners: Mapping[str, Partner],
+    *,
+    complete: bool = True,
 ) -> list[tuple[str, str, dict[str, float], float]]:
     absent = sorted(set(ratings) - set(attending))
     if absent:
@@ -396,6 +423,8 @@ def _score_ratings(
         given = ratings.get(label, {})
         for tool in _instruments_for(given):
             answers = given.get(tool.key)
+            if not complete and not _any_answer(answers):
+                continue  # a draft keeps what is there; signing asks for the rest
             try:
                 if answers is None:
                     raise ValidationError(f"{tool.short_name}: not rated")
@@ -409,6 +438,30 @@ def _score_ratings(
     if problems:
         raise ValidationError("Ratings are incomplete or out of range — " + "; ".join(problems))
     return scored
+
+
+def _any_answer(answers: Mapping[str, Any] | None) -> bool:
+    return any(value is not None for value in (answers or {}).values())
+
+
+def _unrated(session: OrmSession, row: SessionRow, couple: Couple) -> list[str]:
+    """ "Name: instrument" for every per-session rating an attending partner lacks."""
+    partners = {
+        p.label: p for p in session.scalars(select(Partner).where(Partner.couple_id == couple.id))
+    }
+    rated = set(
+        session.execute(
+            select(Measurement.partner_id, Measurement.instrument).where(
+                Measurement.session_id == row.id
+            )
+        ).all()
+    )
+    return [
+        f"{partners[label].name}: {tool.short_name}"
+        for label in attending_labels(row.attendees)
+        for tool in session_instruments()
+        if (partners[label].id, tool.key) not in rated
+    ]
 
 
 def _instruments_for(given: Mapping[str, Any]) -> list[Instrument]:

@@ -57,7 +57,6 @@ def show(
             "Done on",
             value=today,
             min_value=min(view.assigned_on, today),
-            max_value=today,
             format=ui.style().widget,
             key=f"hw_done_on_{view.id}",
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.domain import FREQUENCY_LABELS
-from core.formatting import plain
+from core.formatting import plain, plural
 from core.services import homework
 from pages import ui
 
@@ -23,7 +23,7 @@ def show(detail: homework.AssignmentDetail) -> None:
     st.caption(
         f"Version {text.version} of the exercise, as given on {ui.show_date(view.assigned_on)} · "
         f"{FREQUENCY_LABELS[text.frequency].lower()} · about {text.minutes} minutes · "
-        f"{view.completions} completion(s)"
+        + plural(view.completions, "completion")
     )
     if view.safety_override_reason:
         st.warning(

@@ -43,7 +43,6 @@ def show(key: str, initial: dict[str, Any] | None = None) -> dict[str, Any]:
     values["intake_date"] = st.date_input(
         "Intake date",
         value=initial.get("intake_date", ui.local_today()),
-        max_value=ui.local_today(),
         format=ui.style().widget,
         key=f"{key}_intake",
     )

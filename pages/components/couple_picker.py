@@ -14,11 +14,15 @@ def show(table: Any, *, selection: Any, key: str) -> str | None:
     if rows:
         return str(table.iloc[rows[0]]["case_code"])
     with st.form(f"{key}_open", border=False):
+        names = dict(
+            zip(table["case_code"], table.get("partners", table["case_code"]), strict=True)
+        )
         picked = st.selectbox(
             "Open a couple",
-            list(dict.fromkeys(table["case_code"])),
+            list(names),
             index=None,
-            placeholder="Choose a case code",
+            format_func=lambda code: f"{code} · {names[code]}" if names[code] != code else code,
+            placeholder="Choose a couple (case code or name)",
             key=f"{key}_case",
         )
         opened = st.form_submit_button("Open couple")

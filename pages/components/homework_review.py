@@ -26,7 +26,7 @@ def show(view: homework.AssignmentView) -> dict[str, object] | None:
         horizontal=True,
         key=f"{key}_status",
     )
-    reason = st.text_input("If skipped: why", key=f"{key}_reason")
+    reason = st.text_area("If skipped: why", key=f"{key}_reason", height=68)
     answers = {
         label: {
             prompt: st.text_area(plain(f"{name}: {prompt}"), key=f"{key}_{label}_{n}")
@@ -34,7 +34,7 @@ def show(view: homework.AssignmentView) -> dict[str, object] | None:
         }
         for label, name in view.partners
     }
-    comment = st.text_input("Your review comment", key=f"{key}_comment")
+    comment = st.text_area("Your review comment", key=f"{key}_comment", height=68)
     if not outcome and not comment and not any(t for a in answers.values() for t in a.values()):
         return None
     return {

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.db import Database
-from core.domain import CHECK_IN_CHIP, SAFETY_CHIPS, TRAUMA_CHIP, concern_badge
+from core.domain import CHECK_IN_CHIP, SAFETY_CHIPS, SAFETY_HOLD_CHIP, TRAUMA_CHIP, concern_badge
 from core.formatting import plain
 from core.services import safety
 from core.services.access import Actor
@@ -19,11 +19,12 @@ def column() -> object:
     """Column config for a list column of SAFETY_CHIPS, TRAUMA_CHIP and CHECK_IN_CHIP."""
     return st.column_config.MultiselectColumn(
         "Open safety concern",
-        help="Open safety concerns, a positive trauma screen still to follow up, and a "
-        "check-in flag not yet acknowledged: see the couple's page. Empty: nothing open.",
-        options=[*SAFETY_CHIPS, TRAUMA_CHIP, CHECK_IN_CHIP],
-        color=["red"] * len(SAFETY_CHIPS) + ["orange", "red"],
-        width=290,  # two concerns' chips in full
+        help="Open safety concerns, joint homework given before the concern (pause or "
+        "continue it on the Homework tab), a positive trauma screen still to follow up, and "
+        "a check-in flag not yet acknowledged: see the couple's page. Empty: nothing open.",
+        options=[*SAFETY_CHIPS, SAFETY_HOLD_CHIP, TRAUMA_CHIP, CHECK_IN_CHIP],
+        color=["red"] * (len(SAFETY_CHIPS) + 1) + ["orange", "red"],
+        width=150,  # compact: the first chip in full, the rest on hover
     )
 
 

@@ -19,8 +19,6 @@ def show(intake_date: date, initial: dict[str, Any]) -> dict[str, Any]:
         "session_date": first.date_input(
             "Session date",
             value=initial.get("session_date", ui.local_today()),
-            min_value=intake_date,
-            max_value=ui.local_today(),
             format=ui.style().widget,
         ),
         "duration_minutes": second.number_input(

@@ -48,9 +48,7 @@ def _record_form(db: Database, user: Actor, item: safety.FollowUpView) -> None:
             format_func=TRAUMA_FOLLOW_UP_LABELS.__getitem__,
             key=f"follow_up_{item.id}_outcome",
         )
-        on = right.date_input(
-            "Date", value=ui.local_today(), max_value=ui.local_today(), format=ui.style().widget
-        )
+        on = right.date_input("Date", value=ui.local_today(), format=ui.style().widget)
         note = st.text_area("Note (what was done or agreed)", key=f"follow_up_{item.id}_note")
         submitted = st.form_submit_button("Record follow-up")
     if submitted:

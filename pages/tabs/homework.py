@@ -4,13 +4,13 @@ changes anything, and not while the case is closed."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import streamlit as st
 
+from core.adherence import rate_text
 from core.db import Database
 from core.formatting import plain
 from core.services import homework
@@ -18,7 +18,7 @@ from core.services.access import Actor
 from core.services.couples import CoupleView
 from core.suggestions import Suggestion
 from pages import ui
-from pages.components import assign_form, assignment_actions, assignment_text
+from pages.components import assign_form, assignment_actions, assignment_text, safety_hold
 from pages.tabs import progress_status_key
 
 
@@ -28,6 +28,7 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
     status = st.session_state.get(progress_status_key(couple.id))
     tab = homework.homework_tab(db, user, couple.id, today, progress_status=status)
 
+    safety_hold.show(db, user, tab.assignments, may_edit=tab.may_edit, key=f"hw_hold_{couple.id}")
     st.markdown("#### Current homework")
     if tab.current.empty:
         st.info(
@@ -42,7 +43,9 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
         _homework_table(tab.current, key=f"hw_current_{couple.id}")
 
     st.markdown("#### Adherence")
-    _adherence(tab.adherence)
+    _adherence(
+        tab.adherence, anything_due=bool(tab.current["overdue"].any()) or not tab.history.empty
+    )
 
     if tab.may_edit:
         st.markdown("#### Suggested next")
@@ -67,28 +70,28 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
 def _homework_table(frame: Any, *, key: str) -> None:
     text, dates = st.column_config.TextColumn, ui.style().widget
     config = {
-        "exercise": text("Exercise"),
-        "target": text("For"),
-        "assigned_on": st.column_config.DateColumn("Assigned", format=dates),
-        "due_on": st.column_config.DateColumn("Due", format=dates),
-        "status": text("Status"),
-        "overdue": st.column_config.CheckboxColumn("Overdue"),
-        "completions": st.column_config.NumberColumn("Times done"),
-        "personal_note": text("Note"),
-        "safety_override_reason": text("Safety override"),
-        "skip_reason": text("Skipped because"),
-        "counsellor_comment": text("Review"),
+        "exercise": text("Exercise", pinned=True, width=180),
+        "target": text("For", width=110),
+        "assigned_on": st.column_config.DateColumn("Assigned", format=dates, width=85),
+        "due_on": st.column_config.DateColumn("Due", format=dates, width=85),
+        "status": text("Status", width=85),
+        "safety": text("Safety", width=130),
+        "overdue": st.column_config.CheckboxColumn("Overdue", width=65),
+        "completions": st.column_config.NumberColumn("Done", width=50),
+        "personal_note": text("Note", width=140),
+        "safety_override_reason": text("Safety override", width=140),
+        "skip_reason": text("Skipped because", width=140),
+        "counsellor_comment": text("Review", width=140),
     }
     st.dataframe(frame, hide_index=True, key=key, column_order=list(config), column_config=config)
 
 
-def _adherence(frame: Any) -> None:
+def _adherence(frame: Any, *, anything_due: bool) -> None:
     columns = st.columns(len(frame))
     for column, row in zip(columns, frame.itertuples(), strict=True):
-        rate = "—" if math.isnan(row.rate) else f"{row.rate:.0%}"
         column.metric(
-            f"{plain(row.name)} (partner {row.partner})",
-            rate,
+            plain(row.name),
+            rate_text(row.rate, row.done, anything_due=anything_due),
             help=f"{row.done} of {row.expected} expected completions so far.",
         )
     st.caption(

@@ -44,9 +44,7 @@ def _record_form(db: Database, user: Actor, couple: CoupleView) -> None:
         label = left.radio(
             "Partner (screened individually)", list(names), format_func=names.get, horizontal=True
         )
-        screened_on = right.date_input(
-            "Date", value=ui.local_today(), max_value=ui.local_today(), format=ui.style().widget
-        )
+        screened_on = right.date_input("Date", value=ui.local_today(), format=ui.style().widget)
         flags = {flag: st.checkbox(text) for flag, text in CONCERN_LABELS.items()}
         ptsd = ptsd_questions.show(prefix) if include_ptsd else None
         notes = st.text_area("Notes")

@@ -5,19 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from core.db import Database
-from core.domain import ATTENDEE_LABELS, CoupleStatus, Role
-from core.formatting import plain
+from core.domain import MODALITY_LABELS, Attendees, Role
+from core.formatting import plain, plural
 from core.measures import INSTRUMENTS
 from core.services import sessions
 from core.services.access import Actor
 from core.services.couples import CoupleView
 from pages import ui
-from pages.components import confirm
+from pages.components import clock, confirm
 
 
 def render(db: Database, user: Actor, couple: CoupleView) -> None:
-    own = couple.counsellor_id == user.id
-    if own and couple.status is not CoupleStatus.CLOSED:
+    if sessions.may_record(user, couple):
         st.page_link(
             "pages/log_session.py",
             label="Log a session",
@@ -33,17 +32,20 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
         return
     drafts = sum(not s.is_signed for s in history)
     st.caption(
-        f"{len(history)} session(s)" + (f", :orange[{drafts} unsigned draft(s)]" if drafts else "")
+        plural(len(history), "session")
+        + (f", :orange[{plural(drafts, 'unsigned draft')}]" if drafts else "")
     )
+    names = {partner.label: partner.name for partner in couple.partners}
     for view in history:
-        _session(db, user, view)
+        _session(db, user, view, names)
 
 
-def _session(db: Database, user: Actor, view: sessions.SessionView) -> None:
-    badge = ":green[signed]" if view.is_signed else ":orange[**draft — not signed**]"
+def _session(db: Database, user: Actor, view: sessions.SessionView, names: dict[str, str]) -> None:
+    signed = f":green[signed {clock.moment(view.signed_at)}]"
+    badge = signed if view.is_signed else ":orange[**draft — not signed**]"
     title = (
         f"{ui.show_date(view.session_date)} · {view.duration_minutes} min · "
-        f"{view.modality.value.replace('_', ' ')} · {ATTENDEE_LABELS[view.attendees]}"
+        f"{MODALITY_LABELS[view.modality].lower()} · {_attended(view.attendees, names)}"
     )
     marker = "" if view.is_signed else ":orange[**Draft**] · "
     with st.expander(f"{marker}{title} — {plain(view.preview)}", expanded=False):
@@ -60,7 +62,7 @@ def _session(db: Database, user: Actor, view: sessions.SessionView) -> None:
             st.dataframe(
                 [
                     {
-                        "Partner": r.partner_label,
+                        "Partner": names.get(r.partner_label, r.partner_label),
                         "Instrument": INSTRUMENTS[r.instrument].short_name
                         if r.instrument in INSTRUMENTS
                         else r.instrument,
@@ -73,10 +75,15 @@ def _session(db: Database, user: Actor, view: sessions.SessionView) -> None:
         for addendum in view.addenda:
             st.info(
                 f"**Addendum** by {plain(addendum.author)}, "
-                f"{ui.show_date(addendum.created_at.date())} "
-                f"{addendum.created_at:%H:%M} UTC  \n{plain(addendum.text)}"
+                f"{clock.moment(addendum.created_at)}  \n{plain(addendum.text)}"
             )
         _actions(db, user, view)
+
+
+def _attended(attendees: Attendees, names: dict[str, str]) -> str:
+    if attendees is Attendees.JOINT:
+        return "joint"
+    return f"{plain(names['A' if attendees is Attendees.A_ONLY else 'B'])} only"
 
 
 def _actions(db: Database, user: Actor, view: sessions.SessionView) -> None:

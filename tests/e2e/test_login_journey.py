@@ -15,7 +15,7 @@ def test_counsellor_logs_in_and_sees_populated_caseload(page: Page, app_url: str
     expect(page.get_by_role("heading", name="Caseload")).to_be_visible()
     table = page.get_by_test_id("stDataFrame")
     expect(table).to_be_visible()
-    expect(page.get_by_text("couple(s). Select a row")).to_be_visible()
+    expect(page.get_by_text("couples. Select a row")).to_be_visible()
     expect(page.get_by_test_id("stSidebarNav")).to_contain_text("New couple")
     expect(page.get_by_test_id("stSidebarNav")).not_to_contain_text("Admin")
     SHOTS.mkdir(exist_ok=True)

@@ -49,7 +49,10 @@ def test_audit_log_lists_logins_and_filters_by_action(
         accounts.authenticate(page_db, "bruno", "nope-nope-nope")
     at = open_app(page_team.admin, ADMIN)
     log = at.dataframe[-1].value
-    assert set(log["action"]) >= {"login", "login_failed"}
+    assert set(log["action"]) >= {"Logged in", "Login refused"}  # words, not keys (issue 14)
+    assert not log["detail"].str.contains(r"[{}\"]", regex=True).any()  # no raw JSON
+    refused = log.loc[log["action"] == "Login refused", "detail"].tolist()
+    assert refused == ["failures: 1 · reason: wrong password"]
     by_label(at.selectbox, "Action").set_value("login_failed")
     at.run()
     assert at.dataframe[-1].value["username"].tolist() == ["bruno"]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -66,3 +68,17 @@ def test_supervisor_has_no_intake_page(open_app: OpenApp, page_team: Team) -> No
     at = open_app(page_team.supervisor)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(INTAKE)
+
+
+def test_future_intake_date_is_refused_with_a_message_and_kept(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    """Issue 14 item 6: the field no longer clamps a future date to today (which saved
+    silently); the service refuses it and the typed date stays in the form."""
+    future = date.today() + timedelta(days=28)
+    at = fill(open_app(page_team.alice, INTAKE))
+    at.date_input(key="intake_intake").set_value(future)
+    at = submit(at)
+    assert any("Intake date" in e and "future" in e for e in texts(at, "error")), texts(at, "error")
+    assert count(page_db, Couple) == 0
+    assert at.date_input(key="intake_intake").value == future

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
+
 from core.db import Database
 from core.domain import NoteStatus
 from core.measures import session_instruments
@@ -74,17 +76,23 @@ def test_logging_a_session_saves_a_draft_with_ratings(
     assert saved[0].note_data == "Both attended; calmer week."
 
 
-def test_missing_ratings_keep_the_input_and_save_nothing(
+def test_save_draft_keeps_what_is_there_and_signing_asks_for_the_rest(
     open_app: OpenApp, page_team: Team, page_db: Database
 ) -> None:
+    """Issue 14 item 9: a draft saves what is there; only signing needs every rating."""
     couple = a_couple(page_db, page_team)
     at = open_app(page_team.alice, LOG, case=couple.case_code)
-    at.text_area[0].set_value("Only the note, no ratings.")
+    at.text_area[0].set_value("Only the note, and Kit's ratings.")
     fill_ratings(at, f"log{couple.id}_new", "A")
-    at = click(at, "Save draft")
+    at = click(at, "Save and sign")
     assert any("Kit" not in e and "Lou" in e and "not rated" in e for e in texts(at, "error"))
     assert sessions.list_sessions(page_db, page_team.alice, couple.id) == []
-    assert at.text_area[0].value == "Only the note, no ratings."
+    assert at.text_area[0].value == "Only the note, and Kit's ratings."
+    at = click(at, "Save draft")
+    assert not texts(at, "error"), texts(at, "error")
+    saved = sessions.list_sessions(page_db, page_team.alice, couple.id)
+    assert len(saved) == 1 and saved[0].status is NoteStatus.DRAFT
+    assert {r.partner_label for r in saved[0].ratings} == {"A"}
 
 
 def test_save_and_sign_with_an_empty_section_saves_nothing_and_keeps_the_input(
@@ -174,3 +182,20 @@ def test_search_finds_notes_with_an_excerpt(
     at.text_input(key="note_search").set_value("x")
     at.run()
     assert any("at least two characters" in e for e in texts(at, "error"))
+
+
+def test_a_supervisor_is_not_offered_the_session_form(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    """Issue 14 item 11: no Log a session page, link or form for a role that cannot save."""
+    couple = a_couple(page_db, page_team)
+    at = open_app(page_team.supervisor, "pages/couple.py", case=couple.case_code)
+    links = [getattr(link, "label", "") for link in at.get("page_link")]
+    assert "Log a session" not in links
+    with pytest.raises(ValueError, match="log_session"):  # not among a supervisor's pages
+        open_app(page_team.supervisor, LOG, case=couple.case_code)
+    at = open_app(page_team.bruno, LOG, case=couple.case_code)  # another counsellor
+    assert not [b for b in at.button if b.label in ("Save draft", "Save and sign")]
+    assert texts(at, "error") and not texts(at, "success")
+    own = open_app(page_team.alice, LOG, case=couple.case_code)
+    assert [b.label for b in own.button if b.label == "Save draft"] == ["Save draft"]

@@ -235,7 +235,7 @@ def test_caseload_overview_one_point_per_couple_by_status() -> None:
     assert list(recovered.customdata[:, 0]) == ["C-0001", "C-0005"]
     assert "%{customdata[0]}" in recovered.hovertemplate
     annotations = figure_summary(figure)["annotations"]
-    assert "1 couple(s) without two CSI-4 ratings are not shown." in annotations
+    assert "1 couple without two CSI-4 ratings are not shown." in annotations
     assert has_six_month_marker(figure)
     assert figure_summary(figure)["hlines"] == [0]
 

@@ -209,7 +209,7 @@ def test_refresh_reference_stores_a_scheduled_snapshot_on_either_engine(
     monkeypatch.setenv("DATABASE_URL", db.engine.url.render_as_string(hide_password=False))
 
     assert cli.main(["refresh-reference"]) == 0
-    assert "Stored reference snapshot #1 from 0 rating(s) of 0 couple(s)" in capsys.readouterr().out
+    assert "Stored reference snapshot #1 from 0 ratings of 0 couples" in capsys.readouterr().out
     assert cli.main(["refresh-reference"]) == 0
     assert "snapshot #2" in capsys.readouterr().out
     with db.read() as session:

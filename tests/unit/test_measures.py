@@ -198,7 +198,7 @@ def test_every_problem_is_reported_at_once() -> None:
         "'I have a warm and comfortable",
         "'How rewarding is your relationship with your partner?'",
         "'In general, how satisfied are you with your relationship?' must be a number",
-        "unknown item(s) q9",
+        "unknown item q9",
     ):
         assert text in message
 

@@ -164,13 +164,7 @@ BAD_SESSIONS: dict[str, tuple[dict[str, Any], str]] = {
         {"ratings": _with("A", "csi4", "q4", None)},
         "Kit: CSI-4: ",
     ),
-    "unknown item": ({"ratings": _with("A", "distress", "anger", 3)}, "unknown item(s) anger"),
-    "missing instrument": ({"ratings": _without("B", "csi4")}, "Lou: CSI-4: not rated"),
-    "missing partner": (
-        {"ratings": {"A": copy.deepcopy(RATINGS_A)}},
-        "Lou: Five C's: not rated",
-    ),
-    "no ratings at all": ({"ratings": {}}, "not rated"),
+    "unknown item": ({"ratings": _with("A", "distress", "anger", 3)}, "unknown item anger"),
     "ratings for a partner who did not attend": (
         {"attendees": "a_only", "ratings": {"A": RATINGS_A, "B": RATINGS_B}},
         "Lou did not attend",
@@ -198,6 +192,38 @@ BAD_SESSIONS: dict[str, tuple[dict[str, Any], str]] = {
 }
 
 
+# A draft saves what is there (issue 14 item 9): only signing needs every rating.
+UNSIGNABLE: dict[str, tuple[dict[str, Any], str]] = {
+    "missing instrument": ({"ratings": _without("B", "csi4")}, "Lou: CSI-4: not rated"),
+    "missing partner": (
+        {"ratings": {"A": copy.deepcopy(RATINGS_A)}},
+        "Lou: Five C's: not rated",
+    ),
+    "no ratings at all": ({"ratings": {}}, "not rated"),
+}
+
+
+@pytest.mark.parametrize(("overrides", "message"), UNSIGNABLE.values(), ids=UNSIGNABLE.keys())
+def test_missing_ratings_save_as_a_draft_but_refuse_signing(
+    db: Database, team: Team, kit_and_lou: CoupleView, overrides: dict[str, Any], message: str
+) -> None:
+    before = _counts(db)
+    with pytest.raises(ValidationError) as info:
+        sessions.record_session(
+            db, team.alice, kit_and_lou.id, session_form(**overrides), sign=True
+        )
+    assert message.casefold() in str(info.value).casefold()
+    assert _counts(db) == before
+    draft = sessions.record_session(db, team.alice, kit_and_lou.id, session_form(**overrides))
+    assert draft.status is NoteStatus.DRAFT
+    given = {(r.partner_label, r.instrument) for r in draft.ratings}
+    expected = {(label, key) for label, tools in overrides["ratings"].items() for key in tools}
+    assert given == expected
+    with pytest.raises(ValidationError, match="Signing needs every rating") as later:
+        sessions.sign(db, team.alice, draft.id, expected_version=draft.version)
+    assert "Lou" in str(later.value) and "Save a draft" in str(later.value)
+
+
 @pytest.mark.parametrize(("overrides", "message"), BAD_SESSIONS.values(), ids=BAD_SESSIONS.keys())
 def test_bad_session_input_writes_nothing(
     db: Database, team: Team, kit_and_lou: CoupleView, overrides: dict[str, Any], message: str
@@ -215,7 +241,9 @@ def test_ratings_problems_of_both_partners_are_reported_together(
     ratings = _with("A", "five_cs", "care", 11)
     del ratings["B"]["distress"]
     with pytest.raises(ValidationError) as info:
-        sessions.record_session(db, team.alice, kit_and_lou.id, session_form(ratings=ratings))
+        sessions.record_session(
+            db, team.alice, kit_and_lou.id, session_form(ratings=ratings), sign=True
+        )
     assert "Kit: Five C's" in str(info.value)
     assert "Lou: Distress: not rated" in str(info.value)
 

@@ -51,6 +51,7 @@ from core.services.homework.reading import (
 )
 from core.services.homework.working import (
     apply_reviews,
+    decide_safety,
     record_completion,
     review,
     set_status,
@@ -81,6 +82,7 @@ __all__ = [
     "couple_assignments",
     "couple_homework",
     "couple_profile",
+    "decide_safety",
     "default_due_date",
     "due_for_review",
     "homework_due",

@@ -25,13 +25,28 @@ from core.domain import (
     SOURCE_SESSION,
     AssignmentStatus,
     AssignmentTarget,
+    SafetyDecision,
 )
 from core.errors import ConflictError, NotFound, ValidationError
 from core.homework_rules import TARGET_PARTNERS, answered, clean_answers, unknown_prompts
-from core.models import Assignment, AssignmentCompletion, Couple, ExerciseVersion, Partner
+from core.models import (
+    Assignment,
+    AssignmentCompletion,
+    Couple,
+    ExerciseVersion,
+    Partner,
+    utcnow,
+)
 from core.queries import homework as queries
 from core.queries.homework import AssignmentView
-from core.schemas import CommentIn, CompletionIn, HomeworkReviewIn, StatusUpdateIn, parse
+from core.schemas import (
+    CommentIn,
+    CompletionIn,
+    HomeworkReviewIn,
+    SafetyDecisionIn,
+    StatusUpdateIn,
+    parse,
+)
 from core.services import audit
 from core.services.access import Actor
 from core.services.conflicts import flush_or_conflict
@@ -353,6 +368,48 @@ def review(
         expected_version,
         lambda session, opened: _comment(session, actor, opened, comment),
     )
+
+
+def decide_safety(
+    db: Database,
+    actor: Actor,
+    assignment_id: int,
+    decision: SafetyDecision | str | None,
+    *,
+    reason: str | None = None,
+    expected_version: int,
+) -> AssignmentView:
+    """Pause or continue open homework that the safety gate would now stop (a concern
+    opened after it was given: safety_hold "ask"); continuing needs a reason. Stored on
+    the assignment (who, when, why) and audited as "homework_safety_decision"."""
+    given = parse(SafetyDecisionIn, {"decision": decision, "reason": reason})
+
+    def change(session: Session, opened: _Open) -> None:
+        view = queries.assignment_view(session, opened.assignment.id)
+        if view.safety_hold is None:
+            raise ValidationError(
+                f"{opened.title!r} needs no safety decision: no open concern stops it."
+            )
+        assignment = opened.assignment
+        assert given.decision is not None  # SafetyDecisionIn refuses a missing one
+        assignment.safety_decision = given.decision
+        assignment.decided_at = utcnow()
+        assignment.decided_by_id = actor.id
+        assignment.decision_reason = given.reason
+        audit.record(
+            session,
+            actor,
+            "homework_safety_decision",
+            "assignment",
+            assignment.id,
+            {
+                "case_code": opened.couple.case_code,
+                "decision": given.decision.value,
+                "reason": given.reason,
+            },
+        )
+
+    return _change_one(db, actor, assignment_id, expected_version, change)
 
 
 def apply_reviews(

@@ -56,7 +56,7 @@ def assigned(db: Database, team: Team, couple: CoupleView) -> list[homework.Assi
 def test_empty_tab_says_what_to_do(page_team: Team, couple: CoupleView) -> None:
     at = open_tab(page_team.alice, couple)
     assert any("No homework is open" in i and "Assign an exercise" in i for i in texts(at, "info"))
-    assert [m.label for m in at.metric] == ["Kit (partner A)", "Lou (partner B)"]
+    assert [m.label for m in at.metric] == ["Kit", "Lou"]  # names, not A/B (issue 14)
     assert [m.value for m in at.metric] == ["—", "—"]
     assert not at.dataframe
 
@@ -279,3 +279,20 @@ def test_suggestions_use_the_progress_status_the_couple_page_left(
     assert any("Deteriorated: stabilising work" in s for s in suggestions)
     plain = open_tab(page_team.alice, couple)
     assert not any("Deteriorated" in m for m in texts(plain, "markdown"))
+
+
+def test_adherence_says_nothing_due_yet_right_after_assigning(
+    page_db: Database, page_team: Team, couple: CoupleView
+) -> None:
+    """Issue 14 item 15: minutes after assigning, adherence is not 0%."""
+    from tests.homework_support import homework_form
+
+    homework.assign(
+        page_db,
+        page_team.alice,
+        couple.id,
+        homework_form(page_db, "self-care-support-plan", target="A"),
+    )
+    at = open_tab(page_team.alice, couple)
+    assert "nothing due yet" in [m.value for m in at.metric]
+    assert "0%" not in [m.value for m in at.metric]

@@ -36,8 +36,41 @@ def test_each_tier_outweighs_every_lower_tier_combined() -> None:
     for position, weight in enumerate(weights):
         assert weight > sum(weights[position + 1 :])
     assert max(ATTENTION_WEIGHTS, key=ATTENTION_WEIGHTS.__getitem__) == "safety_concern"
-    below = {k: v for k, v in ATTENTION_WEIGHTS.items() if k != "safety_concern"}
-    assert max(below, key=below.__getitem__) == "trauma_follow_up"
+    # Then homework the open concern now stops (issue 14 item 2), then a trauma follow-up.
+    assert sorted(ATTENTION_WEIGHTS, key=ATTENTION_WEIGHTS.__getitem__, reverse=True)[:3] == [
+        "safety_concern",
+        "safety_homework",
+        "trauma_follow_up",
+    ]
+
+
+def test_homework_awaiting_a_safety_decision_ranks_between_the_concern_and_trauma() -> None:
+    """Issue 14 item 2: two couples with the same open concern; the one with joint
+    homework given before it (no pause-or-continue yet) comes first, with its reason,
+    and both come before a couple whose only flag is a trauma follow-up."""
+    frame = frame_of(*(rating(w, 12, couple=c) for c in (1, 2, 3) for w in (0, 8)))
+    recent = TODAY - timedelta(days=3)
+    couples = roster({1: recent, 2: recent, 3: recent})
+    extras = pd.DataFrame(
+        {
+            "couple_id": [1, 2, 3],
+            "safety_concern": [True, True, False],
+            "safety_concerns": ["Violence", "Violence", ""],
+            "safety_homework": [0, 2, 0],
+            "trauma_follow_up": [0, 0, 1],
+        }
+    )
+    summary = caseload_summary(
+        frame, DEFAULTS, couples=couples, extras=extras, band=flat_band(), today=TODAY
+    )
+    by = summary.set_index("couple_id")
+    assert by.loc[2, "attention"] == (
+        ATTENTION_WEIGHTS["safety_concern"] + ATTENTION_WEIGHTS["safety_homework"]
+    )
+    assert by.loc[2, "attention_reasons"] == (
+        "open safety concern: violence; homework paused by safety concern? (2 to decide)"
+    )
+    assert list(needs_attention_first(summary)["couple_id"]) == [2, 1, 3]
 
 
 def test_an_open_concern_outranks_every_other_reason_at_once() -> None:

@@ -167,10 +167,7 @@ def test_status_too_early_and_one_rating_later_on() -> None:
 def test_status_no_ratings_for_a_roster_couple() -> None:
     result = statuses(today=10, roster=[9])
     assert list(result["status"]) == ["no ratings", "no ratings"]
-    assert list(result["reason"]) == [
-        "No ratings from partner A yet",
-        "No ratings from partner B yet",
-    ]
+    assert list(result["reason"]) == ["no ratings yet", "no ratings yet"]
     couple = couple_status(result).iloc[0]
     assert (couple.couple_id, couple.status, couple.second_look) == (9, "no ratings", False)
 
