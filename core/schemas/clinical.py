@@ -1,24 +1,13 @@
-"""Pydantic input models: the one place where user input is validated.
-
-Services call `parse(Model, data, today=...)`, which turns pydantic's errors into a
-`core.errors.ValidationError` whose message names the field in plain words.
-
-"Today" has one meaning: the counsellor's local date, which the page reads from the
-browser (`pages.ui.local_today`) and passes down. A date after it is in the future
-(`not_in_future`). Callers without a browser (scripts, the demo generator, tests that
-do not care) get the server's date.
-"""
+"""Input models of the clinical record: couples, accounts, sessions, safety screens, the
+exercise library and homework."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from datetime import date
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
-import pydantic
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -40,121 +29,29 @@ from core.domain import (
     CoupleStatus,
     Modality,
     PartnerRole,
-    ReportVersion,
     Role,
     SafetyDecision,
     TraumaFollowUpKind,
 )
-from core.errors import ValidationError
 from core.homework_rules import answered
-
-EARLIEST_INTAKE = date(2000, 1, 1)
-MIN_PASSWORD_LENGTH = 12
-NOTE_LIMIT = 20_000  # each DAP section and each addendum
-REASON_LIMIT = 1000  # override, skip and closing reasons
-COMMENT_LIMIT = 2000  # the counsellor's homework review comment
-ANSWER_LIMIT = 5000  # one reflection answer
-SEARCH_LIMIT = 200  # a search of the notes or the caseload
-STEP_LIMIT = 1000  # one instruction of a custom exercise
-PROMPT_LIMIT = 300  # one question of a custom exercise (answers are keyed by it)
-RECORD_ID_LIMIT = 2**31 - 1  # the largest id either engine's integer keys hold
-
-FIELD_LABELS = {
-    "partner_a": "Partner A",
-    "partner_b": "Partner B",
-    "name": "name",
-    "pronouns": "pronouns",
-    "role": "role",
-    "contact": "contact",
-    "breach_types": "What broke trust",
-    "pattern": "One-time or repeated",
-    "intake_date": "Intake date",
-    "goals": "Goals",
-    "username": "Username",
-    "display_name": "Display name",
-    "password": "Password",
-    "reason": "Reason",
-    "target": "New status",
-    "session_date": "Session date",
-    "screened_on": "Screening date",
-    "assigned_on": "Assignment date",
-    "due_on": "Due date",
-    "completed_on": "Completion date",
-    "personal_note": "Personal note",
-    "safety_override_reason": "Override reason",
-    "skip_reason": "Reason for skipping",
-    "comment": "Review comment",
-    "answers": "Answer",
-    "text": "Addendum",
-    "partner_label": "Partner",
-    "duration_minutes": "Duration",
-    "ptsd_answers": "PC-PTSD-5",
-    "outcome": "Follow-up",
-    "followed_up_on": "Follow-up date",
-    "note": "Note",
-    "case_code": "Case code",
-    "status": "Status",
-    "rated_on": "Rating date",
-    "instrument": "Measure",
-    "query": "Search",
-}
-
-Model = TypeVar("Model", bound=BaseModel)
-
-
-def _clean_text(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
-Name = Annotated[str, Field(min_length=1, max_length=80)]
-# A record's id or version as a form carries it: within the databases' integer column.
-RecordNumber = Annotated[int, Field(ge=0, le=2**31 - 1)]
-
-
-# Control characters have no place in a clinical record (PostgreSQL cannot even store
-# NUL); tab, line feed and carriage return are ordinary text.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def refuse_control_characters(value: Any) -> Any:
-    """Any string inside `value` (also in lists and dicts) with a control character is
-    refused with a clear message, before it reaches the database."""
-    if isinstance(value, str):
-        if CONTROL_CHARACTERS.search(value):
-            raise ValueError("contains a control character (such as NUL) that cannot be stored")
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            refuse_control_characters(key)
-            refuse_control_characters(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            refuse_control_characters(item)
-    return value
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid", frozen=True)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_control_characters(cls, value: Any) -> Any:
-        return refuse_control_characters(value)
-
-
-def today_of(info: ValidationInfo) -> date:
-    """The counsellor's "today" given to `parse`, else the server's date."""
-    given = (info.context or {}).get("today")
-    return given if isinstance(given, date) else date.today()
-
-
-def not_in_future(value: date, info: ValidationInfo) -> date:
-    """The one "not in the future" rule, against the counsellor's today."""
-    if value > today_of(info):
-        raise ValueError("cannot be in the future")
-    return value
-
-
-NotInFuture = Annotated[date, AfterValidator(not_in_future)]
+from core.schemas.fields import (
+    ANSWER_LIMIT,
+    COMMENT_LIMIT,
+    EARLIEST_INTAKE,
+    MIN_PASSWORD_LENGTH,
+    NOTE_LIMIT,
+    PROMPT_LIMIT,
+    REASON_LIMIT,
+    STEP_LIMIT,
+    Name,
+    NotInFuture,
+    RecordNumber,
+    Strict,
+    _clean_text,
+    not_in_future,
+    refuse_control_characters,
+    shown,
+)
 
 
 class PartnerIn(Strict):
@@ -519,156 +416,3 @@ class HomeworkReviewIn(Strict):
         if self.status == "skipped" and answered(self.answers):
             raise ValueError("A skipped exercise has no answers; mark it done or clear them")
         return self
-
-
-# --- search ---
-
-
-class SearchIn(Strict):
-    """Words to find (notes, caseload): bounded, and storable-text only, so no search
-    reaches the database with NUL or a pattern too long for it."""
-
-    query: str = Field(default="", max_length=SEARCH_LIMIT)
-
-
-def shown(text: str, limit: int = 40) -> str:
-    """Typed text as a refusal quotes it: control characters escaped, cut short (a
-    million typed characters are not read back to the counsellor)."""
-    text = CONTROL_CHARACTERS.sub(lambda match: repr(match.group())[1:-1], text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-class RecordLinkIn(BaseModel):
-    """A record's id as it arrives in an address (`?session=12`): digits only, in range."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    id: int = Field(ge=1, le=RECORD_ID_LIMIT, strict=False)
-
-    @field_validator("id", mode="before")
-    @classmethod
-    def _digits(cls, value: Any) -> Any:
-        if isinstance(value, str) and not (value.isascii() and value.isdigit()):
-            raise ValueError("is not a record number")
-        return value
-
-
-class CheckInLinkIn(Strict):
-    """A new check-in link for one partner: the measures asked, whether the partner sees
-    their own progress, and (under an abuse concern) why their channel is safe."""
-
-    partner_label: Literal["A", "B"]
-    instruments: list[Literal["five_cs", "csi4", "distress"]] = Field(min_length=1)
-    show_progress: bool = False
-    safe_channel_reason: Reason | None = None
-
-
-class CheckInReflectionIn(Strict):
-    """A partner's own homework reflection through a link: done with answers, or
-    skipped with a reason."""
-
-    assignment_id: int
-    done: bool
-    answers: dict[str, Answer] = Field(default_factory=dict)
-    skip_reason: Reason | None = None
-
-    @model_validator(mode="after")
-    def _skip_needs_reason(self) -> CheckInReflectionIn:
-        if not self.done and not self.skip_reason:
-            raise ValueError("Say in a few words why it was skipped")
-        if not self.done and any(v.strip() for v in self.answers.values()):
-            raise ValueError("A skipped exercise has no answers")
-        return self
-
-
-def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
-    location = [shown(str(part)) for part in error.get("loc", ()) if not isinstance(part, int)]
-    if "answers" in location:  # the keys after it are partners and whole questions
-        location = location[: location.index("answers") + 1]
-    field = ".".join(location)
-    label = " ".join(FIELD_LABELS.get(part, part.replace("_", " ")) for part in location)
-    message = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
-    kind = error.get("type", "")
-    if kind == "string_too_short" and error.get("ctx", {}).get("min_length") == 1:
-        message = "is required"
-    elif kind == "too_short" and "breach" in field:
-        message = "needs at least one choice"
-    elif kind == "string_too_short":
-        message = f"is too short (at least {error['ctx']['min_length']} characters)"
-    elif kind == "string_too_long":
-        message = f"is too long (at most {error['ctx']['max_length']} characters)"
-    elif kind == "enum":
-        unknown = shown(repr(error.get("input")))
-        message = f"is not one of the allowed choices ({unknown} is unknown)"
-    elif kind == "missing":
-        message = "is required"
-    if not label:
-        return "form", message
-    return field, f"{label[0].upper()}{label[1:]} {message}".replace("  ", " ")
-
-
-class ReportIn(Strict):
-    """Which progress report to draw: its version, the partner for the one-partner version
-    (and only for it), and whether the clinician version names the partners."""
-
-    version: ReportVersion
-    partner: Literal["A", "B"] | None = None
-    with_names: bool = False
-
-    @model_validator(mode="after")
-    def _partner_for_partner_version(self) -> ReportIn:
-        if (self.version is ReportVersion.PARTNER) != (self.partner is not None):
-            raise ValueError("a partner is chosen for the one-partner report, and only for it")
-        if self.with_names and self.version is not ReportVersion.CLINICIAN:
-            raise ValueError("names are a choice of the clinician report only")
-        return self
-
-
-def parse(
-    model: type[Model], data: Model | Mapping[str, Any], *, today: date | None = None
-) -> Model:
-    """Validate `data` into `model`, or raise a readable ValidationError.
-
-    `today` is the counsellor's local date (see the module docstring). An instance
-    of `model` was validated when it was built and is returned as it is."""
-    if isinstance(data, model):
-        return data
-    if not isinstance(data, Mapping):
-        raise ValidationError("The form was not sent in a shape Mend can read; nothing was saved.")
-    try:
-        return model.model_validate(dict(data), context={"today": today})
-    except pydantic.ValidationError as exc:
-        field_errors = dict(_describe(error) for error in exc.errors())
-        message = "; ".join(dict.fromkeys(field_errors.values()))
-        raise ValidationError(message, field_errors=field_errors) from None
-
-
-# --- import from CSV (core.importing): one model per row ------------------------------
-
-CASE_CODE_PATTERN = r"^C-\d{4,8}$"
-IMPORT_STATUSES = (CoupleStatus.INTAKE, CoupleStatus.ACTIVE, CoupleStatus.PAUSED)
-
-
-class ImportCoupleRow(CoupleIn):
-    """One row of a couples file: an intake plus its case code and status."""
-
-    case_code: str = Field(pattern=CASE_CODE_PATTERN)
-    status: CoupleStatus = CoupleStatus.ACTIVE
-
-    @field_validator("status")
-    @classmethod
-    def _open_status(cls, value: CoupleStatus) -> CoupleStatus:
-        if value not in IMPORT_STATUSES:
-            raise ValueError(
-                "must be intake, active or paused (close a case in Mend, with a reason)"
-            )
-        return value
-
-
-class ImportRatingRow(Strict):
-    """One historical rating: a partner's answers to one measure on one day."""
-
-    case_code: str = Field(pattern=CASE_CODE_PATTERN)
-    partner: Literal["A", "B"]
-    instrument: str
-    rated_on: NotInFuture
-    items: dict[str, float]
