@@ -48,21 +48,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
-    dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself: _sqlite_begin
     # SQLite's own lower() (behind ILIKE) folds ASCII only; search must match "Émile" too.
     dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
-
-
-# Execution option of Database.transaction(): the transaction will write.
-WRITE = "mend_write"
-
-
-def _sqlite_begin(connection: Any) -> None:
-    """A write transaction takes SQLite's write lock at its start (BEGIN IMMEDIATE): two
-    writers then queue on busy_timeout, instead of one failing "database is locked" when
-    its read turns into a write just after the other committed (WAL cannot retry that)."""
-    immediate = connection.get_execution_options().get(WRITE)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _unicode_lower(value: object) -> object:
@@ -87,7 +74,6 @@ def make_engine(url: str) -> Engine:
             _private_sqlite_file(Path(database))
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -184,7 +170,6 @@ class Database:
         last resort. A write the database refuses as read-only is ReadOnlyDatabase."""
         try:
             with self._sessions() as session, session.begin():
-                session.connection(execution_options={WRITE: True})
                 yield session
         except StaleDataError:
             raise LostRace(SAVED_MEANWHILE) from None

@@ -24,7 +24,8 @@ if submitted:
     logged_in = ui.attempt(lambda: accounts.log_in(db, username, password))
     if logged_in is not None:
         st.session_state[ui.USER_KEY], token = logged_in
-        login_cookie.remember(token)
+        if token:  # none in read-only mode: a reload then asks to log in again
+            login_cookie.remember(token)
         st.rerun()
 
 if load_settings().demo_mode:

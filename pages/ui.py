@@ -12,10 +12,9 @@ from streamlit.runtime.pages_manager import PagesManager
 from core.config import load_settings
 from core.db import Database, upgrade_schema
 from core.errors import ConflictError
-from core.formatting import DateStyle, date_style, format_date, plain
+from core.formatting import DateStyle, browser_zone, date_style, format_date, plain
 from core.services import exercises, progress_views
 from core.services.access import Actor
-from pages.components import clock
 from pages.components.error_boundary import CONFLICT_HINT as CONFLICT_HINT
 from pages.components.error_boundary import attempt
 
@@ -62,7 +61,7 @@ def current_user() -> Actor:
 
 def local_today(moment: datetime | None = None) -> date:
     """Today (or `moment`'s day) in the browser's time zone (the server may sit in another)."""
-    zone = clock.zone()
+    zone = browser_zone(st.context.timezone)
     return (moment or datetime.now(zone)).astimezone(zone).date()
 
 

@@ -275,7 +275,9 @@ def _partner_status_table(facts: ReportFacts) -> Table:
 
 
 def _milestone_table(table: pd.DataFrame) -> Table:
-    def number(value: object) -> str:
+    def number(value: object) -> str:  # the display table words its numbers already
+        if isinstance(value, str):
+            return value
         return "—" if value is None or pd.isna(value) else f"{value:g}"
 
     return Table(

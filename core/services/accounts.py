@@ -145,11 +145,13 @@ def authenticate(
 
 def log_in(
     db: Database, username: str, password: str, *, now: datetime | None = None
-) -> tuple[Actor, str]:
+) -> tuple[Actor, str | None]:
     """The login form: `authenticate`, then a remembered login whose token goes into the
     browser's cookie (core.services.login_sessions), so a reload stays logged in."""
     now = now or utcnow()
     actor = authenticate(db, username, password, now=now)
+    if not db.writable:  # read-only mode stores nothing: this tab's login only
+        return actor, None
     with db.transaction() as session:
         return actor, login_sessions.open_session(session, actor, now)
 

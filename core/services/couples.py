@@ -23,7 +23,7 @@ from core.domain import (
     Role,
     weeks_in_care,
 )
-from core.errors import ConflictError, NotFound, ValidationError
+from core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from core.models import Counsellor, Counter, Couple, CoupleBreach, Partner, utcnow
 from core.models import Session as SessionRow
 from core.queries.caseload import CASELOAD_COLUMNS as CASELOAD_COLUMNS
@@ -155,13 +155,16 @@ def find_by_case_code(db: Database, actor: Actor, case_code: str) -> CoupleView:
     code = case_code.strip().upper() if isinstance(case_code, str) else ""
     with db.read() as session:
         require_active(session, actor)
-        couple_id = None
+        couple = None
         if code and len(code) <= CASE_CODE_LIMIT and not CONTROL_CHARACTERS.search(code):
-            couple_id = session.scalar(
-                select(Couple.id).where(Couple.case_code == code, caseload_scope(actor))
-            )
-    if couple_id is None:
-        raise NotFound(no_such_case(case_code))
+            couple = session.scalar(select(Couple).where(Couple.case_code == code))
+        if couple is None:
+            raise NotFound(no_such_case(case_code))
+        try:
+            require_view(actor, couple)  # audits the refused attempt
+        except PermissionDenied:
+            raise NotFound(no_such_case(case_code)) from None
+        couple_id = couple.id
     return get_couple(db, actor, couple_id)
 
 

@@ -101,8 +101,8 @@ def couple_progress(
         {
             "couple_id": [couple_id],
             "case_code": [case_code],
-            "name_A": [names.get("A", "Partner A")],
-            "name_B": [names.get("B", "Partner B")],
+            "name_A": [called.get("A", "Partner A")],
+            "name_B": [called.get("B", "Partner B")],
         }
     )
     partners = progress.classify(

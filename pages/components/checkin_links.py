@@ -33,7 +33,10 @@ def _create(db: Database, user: Actor, couple: CoupleView) -> None:
     guarded = checkins.needs_safe_channel(db, user, couple.id)
     with st.form(f"link_form_{couple.id}"):
         label = st.radio(
-            "Link for", list(names), format_func=lambda k: f"{names[k]} ({k})", horizontal=True
+            "Link for",
+            list(names),
+            format_func=lambda k: plain(f"{names[k]} ({k})"),
+            horizontal=True,
         )
         chosen = st.multiselect(
             "Questions",

@@ -4,19 +4,15 @@ locale writes dates, with the time in that zone ("26/11/2026 14:05")."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from core.formatting import format_date
+from core.formatting import browser_zone, format_date
 
 
 def zone() -> tzinfo:
     """The browser's time zone (the server may sit in another); UTC when unknown."""
-    try:
-        return ZoneInfo(st.context.timezone) if st.context.timezone else UTC
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
+    return browser_zone(st.context.timezone)
 
 
 def moment(value: datetime | None) -> str:

@@ -118,7 +118,7 @@ def test_supervisor_reads_and_reassigns_with_confirmation(
     at = click(at, "Reassign")
     assert any("Tick the confirmation" in e for e in texts(at, "error"))
     assert couples.get_couple(page_db, page_team.supervisor, 1).counsellor_id == page_team.alice.id
-    at.checkbox[0].check()
+    next(c for c in at.checkbox if c.label.startswith("I confirm C-0001 moves")).check()
     at = click(at, "Reassign")
     assert couples.get_couple(page_db, page_team.supervisor, 1).counsellor_id == page_team.bruno.id
 

@@ -131,7 +131,7 @@ def test_session_form_reviews_due_homework_in_the_same_save(
     fill_ratings(at, key, "A")
     fill_ratings(at, key, "B")
     at.radio(key=f"review_{given.id}_status").set_value("done")
-    at.text_input(key=f"review_{given.id}_comment").set_value("Kept every small promise.")
+    at.text_area(key=f"review_{given.id}_comment").set_value("Kept every small promise.")
     at = click(at, "Save draft")
     assert not texts(at, "error"), texts(at, "error")
     reviewed = homework.assignment(page_db, page_team.alice, given.id)

@@ -51,7 +51,12 @@ def test_list_sessions_takes_the_same_statements_for_40_notes_as_for_4(
     assert all(len(view.ratings) == 6 for view in long_history + short_history)
     assert sum(len(view.addenda) for view in long_history) == 10
     assert sum(len(view.addenda) for view in short_history) == 1
-    assert len(many) == len(few) == 4  # the couple, notes, ratings, addenda
+    assert len(many) == len(few)  # the same statements whatever the number of notes
+
+    def reads(seen: list[str]) -> list[str]:  # besides the account check and the audit
+        return [s for s in seen if s.lstrip().startswith("SELECT") and "audit" not in s]
+
+    assert len(reads(many)) == len(reads(few)) <= 6, reads(many)
 
 
 def test_timeline_is_newest_first_with_each_notes_own_ratings_and_addenda(
