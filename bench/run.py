@@ -154,7 +154,7 @@ class Page:
 PAGES = (
     Page("caseload", "pages/caseload.py"),
     Page("couple", "pages/couple.py", needs_case=True),
-    Page("log_session", "pages/log_session.py", needs_case=True),
+    Page("log_session", "pages/log_session.py", needs_case=True, roles=("counsellor",)),
     Page("homework_due", "pages/homework_due.py"),
     Page("library", "pages/library.py"),
     Page("supervision", "pages/supervision.py", roles=("supervisor",)),

@@ -118,8 +118,10 @@ def test_a_day_without_friction(page: Page, app_url: str, e2e_database_url: str)
     _no_raw_values(page)
 
     # Pause it: the decision is recorded and the Homework tab stays open.
-    # (A new page load logs out on this branch: log in at the couple's Homework tab.)
-    log_in(page, f"{app_url}/couple?case={case_code}&tab=Homework", "counsellor1", "counsel-demo-1")
+    # A new page load at the couple's Homework tab stays logged in (the login cookie).
+    page.goto(f"{app_url}/couple?case={case_code}&tab=Homework")
+    settle(page)
+    expect(page.get_by_label("Username", exact=True)).to_have_count(0)
     assert _selected_tab(page) == "Homework"
     page.get_by_text("Pause it while the concern is open", exact=True).click()
     page.get_by_role("button", name="Record decision").click()

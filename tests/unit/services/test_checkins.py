@@ -401,5 +401,7 @@ def test_the_progress_csv_marks_check_in_ratings(
         db, team.alice, couple.id, today=TODAY, reference=progress_views.clinic_reference(db)
     )
     lines = progress_views.ratings_csv(result).decode().splitlines()
-    assert lines[0].endswith(",source")
-    assert len(lines) == 3 and all(line.endswith(",check-in") for line in lines[1:])
+    assert lines[0].endswith(",Source")
+    assert len(lines) == 3 and all(
+        line.endswith(",Check-in (the partner's own link)") for line in lines[1:]
+    )

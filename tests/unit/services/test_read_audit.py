@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from core.db import Database
 from core.domain import ACCESS_REFUSED, CASE_VIEWED, CaseRead
-from core.errors import PermissionDenied
+from core.errors import NotFound, PermissionDenied
 from core.models import AuditEvent
 from core.services import audit, couples, homework, safety, sessions
 from core.services.couples import CoupleView
@@ -100,7 +100,7 @@ def test_writes_return_their_record_without_logging_a_read(
 def test_a_refused_attempt_is_audited_though_the_call_rolls_back(
     db: Database, team: Team, kit_and_lou: CoupleView
 ) -> None:
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):  # the one refusal that never says the code exists
         couples.find_by_case_code(db, team.bruno, "c-0001")  # a route to another's case
     with pytest.raises(PermissionDenied):
         couples.update_couple(
