@@ -54,9 +54,10 @@ def test_log_sign_and_review_a_session(page: Page, app_url: str) -> None:
 
 
 def test_missing_ratings_are_explained_and_nothing_is_saved(page: Page, app_url: str) -> None:
+    # A draft saves what is rated (issue 14 item 9); signing needs every rating.
     log_in(page, f"{app_url}/log_session?case=C-0004", "counsellor1", "counsel-demo-1")
     page.get_by_label("Data: what happened and what was said", exact=True).fill("Short note.")
-    page.get_by_role("button", name="Save draft").click()
+    page.get_by_role("button", name="Save and sign").click()
     settle(page)
     alerts = page.get_by_test_id("stAlertContentError")
     expect(alerts.filter(has_text="Ratings are incomplete")).to_contain_text("not rated")

@@ -4,6 +4,7 @@ addendum."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -153,6 +154,7 @@ def test_an_addendum_dated_now_on_a_signed_note_is_accepted_and_not_on_a_draft(
     draft = sessions.record_session(db, team.alice, kit_and_lou.id, session_form())
     with pytest.raises(DBAPIError, match="addendum is dated now"):
         _insert_addendum(db, draft.id, team.alice.id, NOW)
+    time.sleep(1)  # SQLite's CURRENT_TIMESTAMP has whole seconds: not before the signing
     _insert_addendum(db, signed.id, team.alice.id, NOW)
     sessions.add_addendum(db, team.alice, signed.id, "Through the service as well.")
     assert _count(db, Addendum) == 2
