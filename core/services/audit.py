@@ -171,7 +171,7 @@ def record_read(db: Database, actor: Actor, couple_id: int, what: CaseRead | str
     if page is not None and page.actor.id == actor.id:
         page.viewed.setdefault(couple_id, set()).add(part)
         return
-    _append_now(db.engine, [_viewed_event(actor, couple_id, {part})])
+    _append(db, [_viewed_event(actor, couple_id, {part})])
 
 
 def record_refusal(bind: Any, actor: Actor, couple_id: int, case_code: str, doing: str) -> None:
@@ -232,7 +232,7 @@ def _write_page(
         for (couple_id, doing), code in reads.refused.items()
     ]
     if events:
-        _append_now(db.engine, events)
+        _append(db, events)
     memory["page"], memory["logged"] = page, logged | {i: (p, now) for i, p in fresh.items()}
 
 
@@ -257,17 +257,29 @@ def _couple_event(actor: Actor, action: str, couple_id: int, detail: dict[str, A
     )
 
 
+def _append(db: Database, events: list[AuditEvent]) -> None:
+    """Append `events` in a transaction of their own (a read's: nothing else to commit)."""
+    with db.transaction() as session:
+        _add_with_case_codes(session, events)
+
+
 def _append_now(bind: Engine | Any, events: list[AuditEvent]) -> None:
-    """Append `events` in a transaction of their own; each detail gets its case code."""
+    """Append `events` in a transaction of their own on `bind` (a refused call's engine
+    or connection, whose own transaction rolls back)."""
     with Session(bind) as session, session.begin():
-        ids = {int(e.entity_id) for e in events if e.entity_id is not None}
-        found = session.execute(select(Couple.id, Couple.case_code).where(Couple.id.in_(ids)))
-        codes = {couple_id: code for couple_id, code in found}
-        for pending in events:
-            detail = dict(pending.detail) if isinstance(pending.detail, dict) else {}
-            detail.setdefault("case_code", codes.get(int(pending.entity_id or 0), ""))
-            pending.detail = json.dumps(detail, sort_keys=True)
-            session.add(pending)
+        _add_with_case_codes(session, events)
+
+
+def _add_with_case_codes(session: Session, events: list[AuditEvent]) -> None:
+    """Add `events` to `session`; each detail gets its couple's case code."""
+    ids = {int(e.entity_id) for e in events if e.entity_id is not None}
+    found = session.execute(select(Couple.id, Couple.case_code).where(Couple.id.in_(ids)))
+    codes = {couple_id: code for couple_id, code in found}
+    for pending in events:
+        detail = dict(pending.detail) if isinstance(pending.detail, dict) else {}
+        detail.setdefault("case_code", codes.get(int(pending.entity_id or 0), ""))
+        pending.detail = json.dumps(detail, sort_keys=True)
+        session.add(pending)
 
 
 def list_events(
