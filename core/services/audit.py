@@ -25,10 +25,11 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, event, select
 from sqlalchemy import inspect as orm_state
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core import audit_chain
-from core.db import Database, dialect_insert, like_pattern
+from core.db import Database, dialect_insert, is_read_only_error, like_pattern
 from core.domain import (
     ACCESS_REFUSED,
     ACCOUNT_ROLE_LABELS,
@@ -42,6 +43,7 @@ from core.domain import (
     Role,
     words,
 )
+from core.errors import ReadOnlyDatabase
 from core.models import AuditEvent, Counter, Couple, utcnow
 from core.queries import audit as queries
 from core.services.access import Actor, load_couple, require_active, require_role, require_view
@@ -258,16 +260,35 @@ def _couple_event(actor: Actor, action: str, couple_id: int, detail: dict[str, A
 
 
 def _append(db: Database, events: list[AuditEvent]) -> None:
-    """Append `events` in a transaction of their own (a read's: nothing else to commit)."""
-    with db.transaction() as session:
-        _add_with_case_codes(session, events)
+    """Append `events` in a transaction of their own (a read's: nothing else to commit).
+    In read-only mode reads go on: the server log keeps them instead."""
+    try:
+        with db.transaction() as session:
+            _add_with_case_codes(session, events)
+    except ReadOnlyDatabase:
+        _log_unrecorded(events)
 
 
 def _append_now(bind: Engine | Any, events: list[AuditEvent]) -> None:
     """Append `events` in a transaction of their own on `bind` (a refused call's engine
     or connection, whose own transaction rolls back)."""
-    with Session(bind) as session, session.begin():
-        _add_with_case_codes(session, events)
+    try:
+        with Session(bind) as session, session.begin():
+            _add_with_case_codes(session, events)
+    except DBAPIError as error:
+        if not is_read_only_error(error):
+            raise
+        _log_unrecorded(events)
+
+
+def _log_unrecorded(events: list[AuditEvent]) -> None:
+    for unrecorded in events:
+        log.warning(
+            "Read-only mode: account %s %s couple %s; not in the audit log",
+            unrecorded.actor_id,
+            "was refused" if unrecorded.action == ACCESS_REFUSED else "read",
+            unrecorded.entity_id,
+        )
 
 
 def _add_with_case_codes(session: Session, events: list[AuditEvent]) -> None:

@@ -13,9 +13,9 @@ from sqlalchemy import create_engine, func, make_url, select, text
 
 from core.db import Database
 from core.domain import READ_ONLY_MODE
-from core.errors import AuthenticationError, ReadOnlyDatabase
+from core.errors import AuthenticationError, PermissionDenied, ReadOnlyDatabase
 from core.models import AuditEvent
-from core.services import accounts, couples
+from core.services import accounts, audit, couples, sessions
 from tests.conftest import TEST_PASSWORD, Team, intake_form
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -108,6 +108,33 @@ def test_read_only_mode_refuses_like_the_writable_one_and_still_locks(
             accounts.authenticate(read_only, "alice", TEST_PASSWORD, now=T0)
     assert not any("my-secret-password" in r.getMessage() for r in caplog.records)
     assert accounts.authenticate(read_only, "bruno", TEST_PASSWORD, now=T0).id == team.bruno.id
+
+
+def test_read_only_mode_still_reads_couples_and_logs_the_reads_to_the_server(
+    db: Database, team: Team, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Reading a couple is audited by writing an event: in read-only mode the read goes
+    on (and a refusal stays a refusal), and the server log keeps what the audit log
+    cannot."""
+    own = couples.create_couple(db, team.alice, intake_form())
+    before = _audit_count(db)
+    twin = read_only_twin(db)
+    try:
+        with caplog.at_level(logging.WARNING, logger="core.services.audit"):
+            assert couples.get_couple(twin, team.alice, own.id).case_code == own.case_code
+            assert sessions.list_sessions(twin, team.alice, own.id) == []
+            memory: dict[str, object] = {}
+            with audit.page_view(twin, team.supervisor, page="couple", memory=memory):
+                couples.get_couple(twin, team.supervisor, own.id)
+            with pytest.raises(PermissionDenied):
+                couples.get_couple(twin, team.bruno, own.id)
+    finally:
+        twin.dispose()
+    assert _audit_count(db) == before
+    logged = [r.getMessage() for r in caplog.records]
+    assert f"Read-only mode: account {team.alice.id} read couple {own.id}" in logged[0]
+    assert any(f"account {team.supervisor.id} read couple {own.id}" in m for m in logged)
+    assert any(f"account {team.bruno.id} was refused couple {own.id}" in m for m in logged)
 
 
 # --- PostgreSQL: connections cut under the app ----------------------------------------------
