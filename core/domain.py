@@ -455,6 +455,7 @@ class CaseRead(StrEnum):
     NOTES = "notes"
     SAFETY = "safety"
     HOMEWORK = "homework"
+    CHECK_INS = "check_ins"
     REPORT = "report"
     EXPORT = "export"
 
@@ -465,6 +466,7 @@ CASE_READ_LABELS: dict[CaseRead, str] = {
     CaseRead.NOTES: "Session notes",
     CaseRead.SAFETY: "Safety screens",
     CaseRead.HOMEWORK: "Homework",
+    CaseRead.CHECK_INS: "Check-ins",
     CaseRead.REPORT: "Report",
     CaseRead.EXPORT: "Data export",
 }

@@ -45,6 +45,7 @@ from core.domain import (
     SOURCE_CHECK_IN,
     AssignmentStatus,
     AssignmentTarget,
+    CaseRead,
 )
 from core.errors import MendError, NotFound, ValidationError
 from core.homework_rules import TARGET_PARTNERS, is_gated
@@ -234,7 +235,9 @@ def links(db: Database, actor: Actor, couple_id: int) -> list[LinkView]:
             .where(CheckInLink.couple_id == couple_id)
             .order_by(CheckInLink.created_at.desc(), CheckInLink.id.desc())
         ).all()
-        return [_link_view(link, partner) for link, partner in rows]
+        found = [_link_view(link, partner) for link, partner in rows]
+    audit.record_read(db, actor, couple_id, CaseRead.CHECK_INS)
+    return found
 
 
 CHECK_IN_COLUMNS = ["id", "partner", "checked_on", "safe_at_home", "alert", "new"]
@@ -259,19 +262,18 @@ def recent(db: Database, actor: Actor, couple_id: int, *, limit: int = 20) -> pd
             .order_by(CheckIn.checked_on.desc(), CheckIn.id.desc())
             .limit(limit)
         ).all()
-    frame = pd.DataFrame(
+    audit.record_read(db, actor, couple_id, CaseRead.CHECK_INS)
+    return pd.DataFrame(
         [
             (i, name, day, safe, reason if alert else "", bool(new))
             for i, name, day, safe, alert, reason, new in rows
         ],
         columns=CHECK_IN_COLUMNS,
     )
-    return frame
 
 
 def mark_seen(db: Database, actor: Actor, couple_id: int, *, now: datetime | None = None) -> int:
-    """The couple's counsellor has looked at its check-ins: they stop counting as new
-    on the caseload. Returns how many were new."""
+    """Its counsellor has seen the couple's check-ins (no longer new): how many were new."""
     with db.transaction() as session:
         couple = to_read(session, actor, couple_id)
         if couple.counsellor_id != actor.id:

@@ -73,7 +73,7 @@ def test_opening_a_couple_is_one_event_listing_every_tab_read(
             "super1",
             {
                 "case_code": "C-0001",
-                "viewed": ["details", "progress", "notes", "safety", "homework"],
+                "viewed": ["details", "progress", "notes", "safety", "homework", "check_ins"],
             },
         )
     ]
@@ -104,7 +104,7 @@ def test_the_counsellor_sees_who_looked_at_the_case(page_team: Team, page_db: Da
     assert list(panel["role"]) == ["Counsellor", "Supervisor"]
     assert list(panel["what"]) == [
         "Refused: tried to open the case",
-        "Details, Progress, Session notes, Safety screens, Homework",
+        "Details, Progress, Session notes, Safety screens, Homework, Check-ins",
     ]
     assert str(panel["at"].dt.tz) == "UTC"  # AppTest's browser has no time zone
 

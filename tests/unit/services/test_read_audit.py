@@ -16,7 +16,7 @@ from core.db import Database
 from core.domain import ACCESS_REFUSED, CASE_VIEWED, CaseRead
 from core.errors import NotFound, PermissionDenied
 from core.models import AuditEvent
-from core.services import audit, couples, homework, safety, sessions
+from core.services import audit, checkins, couples, homework, safety, sessions
 from core.services.couples import CoupleView
 from tests.conftest import Team, intake_form
 
@@ -88,6 +88,18 @@ def test_outside_a_page_run_every_read_is_audited_at_once(
         ("admin1", ["details"]),
         ("admin1", ["notes"]),
     ]
+
+
+def test_reading_check_ins_is_audited(db: Database, team: Team, kit_and_lou: CoupleView) -> None:
+    """The check-ins (a partner's "safe at home?" answer, distress flags) and the links
+    (their safe-channel reasons) are part of the record: reading them is audited too."""
+    with audit.page_view(db, team.supervisor, page="couple", memory={}):
+        checkins.links(db, team.supervisor, kit_and_lou.id)
+        checkins.recent(db, team.supervisor, kit_and_lou.id)
+    assert [(who, detail["viewed"]) for _a, who, _i, detail in _reads(db)] == [
+        ("super1", ["check_ins"])
+    ]
+    assert list(audit.case_views(db, team.alice, kit_and_lou.id)["what"]) == ["Check-ins"]
 
 
 def test_writes_return_their_record_without_logging_a_read(
