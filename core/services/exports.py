@@ -87,7 +87,7 @@ HOMEWORK_COLUMNS = [
     "counsellor_comment",
     "skip_reason",
 ]
-WHAT = {"caseload", "ratings", "sessions", "homework"}
+WHAT = {"caseload", "ratings", "sessions", "homework", "chart_data"}
 
 
 def caseload(
@@ -213,6 +213,16 @@ def homework(db: Database, actor: Actor, couple_id: int, *, today: date) -> pd.D
         },
         columns=HOMEWORK_COLUMNS,
     ).reset_index(drop=True)
+
+
+def chart_data(
+    db: Database, actor: Actor, couple_id: int, *, today: date, reference: ClinicReference
+) -> bytes:
+    """The Progress tab's "Download chart data (CSV)": every rating the charts draw, with
+    its week since intake (progress_views.ratings_csv), made and audited on the click."""
+    result = progress_views.couple_progress(db, actor, couple_id, today=today, reference=reference)
+    _audit(db, actor, "chart_data", couple_id, len(result.ratings))
+    return progress_views.ratings_csv(result)
 
 
 def file_name(what: str, case_code: str | None, kind: str, today: date) -> str:

@@ -6,11 +6,10 @@ import streamlit as st
 
 from core import charts
 from core.db import Database
-from core.domain import CaseRead
 from core.formatting import plain
 from core.measures import INSTRUMENTS
 from core.progress import TRACKED
-from core.services import audit, progress_views
+from core.services import exports, progress_views
 from core.services.access import Actor
 from core.services.couples import CoupleView
 from pages import ui
@@ -90,11 +89,13 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
     reference_note.caption(reference)
     with st.expander("Constants behind these figures"):
         st.dataframe(progress_views.constants_table(reference), hide_index=True)
-    if st.download_button(
+    st.download_button(  # made on the click, and audited as an export then
         "Download chart data (CSV)",
-        progress_views.ratings_csv(result),
+        data=lambda: exports.chart_data(
+            db, user, couple.id, today=ui.local_today(), reference=reference
+        ),
         file_name=f"{couple.case_code}-ratings.csv",
         mime="text/csv",
         icon=":material/download:",
-    ):  # the click reruns the page: the export is audited with this page view
-        audit.record_read(db, user, couple.id, CaseRead.EXPORT)
+        on_click="ignore",
+    )

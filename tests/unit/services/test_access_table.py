@@ -120,6 +120,7 @@ TABLE: dict[str, str] = {
     "exercises.set_retired": "YNNYNN",
     # exports read like the couple (the caseload: like the caseload), each audited
     "exports.caseload": "YHYYNH",
+    "exports.chart_data": "YNYYNN",
     "exports.homework": "YNYYNN",
     "exports.ratings": "YNYYNN",
     "exports.sessions": "YNYYNN",
@@ -339,6 +340,9 @@ CALLS: dict[str, Call] = {
     "exports.caseload": lambda db, a, t, w: exports.caseload(
         db, a, today=TODAY, reference=w.reference
     ),
+    "exports.chart_data": lambda db, a, t, w: exports.chart_data(
+        db, a, t.couple_id, today=TODAY, reference=w.reference
+    ),
     "exports.homework": lambda db, a, t, w: exports.homework(db, a, t.couple_id, today=TODAY),
     "exports.ratings": lambda db, a, t, w: exports.ratings(db, a, t.couple_id),
     "exports.sessions": lambda db, a, t, w: exports.sessions(
@@ -513,9 +517,12 @@ AUDITED: dict[str, tuple[str, ...]] = {
     "backups.download_backup": ("backup_created",),
     "checkins.acknowledge": ("check_in_flag_acknowledged",),
     "checkins.create_link": ("check_in_link_created",),
+    "checkins.links": (CASE_VIEWED,),
     "checkins.mark_seen": ("check_ins_seen",),
+    "checkins.recent": (CASE_VIEWED,),
     "checkins.revoke_link": ("check_in_link_revoked",),
     "exports.caseload": ("export",),
+    "exports.chart_data": ("export", CASE_VIEWED),
     "exports.homework": ("export", CASE_VIEWED),
     "exports.ratings": ("export", CASE_VIEWED),
     "exports.sessions": ("export", CASE_VIEWED),

@@ -103,6 +103,23 @@ def test_the_caseload_is_the_actors_scope(
         assert list(back.columns) == exports.CASELOAD_COLUMNS
 
 
+def test_the_progress_chart_data_is_an_audited_export(
+    db: Database, team: Team, recorded: CoupleView
+) -> None:
+    """The Progress tab's "Download chart data (CSV)" is made on the click and audited
+    like every export (it used to leave only a read of the couple)."""
+    snapshot = reference.clinic_reference(db)
+    data = exports.chart_data(db, team.supervisor, recorded.id, today=TODAY, reference=snapshot)
+    rows = pd.read_csv(io.BytesIO(data))
+    assert list(rows.columns)[:3] == ["Case", "Partner", "Name"] and len(rows) == 6
+    assert export_events(db) == [
+        ("super1", str(recorded.id), {"what": "chart_data", "rows": 6}),
+    ]
+    with pytest.raises(PermissionDenied):
+        exports.chart_data(db, team.bruno, recorded.id, today=TODAY, reference=snapshot)
+    assert len(export_events(db)) == 1
+
+
 @pytest.mark.parametrize("what", ["ratings", "sessions", "homework"])
 def test_another_counsellors_couple_is_refused_and_nothing_is_audited(
     what: str, db: Database, team: Team, recorded: CoupleView
