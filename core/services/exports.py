@@ -252,13 +252,15 @@ def _audit(
 ) -> None:
     with db.transaction() as session:
         require_active(session, actor)
+        # Every event about a couple names its case code (the audit log filters by it).
+        named = {"case_code": load_couple(session, couple_id).case_code} if couple_id else {}
         audit.record(
             session,
             actor,
             "export",
             "couple" if couple_id else "caseload",
             couple_id,
-            {"what": what, "rows": rows, **extra},
+            {**named, "what": what, "rows": rows, **extra},
         )
     if couple_id:
         audit.record_read(db, actor, couple_id, CaseRead.EXPORT)  # "who looked at this case"

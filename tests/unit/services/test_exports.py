@@ -15,7 +15,7 @@ from core import exports as files
 from core.db import Database
 from core.errors import PermissionDenied
 from core.models import AuditEvent
-from core.services import exports, homework, reference, sessions
+from core.services import audit, exports, homework, reference, sessions
 from core.services.couples import CoupleView
 from tests.conftest import Team
 from tests.homework_support import homework_form
@@ -59,7 +59,11 @@ def test_ratings_have_words_a_source_and_the_week(
     assert frame["week_since_intake"].iloc[0] == pytest.approx(
         (date(2026, 11, 17) - date(2026, 9, 1)).days / 7, abs=0.05
     )
-    assert export_events(db) == [("alice", str(recorded.id), {"what": "ratings", "rows": 6})]
+    assert export_events(db) == [
+        ("alice", str(recorded.id), {"case_code": "C-0001", "what": "ratings", "rows": 6})
+    ]
+    by_code = audit.list_events(db, team.admin, case_code="C-0001", action="export")
+    assert len(by_code) == 1  # the admin's audit log finds the export by its couple
 
 
 def test_sessions_leave_the_note_text_out_unless_asked(
@@ -113,7 +117,7 @@ def test_the_progress_chart_data_is_an_audited_export(
     rows = pd.read_csv(io.BytesIO(data))
     assert list(rows.columns)[:3] == ["Case", "Partner", "Name"] and len(rows) == 6
     assert export_events(db) == [
-        ("super1", str(recorded.id), {"what": "chart_data", "rows": 6}),
+        ("super1", str(recorded.id), {"case_code": "C-0001", "what": "chart_data", "rows": 6}),
     ]
     with pytest.raises(PermissionDenied):
         exports.chart_data(db, team.bruno, recorded.id, today=TODAY, reference=snapshot)
