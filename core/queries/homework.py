@@ -16,13 +16,19 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, aliased
 
-from core.adherence import ASSIGNMENT_INPUT_COLUMNS, COMPLETION_INPUT_COLUMNS
+from core.adherence import (
+    ASSIGNMENT_INPUT_COLUMNS,
+    COMPLETION_INPUT_COLUMNS,
+    PAUSE_COLUMNS,
+    pause_windows,
+)
 from core.domain import (
     ASSIGNMENT_STATUS_LABELS,
     SAFETY_HOLD_LABELS,
     AssignmentStatus,
     AssignmentTarget,
     CoupleStatus,
+    SafetyDecision,
 )
 from core.errors import NotFound
 from core.homework_rules import TARGET_PARTNERS, safety_hold
@@ -34,6 +40,7 @@ from core.models import (
     Exercise,
     ExerciseVersion,
     Partner,
+    SafetyScreen,
 )
 from core.models import Session as SessionRow
 from core.queries.exercises import ExerciseView, version_view
@@ -356,10 +363,36 @@ def adherence_inputs(session: Session, couple_id: int) -> tuple[pd.DataFrame, pd
     ).all()
     assignments = pd.DataFrame(
         [(i, value(t), f, a, d, value(s)) for i, t, f, a, d, s in given],
-        columns=ASSIGNMENT_INPUT_COLUMNS,
+        columns=[c for c in ASSIGNMENT_INPUT_COLUMNS if c not in PAUSE_COLUMNS],
     )
+    windows = pause_windows(*_pauses(session, couple_id))
+    assignments = assignments.merge(windows, how="left", on="id")[ASSIGNMENT_INPUT_COLUMNS]
+    pauses = assignments[PAUSE_COLUMNS].astype(object)
+    assignments[PAUSE_COLUMNS] = pauses.where(pauses.notna(), None)
     completions = pd.DataFrame(done, columns=COMPLETION_INPUT_COLUMNS)
     return assignments, completions
+
+
+def _pauses(session: Session, couple_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A couple's homework paused under a safety concern (id, decided_at) and its safety
+    screens (created_at, resolved_at), as core.adherence.pause_windows takes them."""
+    paused = session.execute(
+        select(Assignment.id, Assignment.decided_at).where(
+            Assignment.couple_id == couple_id,
+            Assignment.safety_decision == SafetyDecision.PAUSE,
+        )
+    ).all()
+    if not paused:
+        return pd.DataFrame(columns=["id", "decided_at"]), pd.DataFrame()
+    screens = session.execute(
+        select(SafetyScreen.created_at, SafetyScreen.resolved_at)
+        .join(Partner, Partner.id == SafetyScreen.partner_id)
+        .where(Partner.couple_id == couple_id)
+    ).all()
+    return (
+        pd.DataFrame(paused, columns=["id", "decided_at"]),
+        pd.DataFrame(screens, columns=["created_at", "resolved_at"]),
+    )
 
 
 def recent_session_dates(session: Session, couple_id: int) -> list[date]:

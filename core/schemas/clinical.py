@@ -301,6 +301,8 @@ class ExerciseIn(Strict):
 # --- homework ---
 
 Answer = Annotated[str, Field(max_length=ANSWER_LIMIT)]
+# Answers are keyed by their question, whose own limit bounds the key.
+Answers = dict[Annotated[str, Field(max_length=PROMPT_LIMIT)], Answer]
 Reason = Annotated[str, Field(max_length=REASON_LIMIT)]
 
 
@@ -390,7 +392,7 @@ class CommentIn(Strict):
 class CompletionIn(Strict):
     partner_label: str
     completed_on: NotInFuture
-    answers: dict[str, Answer] = Field(default_factory=dict)
+    answers: Answers = Field(default_factory=dict)
 
     @field_validator("partner_label")
     @classmethod
@@ -407,7 +409,7 @@ class HomeworkReviewIn(Strict):
     assignment_id: RecordNumber
     status: Literal["done", "skipped"] | None = None
     skip_reason: Reason | None = None
-    answers: dict[Literal["A", "B"], dict[str, Answer]] = Field(default_factory=dict)
+    answers: dict[Literal["A", "B"], Answers] = Field(default_factory=dict)
     comment: str = Field(default="", max_length=COMMENT_LIMIT)
     expected_version: RecordNumber
 

@@ -18,7 +18,7 @@ from core.domain import (
     ReportVersion,
 )
 from core.schemas.clinical import (
-    Answer,
+    Answers,
     CoupleIn,
     Reason,
 )
@@ -69,7 +69,7 @@ class CheckInReflectionIn(Strict):
 
     assignment_id: int
     done: bool
-    answers: dict[str, Answer] = Field(default_factory=dict)
+    answers: Answers = Field(default_factory=dict)
     skip_reason: Reason | None = None
 
     @model_validator(mode="after")

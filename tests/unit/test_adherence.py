@@ -12,7 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.adherence import ADHERENCE_COLUMNS, WEEKLY_COLUMNS, adherence, adherence_by_week
+from core.adherence import (
+    ADHERENCE_COLUMNS,
+    ASSIGNMENT_INPUT_COLUMNS,
+    WEEKLY_COLUMNS,
+    adherence,
+    adherence_by_week,
+)
 
 TODAY = date(2026, 11, 24)
 NOV = {day: date(2026, 11, day) for day in range(1, 31)}
@@ -28,11 +34,13 @@ def assignments(*rows: dict[str, Any]) -> pd.DataFrame:
                 "assigned_on": NOV[1],
                 "due_on": NOV[8],
                 "status": "assigned",
+                "paused_from": None,
+                "paused_until": None,
             }
             | row
             for number, row in enumerate(rows, start=1)
         ],
-        columns=["id", "target", "frequency", "assigned_on", "due_on", "status"],
+        columns=ASSIGNMENT_INPUT_COLUMNS,
     )
 
 
@@ -204,6 +212,16 @@ def weekly_by_loop(
     return frame.loc[frame["expected"] > 0, columns].reset_index(drop=True)
 
 
+def _pause(draw: st.DrawFn, assigned_on: date) -> dict[str, date | None]:
+    """No pause, a pause still on, or one lifted (a concern resolved) some days later."""
+    kind = draw(st.sampled_from(["none", "on", "lifted"]))
+    if kind == "none":
+        return {"paused_from": None, "paused_until": None}
+    paused_from = assigned_on + timedelta(days=draw(st.integers(0, 30)))
+    lifted = paused_from + timedelta(days=draw(st.integers(0, 20)))
+    return {"paused_from": paused_from, "paused_until": lifted if kind == "lifted" else None}
+
+
 @st.composite
 def homework_history(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, date, date]:
     """Random assignments (started by today) and completions, some after today."""
@@ -222,10 +240,9 @@ def homework_history(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, date,
                 "due_on": assigned_on + timedelta(days=draw(st.integers(0, 40))),
                 "status": draw(st.sampled_from(["assigned", "in_progress", "done", "skipped"])),
             }
+            | _pause(draw, assigned_on)
         )
-    given = pd.DataFrame(
-        rows, columns=["id", "target", "frequency", "assigned_on", "due_on", "status"]
-    )
+    given = pd.DataFrame(rows, columns=ASSIGNMENT_INPUT_COLUMNS)
     done = []
     if rows:
         for _ in range(draw(st.integers(0, 25))):
@@ -287,3 +304,44 @@ def test_adherence_by_week_counts_completions_up_to_each_week_end() -> None:
             "rate": 0.5,
         },
     ]
+
+
+# --- paused under a safety concern ---
+
+
+def test_a_pause_still_on_expects_nothing_from_its_first_day() -> None:
+    # Daily, assigned 1 Nov, due 10 Nov, paused on 4 Nov, today 8 Nov: 1..3 Nov expected.
+    given = assignments({"frequency": "daily", "due_on": NOV[10], "paused_from": NOV[4]})
+    done = completions((1, "A", NOV[1]), (1, "A", NOV[2]))
+    assert result(adherence(given, done, NOV[8]))["A"] == (3, 2, 0.6667)
+
+
+def test_a_lifted_pause_leaves_out_only_its_own_days() -> None:
+    # Daily 1..10 Nov, paused 4..6 Nov (the concern resolved), today 10 Nov: 7 days.
+    given = assignments(
+        {"frequency": "daily", "due_on": NOV[10], "paused_from": NOV[4], "paused_until": NOV[6]}
+    )
+    assert result(adherence(given, completions(), NOV[10]))["A"] == (7, 0, 0.0)
+
+
+def test_a_once_exercise_paused_and_not_done_expects_nothing() -> None:
+    paused = assignments({"paused_from": NOV[3]})
+    assert result(adherence(paused, completions(), TODAY))["A"] == (0, 0, None)
+    done_first = completions((1, "A", NOV[2]))
+    assert result(adherence(paused, done_first, TODAY))["A"] == (1, 1, 1.0)
+    marked_done = assignments({"paused_from": NOV[3], "status": "done"})
+    assert result(adherence(marked_done, completions(), TODAY))["A"] == (1, 1, 1.0)
+
+
+def test_a_once_exercise_resumed_after_its_pause_is_expected_again() -> None:
+    given = assignments({"paused_from": NOV[3], "paused_until": NOV[9]})
+    assert result(adherence(given, completions(), NOV[5]))["A"] == (0, 0, None)
+    assert result(adherence(given, completions(), NOV[12]))["A"] == (1, 0, 0.0)
+
+
+def test_a_weekly_exercise_counts_the_weeks_outside_its_pause() -> None:
+    # Weekly 1..21 Nov, paused 8..14 Nov (one whole week) and lifted: 14 days, 2 weeks.
+    given = assignments(
+        {"frequency": "weekly", "due_on": NOV[21], "paused_from": NOV[8], "paused_until": NOV[14]}
+    )
+    assert result(adherence(given, completions(), NOV[21]))["A"] == (2, 0, 0.0)

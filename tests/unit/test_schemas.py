@@ -437,3 +437,18 @@ def test_control_characters_are_refused_with_a_clear_message(bad: str) -> None:
 
 def test_tabs_and_line_breaks_are_ordinary_text() -> None:
     assert parse(AddendumIn, {"text": "one\n\ttwo\r\nthree"}).text == "one\n\ttwo\r\nthree"
+
+
+def test_an_answer_keyed_by_an_overlong_question_is_refused() -> None:
+    """Answers are keyed by their question: a key longer than any question is refused
+    (found by the property test: a 20,001-character key was kept)."""
+    error = _refused(
+        CompletionIn,
+        {"partner_label": "A", "completed_on": date(2026, 10, 1), "answers": {"q" * 301: ""}},
+    )
+    assert "at most 300 characters" in str(error)
+    kept = parse(
+        CompletionIn,
+        {"partner_label": "A", "completed_on": date(2026, 10, 1), "answers": {"q" * 300: "ok"}},
+    )
+    assert kept.answers == {"q" * 300: "ok"}

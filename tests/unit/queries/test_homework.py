@@ -108,6 +108,8 @@ def test_adherence_inputs_are_the_frames_core_adherence_takes(
             "assigned_on": TODAY - DAY,
             "due_on": TODAY + WEEK,
             "status": "in_progress",
+            "paused_from": None,
+            "paused_until": None,
         }
     ]
     assert done.to_dict("records") == [

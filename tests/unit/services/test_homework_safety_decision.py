@@ -5,6 +5,8 @@ the couple between the open concern and a trauma follow-up. On SQLite and Postgr
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from core.db import Database
@@ -115,3 +117,27 @@ def test_the_caseload_flags_the_couple_and_names_it(
     assert row["safety_homework"] == 1
     assert "homework paused by safety concern? (1 to decide)" in row["attention_reasons"]
     assert "⚠ Homework: pause?" in row["safety"]
+
+
+def test_paused_homework_is_not_counted_against_the_partners(
+    db: Database, team: Team, couple: CoupleView
+) -> None:
+    """Weekly, given 21 days ago: 22 days so far, 4 started weeks for each partner. Paused
+    today under the concern: today's day is left out (21 days, 3 weeks), and stays out
+    once the concern is resolved and the exercise runs again."""
+    started = TODAY - timedelta(days=21)
+    joint = give(db, team, couple, "state-of-the-union", assigned_on=started)
+
+    def expected() -> list[int]:
+        frame = homework.couple_adherence(db, team.alice, couple.id, TODAY)
+        return frame["expected"].tolist()
+
+    assert expected() == [4, 4]
+    screen_id = open_concern(db, team.alice, couple.id)
+    assert expected() == [4, 4]  # flagged, not yet paused: still expected
+    homework.decide_safety(
+        db, team.alice, joint.id, SafetyDecision.PAUSE, expected_version=joint.version
+    )
+    assert expected() == [3, 3]
+    safety.resolve_screen(db, team.alice, screen_id, "Concern addressed in individual work.")
+    assert expected() == [3, 3]
