@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 DEMO_COUPLES ?= 40
 PG_TEST_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
+# Test processes (pytest-xdist): one per CPU; each has its own SQLite files and its own
+# PostgreSQL database (tests/conftest.py), and a file's tests stay in one process.
+TEST_WORKERS ?= auto
 STAMP := $(VENV)/.installed-stamp
 # Every dependency pinned with its hashes: a new upstream release changes nothing until
 # `make lock` is run and the new lock is committed.
@@ -66,7 +69,7 @@ test: setup report-deps
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/test', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "Database tests run on SQLite and PostgreSQL"; export MEND_TEST_POSTGRES_URL=$(PG_TEST_URL); \
 	else echo "PostgreSQL does not answer: database tests run on SQLite only"; fi; \
-	$(BIN)/pytest; rc=$$?; \
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure"; fi; exit $$rc
 
 e2e: setup report-deps
