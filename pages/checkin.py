@@ -8,7 +8,7 @@ import streamlit as st
 from core.domain import CHECK_IN_TITLE
 from core.formatting import plain
 from core.measures import INSTRUMENTS
-from core.services import checkins
+from core.services import partner_checkins
 from pages import ui
 from pages.components import checkin_door, checkin_form, checkin_homework
 
@@ -26,14 +26,14 @@ address = checkin_door.address()
 checkin_door.exit_button()
 
 try:
-    view = checkins.partner_view(
+    view = partner_checkins.partner_view(
         db,
         token,
         address=address,
         today=today,
         audit_use=not st.session_state.get("check_in_opened"),
     )
-except checkins.CheckInRefused as refused:
+except partner_checkins.CheckInRefused as refused:
     st.title(CHECK_IN_TITLE, anchor=False)
     st.info(str(refused), icon=":material/info:")
     st.stop()

@@ -21,6 +21,7 @@ from core.services import (
     exercises,
     homework,
     login_sessions,
+    partner_checkins,
     reference,
     safety,
     sessions,
@@ -133,7 +134,7 @@ def _records(
     [follow_up] = safety.follow_ups(db, author, couple_id)
     custom = exercises.create_custom(db, author, CUSTOM)
     link = checkins.create_link(db, author, couple_id, LINK)
-    answered = checkins.submit_check_in(
+    answered = partner_checkins.submit_check_in(
         db,
         link.token,
         address=HOME,

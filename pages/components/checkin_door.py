@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import streamlit as st
 
 from core.domain import CHECK_IN_TITLE, NEUTRAL_TITLE
-from core.services import checkins
+from core.services import partner_checkins
 
 TOKEN_PARAM = "t"
 NEUTRAL_PATH = "today"
@@ -44,7 +44,7 @@ def token() -> str:
 def address() -> str | None:
     """The visitor's address, for the limit on attempts."""
     ip, forwarded = st.context.ip_address, st.context.headers.get("X-Forwarded-For")
-    return checkins.client_address(
+    return partner_checkins.client_address(
         ip if isinstance(ip, str) else None, forwarded if isinstance(forwarded, str) else None
     )
 

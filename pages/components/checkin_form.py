@@ -12,7 +12,7 @@ from core.config import crisis_lines, load_settings
 from core.db import Database
 from core.domain import CHECK_IN_SAFETY_ANSWERS, CHECK_IN_SAFETY_QUESTION
 from core.measures import INSTRUMENTS, Instrument
-from core.services import checkins
+from core.services import partner_checkins
 from pages import ui
 
 FLAG_KEY = "check_in_flag"
@@ -43,7 +43,12 @@ def _answers(tool: Instrument) -> dict[str, float | int | None]:
 
 
 def show(
-    db: Database, token: str, view: checkins.PartnerView, *, address: str | None, today: date
+    db: Database,
+    token: str,
+    view: partner_checkins.PartnerView,
+    *,
+    address: str | None,
+    today: date,
 ) -> None:
     """This week's questions, or a thank-you when today's check-in is in."""
     if flagged := st.session_state.get(FLAG_KEY):
@@ -68,7 +73,7 @@ def show(
     if not sent:
         return
     result = ui.attempt(
-        lambda: checkins.submit_check_in(
+        lambda: partner_checkins.submit_check_in(
             db,
             token,
             address=address,

@@ -9,14 +9,14 @@ import streamlit as st
 
 from core.db import Database
 from core.formatting import plain
-from core.services import checkins
+from core.services import partner_checkins
 from pages import ui
 
 OUTCOMES = {"I did it": True, "I skipped it": False}
 
 
 def _one(
-    db: Database, token: str, item: checkins.LinkHomework, address: str | None, today: date
+    db: Database, token: str, item: partner_checkins.LinkHomework, address: str | None, today: date
 ) -> None:
     with st.expander(plain(item.title), expanded=True, icon=":material/assignment:"):
         st.caption(f"Due {ui.show_date(item.due_on)}")
@@ -43,7 +43,7 @@ def _one(
     done = OUTCOMES[outcome]
     saved = ui.attempt(
         lambda: (
-            checkins.submit_reflection(
+            partner_checkins.submit_reflection(
                 db,
                 token,
                 {
@@ -64,7 +64,12 @@ def _one(
 
 
 def show(
-    db: Database, token: str, view: checkins.PartnerView, *, address: str | None, today: date
+    db: Database,
+    token: str,
+    view: partner_checkins.PartnerView,
+    *,
+    address: str | None,
+    today: date,
 ) -> None:
     st.subheader("Your exercises", anchor=False)
     ui.show_flash("check_in")

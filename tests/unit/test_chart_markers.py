@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core import charts
 from core.chart_markers import CHECK_IN_SYMBOL, check_in_rows
-from core.services.checkins import client_address
+from core.services.partner_checkins import client_address
 from tests.progress_support import frame_of, rating
 
 

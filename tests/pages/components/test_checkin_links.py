@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core.db import Database
 from core.domain import CHECK_IN_CHIP, SAFE_CHANNEL_NEEDED
 from core.models import CheckInLink
-from core.services import checkins, couples
+from core.services import checkins, couples, partner_checkins
 from tests.conftest import Team, intake_form
 from tests.homework_support import open_concern
 from tests.pages.conftest import OpenApp, by_label, texts
@@ -37,7 +37,8 @@ def test_the_counsellor_makes_a_link_with_its_qr_code_and_revokes_it(
         stored = session.scalars(select(CheckInLink)).one()
     assert stored.token_hash == checkins.hash_token(token)
     assert (
-        checkins.partner_view(page_db, token, address="x", today=date.today()).first_name == "Lou"
+        partner_checkins.partner_view(page_db, token, address="x", today=date.today()).first_name
+        == "Lou"
     )
     next(b for b in at.button if b.label == "Revoke").click()
     at.run()
@@ -81,7 +82,7 @@ def test_the_caseload_shows_new_check_ins_and_ranks_a_flag_with_safety(
     token = checkins.create_link(
         page_db, page_team.alice, flagged.id, {"partner_label": "A", "instruments": ["distress"]}
     ).token
-    checkins.submit_check_in(
+    partner_checkins.submit_check_in(
         page_db,
         token,
         address="x",

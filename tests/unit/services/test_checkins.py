@@ -26,8 +26,8 @@ from core.models import (
     Measurement,
     utcnow,
 )
-from core.services import checkins, couples
-from core.services.checkins import CheckInRefused
+from core.services import checkins, couples, partner_checkins
+from core.services.partner_checkins import CheckInRefused
 from core.services.couples import CoupleView
 from tests.conftest import Team
 from tests.homework_support import TODAY, add_couple, give, open_concern, stored
@@ -44,8 +44,8 @@ def link(db: Database, team: Team, couple: CoupleView, label: str = "A", **form:
     return checkins.create_link(db, team.alice, couple.id, data)
 
 
-def view(db: Database, token: str, address: str = HOME) -> checkins.PartnerView:
-    return checkins.partner_view(db, token, address=address, today=TODAY)
+def view(db: Database, token: str, address: str = HOME) -> partner_checkins.PartnerView:
+    return partner_checkins.partner_view(db, token, address=address, today=TODAY)
 
 
 def actions(db: Database) -> list[tuple[str, str, dict]]:
@@ -96,7 +96,7 @@ def test_wrong_expired_and_revoked_tokens_get_one_neutral_refusal(
     messages.append(str(wrong.value))
     later = made.link.expires_at + timedelta(seconds=1)
     with pytest.raises(CheckInRefused) as expired:
-        checkins.partner_view(db, made.token, address=HOME, today=TODAY, now=later)
+        partner_checkins.partner_view(db, made.token, address=HOME, today=TODAY, now=later)
     messages.append(str(expired.value))
     checkins.revoke_link(db, team.alice, made.link.id)
     with pytest.raises(CheckInRefused) as revoked:  # at once: the next rerun of the tab
@@ -104,7 +104,7 @@ def test_wrong_expired_and_revoked_tokens_get_one_neutral_refusal(
     messages.append(str(revoked.value))
     assert set(messages) == {CHECK_IN_REFUSED}
     with pytest.raises(CheckInRefused):
-        checkins.submit_check_in(db, made.token, address=HOME, today=TODAY, ratings=CALM)
+        partner_checkins.submit_check_in(db, made.token, address=HOME, today=TODAY, ratings=CALM)
     refusals = [d["why"] for a, _w, d in actions(db) if a == "check_in_refused"]
     assert refusals == ["unknown token", "expired", "revoked", "revoked"]
 
@@ -150,14 +150,14 @@ def test_a_token_never_reaches_the_other_partner_or_another_couple(
     token = link(db, team, couple).token
     for assignment in (theirs, elsewhere):
         with pytest.raises(ValidationError, match="not on this check-in"):
-            checkins.submit_reflection(
+            partner_checkins.submit_reflection(
                 db,
                 token,
                 {"assignment_id": assignment.id, "done": True, "answers": {}},
                 address=HOME,
                 today=TODAY,
             )
-    checkins.submit_check_in(db, token, address=HOME, today=TODAY, ratings=CALM)
+    partner_checkins.submit_check_in(db, token, address=HOME, today=TODAY, ratings=CALM)
     with db.read() as session:
         partners = set(session.scalars(select(Measurement.partner_id)))
     assert len(partners) == 1
@@ -169,7 +169,7 @@ def test_progress_shows_only_when_the_counsellor_turned_it_on(
     db: Database, team: Team, couple: CoupleView
 ) -> None:
     made = link(db, team, couple, show_progress=True)
-    checkins.submit_check_in(db, made.token, address=HOME, today=TODAY, ratings=CALM)
+    partner_checkins.submit_check_in(db, made.token, address=HOME, today=TODAY, ratings=CALM)
     progress = view(db, made.token).progress
     assert sorted(progress["instrument"]) == ["distress", "five_cs"]
     assert sorted(progress["total"]) == [4.0, 30.0]
@@ -182,7 +182,7 @@ def test_a_check_in_lands_as_ratings_marked_check_in_never_as_a_session(
     db: Database, team: Team, couple: CoupleView
 ) -> None:
     token = link(db, team, couple).token
-    result = checkins.submit_check_in(db, token, address=HOME, today=TODAY, ratings=CALM)
+    result = partner_checkins.submit_check_in(db, token, address=HOME, today=TODAY, ratings=CALM)
     assert not result.alert
     with db.read() as session:
         rows = session.execute(
@@ -207,13 +207,15 @@ def test_a_second_check_in_the_same_day_is_refused(
     db: Database, team: Team, couple: CoupleView
 ) -> None:
     token = link(db, team, couple).token
-    checkins.submit_check_in(db, token, address=HOME, today=TODAY, ratings=CALM)
+    partner_checkins.submit_check_in(db, token, address=HOME, today=TODAY, ratings=CALM)
     other_link = link(db, team, couple).token  # a second link for the same partner too
     for used in (token, other_link):
         with pytest.raises(ValidationError, match="already checked in today") as refused:
-            checkins.submit_check_in(db, used, address=HOME, today=TODAY, ratings=CALM)
+            partner_checkins.submit_check_in(db, used, address=HOME, today=TODAY, ratings=CALM)
         assert str(refused.value) == CHECK_IN_ALREADY_TODAY
-    checkins.submit_check_in(db, token, address=HOME, today=TODAY + timedelta(days=1), ratings=CALM)
+    partner_checkins.submit_check_in(
+        db, token, address=HOME, today=TODAY + timedelta(days=1), ratings=CALM
+    )
     with db.read() as session:
         assert len(session.scalars(select(CheckIn)).all()) == 2
 
@@ -223,11 +225,11 @@ def test_only_the_measures_the_counsellor_chose_are_taken(
 ) -> None:
     token = link(db, team, couple).token
     with pytest.raises(ValidationError):
-        checkins.submit_check_in(
+        partner_checkins.submit_check_in(
             db, token, address=HOME, today=TODAY, ratings={**CALM, "csi4": {"q1": 3}}
         )
     with pytest.raises(ValidationError, match="Distress"):
-        checkins.submit_check_in(
+        partner_checkins.submit_check_in(
             db, token, address=HOME, today=TODAY, ratings={**CALM, "distress": {"distress": 11}}
         )
 
@@ -239,14 +241,14 @@ def test_a_reflection_lands_on_the_assignment_marked_check_in_and_audited(
     skipped = give(db, team, couple, "reliability-notes", target="A")
     made = link(db, team, couple)
     prompt = view(db, made.token).homework[0].prompts[0]
-    checkins.submit_reflection(
+    partner_checkins.submit_reflection(
         db,
         made.token,
         {"assignment_id": done.id, "done": True, "answers": {prompt: "Walked twice."}},
         address=HOME,
         today=TODAY,
     )
-    checkins.submit_reflection(
+    partner_checkins.submit_reflection(
         db,
         made.token,
         {"assignment_id": skipped.id, "done": False, "skip_reason": "Away all week"},
@@ -265,7 +267,7 @@ def test_a_reflection_lands_on_the_assignment_marked_check_in_and_audited(
     assert ("homework_completion_recorded", link_user, "check-in") in logged
     assert ("homework_status_changed", link_user, "check-in") in logged
     with pytest.raises(ValidationError, match="why it was skipped"):
-        checkins.submit_reflection(
+        partner_checkins.submit_reflection(
             db,
             made.token,
             {"assignment_id": done.id, "done": False},
@@ -313,7 +315,7 @@ def test_joint_homework_never_appears_on_a_link_under_an_abuse_concern(
     token = link(db, team, couple, safe_channel_reason="Own phone").token
     assert [h.assignment_id for h in view(db, token).homework] == [own.id]
     with pytest.raises(ValidationError, match="not on this check-in"):
-        checkins.submit_reflection(
+        partner_checkins.submit_reflection(
             db, token, {"assignment_id": joint.id, "done": True}, address=HOME, today=TODAY
         )
 
@@ -330,7 +332,7 @@ def test_top_distress_or_not_safe_at_home_raises_a_flag_at_once(
     db: Database, team: Team, couple: CoupleView, ratings: dict, safe: bool | None, reasons: tuple
 ) -> None:
     token = link(db, team, couple).token
-    result = checkins.submit_check_in(
+    result = partner_checkins.submit_check_in(
         db, token, address=HOME, today=TODAY, ratings=ratings, safe_at_home=safe
     )
     assert result.reasons == reasons and result.alert == bool(reasons)
@@ -348,7 +350,7 @@ def test_new_check_ins_count_until_the_counsellor_looks(
     db: Database, team: Team, couple: CoupleView
 ) -> None:
     token = link(db, team, couple).token
-    checkins.submit_check_in(db, token, address=HOME, today=TODAY, ratings=CALM)
+    partner_checkins.submit_check_in(db, token, address=HOME, today=TODAY, ratings=CALM)
     assert checkins.recent(db, team.alice, couple.id)["new"].tolist() == [True]
     assert checkins.mark_seen(db, team.supervisor, couple.id) == 0  # not their caseload
     assert checkins.mark_seen(db, team.alice, couple.id) == 1
@@ -371,14 +373,14 @@ def test_refused_attempts_are_limited_per_address(
     assert str(blocked.value) == CHECK_IN_REFUSED
     assert view(db, made.token, address="198.51.100.4").first_name == "Kit"
     later = utcnow() + timedelta(minutes=16)
-    opened = checkins.partner_view(db, made.token, address=HOME, today=TODAY, now=later)
+    opened = partner_checkins.partner_view(db, made.token, address=HOME, today=TODAY, now=later)
     assert opened.first_name == "Kit"
 
 
 def test_every_use_is_audited_under_the_link(db: Database, team: Team, couple: CoupleView) -> None:
     made = link(db, team, couple)
     view(db, made.token)
-    checkins.submit_check_in(db, made.token, address=HOME, today=TODAY, ratings=CALM)
+    partner_checkins.submit_check_in(db, made.token, address=HOME, today=TODAY, ratings=CALM)
     checkins.revoke_link(db, team.alice, made.link.id)
     logged = [(a, w) for a, w, _d in actions(db) if "check_in" in a]
     who = f"check-in link {made.link.id}"
@@ -396,7 +398,7 @@ def test_the_progress_csv_marks_check_in_ratings(
     from core.services import progress_views
 
     token = link(db, team, couple).token
-    checkins.submit_check_in(db, token, address=HOME, today=TODAY, ratings=CALM)
+    partner_checkins.submit_check_in(db, token, address=HOME, today=TODAY, ratings=CALM)
     result = progress_views.couple_progress(
         db, team.alice, couple.id, today=TODAY, reference=progress_views.clinic_reference(db)
     )
