@@ -28,7 +28,7 @@ from core.services import (
 )
 from core.services.access import Actor
 from core.services.reference import ClinicReference
-from tests.conftest import add_account, intake_form
+from tests.conftest import PTSD_AT_CUTOFF, add_account, intake_form
 from tests.notes_support import note_form
 from tests.unit.test_importing import GOOD, couples_file
 
@@ -86,14 +86,7 @@ SCREEN = {
     "screened_on": date(2026, 9, 4),
     "violence": True,
     "plan": "Time-out agreement.",
-    "ptsd_answers": {
-        "exposure": 1,
-        "nightmares": 1,
-        "avoidance": 1,
-        "on_guard": 1,
-        "numb": 0,
-        "guilt": 0,
-    },
+    "ptsd_answers": PTSD_AT_CUTOFF,
 }
 LINK = {
     "partner_label": "A",

@@ -24,6 +24,15 @@ from core.services.couples import CoupleView
 
 POSTGRES_URL = os.environ.get("MEND_TEST_POSTGRES_URL")
 TEST_PASSWORD = "test-pass-123"
+# PC-PTSD-5 answers at the cut-off (3 of 5 symptoms, after an exposure): a positive screen.
+PTSD_AT_CUTOFF = {
+    "exposure": 1,
+    "nightmares": 1,
+    "avoidance": 1,
+    "on_guard": 1,
+    "numb": 0,
+    "guilt": 0,
+}
 
 
 def audited_writes(db: Database) -> int:

@@ -14,7 +14,7 @@ from core.db import Database
 from core.reports.model import Figure
 from core.services import couples, safety, sessions
 from core.services.couples import CoupleView
-from tests.conftest import Team, intake_form
+from tests.conftest import PTSD_AT_CUTOFF, Team, intake_form
 
 TODAY = date(2026, 11, 20)
 NAME_A = "Renée Ångström"  # accents: the PDF's Unicode font must draw them
@@ -82,14 +82,7 @@ def marked_couple(db: Database, team: Team) -> Marked:
             "partner_label": "A",
             "screened_on": date(2026, 9, 1),
             "coercive_control": True,
-            "ptsd_answers": {
-                "exposure": 1,
-                "nightmares": 1,
-                "avoidance": 1,
-                "on_guard": 1,
-                "numb": 0,
-                "guilt": 0,
-            },
+            "ptsd_answers": PTSD_AT_CUTOFF,
             "notes": SAFETY_MARKERS[0],
             "plan": SAFETY_MARKERS[1],
         },

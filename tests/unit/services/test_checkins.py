@@ -27,8 +27,8 @@ from core.models import (
     utcnow,
 )
 from core.services import checkins, couples, partner_checkins
-from core.services.partner_checkins import CheckInRefused
 from core.services.couples import CoupleView
+from core.services.partner_checkins import CheckInRefused
 from tests.conftest import Team
 from tests.homework_support import TODAY, add_couple, give, open_concern, stored
 
