@@ -366,8 +366,10 @@ def write_results(rows: list[Row], path: Path, repeats: int) -> None:
         "right after counsellor2 saved a note with ratings through the service. *Floor*: an "
         "empty Streamlit page's AppTest run plus a bare `pd.read_sql` of the rows the page "
         "shows (see `floor_queries` in bench/run.py). The report row: one couple's clinician "
-        "PDF through the service (bench/report.py), its floor one kaleido session drawing one "
-        "empty chart plus the couple's bare reads.\n\n" + table(rows) + "\n"
+        "PDF through the service (bench/report.py), its floor the warm kaleido browser (kept "
+        "open between reports) drawing one empty chart plus the couple's bare reads.\n\n"
+        + table(rows)
+        + "\n"
     )
 
 
