@@ -45,6 +45,28 @@ def shutdown() -> None:
     _BROWSER.stop()
 
 
+class _Kaleido(kaleido.Kaleido):
+    """Kaleido whose tabs reload (which clears the last chart) in the background: a
+    chart's bytes are handed back as soon as drawn, and the tab rejoins the queue of free
+    tabs once reloaded, so every chart is still drawn on a fresh page. A reload that
+    failed marks the browser broken (it is started again before the next report)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.broken = False
+        self._reloads: set[asyncio.Task[None]] = set()
+
+    async def _return_kaleido_tab(self, tab: Any) -> None:
+        reload = asyncio.create_task(super()._return_kaleido_tab(tab))
+        self._reloads.add(reload)
+        reload.add_done_callback(self._reloaded)
+
+    def _reloaded(self, reload: asyncio.Task[None]) -> None:
+        self._reloads.discard(reload)
+        if reload.cancelled() or reload.exception() is not None:
+            self.broken = True
+
+
 class ChartBrowser:
     """One kaleido browser in a background event loop, started on first use."""
 
@@ -53,7 +75,7 @@ class ChartBrowser:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._kaleido: kaleido.Kaleido | None = None
+        self._kaleido: _Kaleido | None = None
         self.starts = 0  # how many browsers this process has started (tests, diagnostics)
 
     def draw(self, figures: Sequence[Figure], scale: float) -> list[bytes]:
@@ -105,6 +127,7 @@ class ChartBrowser:
         browser = self._kaleido
         return (
             browser is not None
+            and not browser.broken
             and self._thread is not None
             and self._thread.is_alive()
             and hasattr(browser, "subprocess")
@@ -121,8 +144,8 @@ class ChartBrowser:
         if settings.browser_path:
             options["path"] = settings.browser_path
 
-        async def open_browser() -> kaleido.Kaleido:
-            browser = kaleido.Kaleido(**options)
+        async def open_browser() -> _Kaleido:
+            browser = _Kaleido(**options)
             try:
                 await browser.open()
             except BaseException:
