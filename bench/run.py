@@ -261,10 +261,13 @@ def empty_page_ms(repeats: int) -> float:
 def fresh_empty_page_ms(repeats: int) -> float:
     """A new AppTest of the empty page and its first run: shown for reference, not in
     the floor (no page is timed that way)."""
+    from streamlit.logger import set_log_level
     from streamlit.testing.v1 import AppTest
 
     def fresh() -> None:
-        _checked_run(AppTest.from_file(EMPTY_PAGE, default_timeout=60))
+        at = AppTest.from_file(EMPTY_PAGE, default_timeout=60)
+        set_log_level("error")  # a new AppTest sets Streamlit's loggers afresh
+        _checked_run(at)
 
     fresh()
     return statistics.median(_timed(fresh) for _ in range(repeats))

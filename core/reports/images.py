@@ -7,19 +7,22 @@ Settings.browser_path (BROWSER_PATH, else Debian's `chromium` on the PATH). Math
 off, so nothing is fetched from the network: plotly.js comes with plotly.py.
 
 The browser lives in a daemon thread with its own event loop, so callers stay
-synchronous (Streamlit's script threads, the CLI, tests). A lock lets one report draw
-at a time: two sessions asking at once get their own images, one after the other. A
-browser that died (crash, killed, OOM) is started again and the report drawn once more.
-The browser is closed when the process exits (atexit), or by `shutdown()`.
+synchronous (Streamlit's script threads, the CLI, tests), and a report's charts are
+drawn while its pages are laid out. Each chart is its own request with its own answer,
+so two sessions asking at once each get their own pictures; a lock keeps the browser
+from being started, restarted or closed while a report hands its charts over. A browser
+that died (crash, killed, OOM) is started again and the charts not yet collected drawn
+once more. The browser is closed when the process exits (atexit), or by `shutdown()`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import concurrent.futures
 import contextlib
 import threading
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import kaleido
@@ -33,11 +36,13 @@ DRAW_TIMEOUT = 120  # seconds for one report's charts, browser start included
 T = TypeVar("T")
 
 
-def render_pngs(figures: Sequence[Figure], *, scale: float = SCALE) -> list[bytes]:
-    """PNG bytes of each figure, in order, drawn in the process's browser."""
+def render_pngs(figures: Sequence[Figure], *, scale: float = SCALE) -> Iterable[bytes]:
+    """PNG bytes of each figure, in order, drawn in the process's browser. Drawing starts
+    now and goes on in the browser while the caller lays out the pages: iterating waits
+    for each picture in turn (list() it to wait for all)."""
     if not figures:
         return []
-    return _BROWSER.draw(figures, scale)
+    return _BROWSER.start(figures, scale)
 
 
 def shutdown() -> None:
@@ -78,15 +83,46 @@ class ChartBrowser:
         self._kaleido: _Kaleido | None = None
         self.starts = 0  # how many browsers this process has started (tests, diagnostics)
 
+    def start(self, figures: Sequence[Figure], scale: float) -> Drawing:
+        """Every figure handed to the browser at once (its tabs draw them in parallel);
+        the pictures are collected in order by iterating the Drawing."""
+        with self._lock:  # no stop or restart while the figures are handed over
+            if not self._alive():
+                self._stop()
+                self._start()
+            browser, loop = self._kaleido, self._loop
+            assert browser is not None and loop is not None
+            pending = [
+                asyncio.run_coroutine_threadsafe(
+                    browser.calc_fig(
+                        item.figure,
+                        opts={
+                            "format": "png",
+                            "width": item.width,
+                            "height": item.height,
+                            "scale": scale,
+                        },
+                    ),
+                    loop,
+                )
+                for item in figures
+            ]
+            return Drawing(self, list(figures), scale, pending, self.starts)
+
     def draw(self, figures: Sequence[Figure], scale: float) -> list[bytes]:
+        return list(self.start(figures, scale))
+
+    def recover(self, started: int, error: BaseException) -> bool:
+        """After a picture failed: True when the figures should be drawn again (the
+        browser of start number `started` died or hung, and is now closed, or another
+        report already replaced it); False when the figure itself failed."""
         with self._lock:
-            try:
-                return self._draw(figures, scale)
-            except Exception as error:
-                if self._alive() and not isinstance(error, TimeoutError):
-                    raise  # the browser is fine: the figure itself failed
-            self._stop()  # the browser died under the report: a new one, one more try
-            return self._draw(figures, scale)
+            if self.starts != started or self._kaleido is None:
+                return True  # replaced or closed meanwhile: the next start draws
+            if self._alive() and not isinstance(error, TimeoutError):
+                return False
+            self._stop()
+            return True
 
     def stop(self) -> None:
         with self._lock:
@@ -95,33 +131,6 @@ class ChartBrowser:
     def pid(self) -> int | None:
         """The Chromium's process id while one runs."""
         return self._kaleido.subprocess.pid if self._alive() and self._kaleido else None
-
-    def _draw(self, figures: Sequence[Figure], scale: float) -> list[bytes]:
-        if not self._alive():
-            self._stop()
-            self._start()
-        browser = self._kaleido
-        assert browser is not None
-
-        async def draw_all() -> list[bytes]:
-            return list(
-                await asyncio.gather(
-                    *(
-                        browser.calc_fig(
-                            item.figure,
-                            opts={
-                                "format": "png",
-                                "width": item.width,
-                                "height": item.height,
-                                "scale": scale,
-                            },
-                        )
-                        for item in figures
-                    )
-                )
-            )
-
-        return self._call(draw_all())
 
     def _alive(self) -> bool:
         browser = self._kaleido
@@ -195,6 +204,40 @@ class ChartBrowser:
         except TimeoutError:
             future.cancel()
             raise
+
+
+class Drawing:
+    """One report's pictures being drawn; iterate for them in order. A browser that died
+    while drawing is started again and the figures not yet collected drawn once more."""
+
+    def __init__(
+        self,
+        browser: ChartBrowser,
+        figures: list[Figure],
+        scale: float,
+        pending: list[concurrent.futures.Future[bytes]],
+        started: int,
+    ) -> None:
+        self._browser, self._figures, self._scale = browser, figures, scale
+        self._pending, self._started = pending, started
+
+    def __iter__(self) -> Iterator[bytes]:
+        for number, picture in enumerate(self._pending):
+            try:
+                yield picture.result(DRAW_TIMEOUT)
+            except Exception as error:
+                picture.cancel()
+                if not self._browser.recover(self._started, error):
+                    raise
+                for rest in self._pending[number + 1 :]:
+                    rest.cancel()
+                # One more try, on a new browser; a second failure is the caller's.
+                yield from self._browser.start(self._figures[number:], self._scale)._once()
+                return
+
+    def _once(self) -> Iterator[bytes]:
+        for picture in self._pending:
+            yield picture.result(DRAW_TIMEOUT)
 
 
 async def _cancel_the_rest() -> None:

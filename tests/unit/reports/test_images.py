@@ -69,6 +69,18 @@ def test_a_killed_browser_is_started_again_and_draws_the_same(
     assert browser.starts == 2 and browser.pid() not in (None, pid)
 
 
+def test_charts_lost_with_a_browser_killed_while_drawing_are_drawn_again(
+    browser: images.ChartBrowser,
+) -> None:
+    (alone,) = browser.draw([chart(6)], images.SCALE)
+    pid = browser.pid()
+    assert pid is not None
+    drawing = browser.start([chart(6)] * 4, images.SCALE)  # handed over, not yet drawn
+    os.kill(pid, signal.SIGKILL)
+    assert list(drawing) == [alone] * 4
+    assert browser.starts == 2
+
+
 def test_two_threads_drawing_at_once_each_get_their_own_charts(
     browser: images.ChartBrowser,
 ) -> None:
