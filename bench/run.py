@@ -402,6 +402,7 @@ def machine(postgres_url: str | None = None) -> str:
 def write_results(
     rows: list[Row], path: Path, repeats: int, described: str, notes: list[str]
 ) -> None:
+    postgres = any(row.engine == "postgresql" for row in rows)
     path.write_text(
         "# Bench results\n\n"
         f"Written by `python -m bench.run` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.\n\n"
@@ -413,8 +414,14 @@ def write_results(
         "plus a bare `pd.read_sql` of the rows the page shows (see `floor_queries` in "
         "bench/run.py). The report row: one couple's clinician PDF through the service "
         "(bench/report.py), its floor the warm kaleido browser (kept open between reports) "
-        "drawing one empty chart plus the couple's bare reads. PostgreSQL at 2,000 and "
-        "20,000 couples: `make bench-large`, written to bench/results-postgresql.md.\n\n"
+        "drawing one empty chart plus the couple's bare reads. "
+        + (
+            "SQLite at 20, 200 and 2,000 couples: `make bench`, bench/results.md."
+            if postgres
+            else "PostgreSQL at 2,000 and 20,000 couples: `make bench-large`, "
+            "bench/results-postgresql.md."
+        )
+        + "\n\n"
         + table(rows)
         + "\n\n"
         + "".join(f"- {note}\n" for note in notes)
