@@ -32,7 +32,7 @@ from core.reports.model import Figure
 
 SCALE = 2  # pixels per layout pixel: sharp in print at 180 mm wide
 TABS = 2  # a report's charts are drawn two at a time (one per core of a small server)
-DRAW_TIMEOUT = 120  # seconds for one report's charts, browser start included
+DRAW_TIMEOUT = 120  # seconds to wait for one chart, or for the browser to start
 T = TypeVar("T")
 
 
