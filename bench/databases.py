@@ -1,21 +1,34 @@
 """Demo databases for the bench, built once per size and cached.
 
-A cached file is named by its size and a key made of the schema head and a hash of
+A cached database is named by its size and a key made of the schema head and a hash of
 the demo generator's code: a new migration or a change to `core/demo` builds a new one.
+SQLite: a file in bench/.cache/. PostgreSQL: a database of its own on the server of
+MEND_TEST_POSTGRES_URL (`mend_bench_<size>_<key>`, never the server's other databases),
+filled by core.demo's bulk loader in a child process; the bench works on a copy made from
+it as a template (`work_database`), dropped after the run.
+
+    python -m bench.databases [SIZE ...]                        # SQLite files
+    python -m bench.databases --postgres-url URL [SIZE ...]     # PostgreSQL databases
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, make_url, text
 
-from core.db import alembic_config
+from core.app_role import quoted
+from core.db import Database, alembic_config, upgrade_schema
+from core.demo import load_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -68,6 +81,115 @@ def sqlite_database(couples: int, cache: Path = CACHE) -> tuple[str, bool]:
     return f"sqlite:///{path}", True
 
 
+# --- PostgreSQL -------------------------------------------------------------------------
+
+
+def postgres_name(couples: int) -> str:
+    return f"mend_bench_{couples}_{cache_key().replace('-', '_')}".lower()
+
+
+def _url_of(server_url: str, database: str) -> str:
+    return make_url(server_url).set(database=database).render_as_string(hide_password=False)
+
+
+@contextmanager
+def _server(server_url: str) -> Iterator[Engine]:
+    """A connection to the server (its own database) for CREATE / DROP DATABASE."""
+    admin = create_engine(make_url(server_url), isolation_level="AUTOCOMMIT")
+    try:
+        yield admin
+    finally:
+        admin.dispose()
+
+
+def _exists(admin: Engine, name: str) -> bool:
+    with admin.connect() as connection:
+        found = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        )
+        return found.first() is not None
+
+
+def _execute(admin: Engine, sql: str) -> None:
+    with admin.connect() as connection:
+        connection.execute(text(sql))
+
+
+def postgres_database(server_url: str, couples: int) -> tuple[str, bool]:
+    """The URL of a cached PostgreSQL demo database with `couples` couples on the server
+    of `server_url`; True if built now. Built under a `_partial` name and renamed when
+    complete, so an interrupted build is never found in the cache (it is rebuilt)."""
+    name = postgres_name(couples)
+    with _server(server_url) as admin:
+        if _exists(admin, name):
+            return _url_of(server_url, name), False
+        partial = f"{name}_partial"
+        _execute(admin, f"DROP DATABASE IF EXISTS {quoted(partial)} WITH (FORCE)")
+        _execute(admin, f"CREATE DATABASE {quoted(partial)}")
+        start = time.perf_counter()
+        fill_command = ["bench.databases", "--fill", _url_of(server_url, partial), str(couples)]
+        subprocess.run(
+            [sys.executable, "-m", *fill_command],
+            cwd=ROOT,
+            check=True,
+            env={**os.environ, "MEND_DEMO": "1"},
+        )
+        _execute(admin, f"ALTER DATABASE {quoted(partial)} RENAME TO {quoted(name)}")
+    print(f"Built {name} in {time.perf_counter() - start:.1f} s", flush=True)
+    return _url_of(server_url, name), True
+
+
+def fill(url: str, couples: int) -> None:
+    """Schema and demo caseload (core.demo's bulk loader) into an empty database, then
+    VACUUM ANALYZE so the planner knows the tables' sizes from the first query on."""
+    db = Database.from_url(url)
+    try:
+        upgrade_schema(db.engine)
+        summary = load_demo(db, couples=couples, seed=SEED)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+    finally:
+        db.dispose()
+    print(
+        f"Loaded {summary.couples} couples, {summary.sessions} sessions, "
+        f"{summary.measurements} ratings for {summary.counsellors} counsellors.",
+        flush=True,
+    )
+
+
+@contextmanager
+def work_database(server_url: str, couples: int) -> Iterator[str]:
+    """A copy of the cached database (CREATE DATABASE ... TEMPLATE) for one bench run,
+    which saves notes into it; dropped at the end, so the cache never drifts."""
+    cached = make_url(postgres_database(server_url, couples)[0]).database
+    assert cached is not None
+    work = f"mend_bench_work_{couples}_{os.getpid()}"
+    with _server(server_url) as admin:
+        _execute(admin, f"DROP DATABASE IF EXISTS {quoted(work)} WITH (FORCE)")
+        _execute(admin, f"CREATE DATABASE {quoted(work)} TEMPLATE {quoted(cached)}")
+        try:
+            yield _url_of(server_url, work)
+        finally:
+            _execute(admin, f"DROP DATABASE IF EXISTS {quoted(work)} WITH (FORCE)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.databases")
+    parser.add_argument("sizes", type=int, nargs="*", default=[20, 200, 2000])
+    parser.add_argument("--postgres-url", help="build on this PostgreSQL server instead")
+    parser.add_argument("--fill", metavar="URL", help=argparse.SUPPRESS)  # the child's work
+    args = parser.parse_args(argv)
+    if args.fill:
+        (size,) = args.sizes
+        fill(args.fill, size)
+        return 0
+    for size in args.sizes:
+        if args.postgres_url:
+            print(postgres_database(args.postgres_url, size)[0])
+        else:
+            print(sqlite_database(size)[0])
+    return 0
+
+
 if __name__ == "__main__":
-    for size in [int(arg) for arg in sys.argv[1:]] or [20, 200, 2000]:
-        print(sqlite_database(size)[0])
+    sys.exit(main())

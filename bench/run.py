@@ -1,7 +1,10 @@
-"""Every page at clinic scale against its floor: `make bench`.
+"""Every page at clinic scale against its floor: `make bench` (SQLite) and
+`make bench-large` (PostgreSQL, `--engine postgresql`).
 
-For each demo database size (SQLite, built once and cached in bench/.cache/) and each
-page, as a counsellor and as a supervisor (the admin page as the admin), it times:
+For each demo database size (built once and cached: SQLite files in bench/.cache/,
+PostgreSQL databases of their own on the server of `--postgres-url`, see
+bench/databases.py) and each page, as a counsellor and as a supervisor (the admin page
+as the admin), it times:
 
 - warm: the page's full run through AppTest (app.py, login gate, the page and every tab
   of the couple page), median of `--repeats` reruns after one warm-up run;
@@ -10,7 +13,8 @@ page, as a counsellor and as a supervisor (the admin page as the admin), it time
 - floor: an empty Streamlit page's AppTest run plus a bare `pd.read_sql` of the rows
   the page shows (see FLOORS for the approximation of each page).
 
-Prints one table and writes bench/results.md. Speed is measured here, never in a test.
+Prints one table and writes bench/results.md (bench/results-postgresql.md for
+PostgreSQL). Speed is measured here, never in a test.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import pandas as pd
 from sqlalchemy import select, text
 
 from bench import report
-from bench.databases import CACHE, sqlite_database
+from bench.databases import CACHE, sqlite_database, work_database
 from core.db import Database
 from core.models import Counsellor, Couple
 from core.services import sessions
@@ -44,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 EMPTY_PAGE = str(Path(__file__).resolve().parent / "empty_page.py")
 RESULTS_MD = Path(__file__).resolve().parent / "results.md"
+RESULTS_POSTGRES_MD = Path(__file__).resolve().parent / "results-postgresql.md"
 SEARCH_WORD = "boundary"
 SAFETY_BANNER = "**Open safety concern."
 DUE_SOON_DAYS = 7
@@ -245,11 +250,27 @@ def page_ms(ctx: Context, page: Page, role: str, repeats: int) -> tuple[float, f
 
 
 def empty_page_ms(repeats: int) -> float:
+    """An empty page's run, timed as the pages are: a rerun of a warm AppTest."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(EMPTY_PAGE, default_timeout=60)
     _checked_run(at)
     return statistics.median(_timed(lambda: _checked_run(at)) for _ in range(repeats))
+
+
+def fresh_empty_page_ms(repeats: int) -> float:
+    """A new AppTest of the empty page and its first run: shown for reference, not in
+    the floor (no page is timed that way)."""
+    from streamlit.logger import set_log_level
+    from streamlit.testing.v1 import AppTest
+
+    def fresh() -> None:
+        at = AppTest.from_file(EMPTY_PAGE, default_timeout=60)
+        set_log_level("error")  # a new AppTest sets Streamlit's loggers afresh
+        _checked_run(at)
+
+    fresh()
+    return statistics.median(_timed(fresh) for _ in range(repeats))
 
 
 def read_ms(ctx: Context, page: str, role: str, repeats: int) -> float:
@@ -295,8 +316,15 @@ def context(url: str) -> Context:
 
 
 def bench_size(
-    url: str, size: int, repeats: int, engine: str = "sqlite", pages: list[str] | None = None
+    url: str,
+    size: int,
+    repeats: int,
+    engine: str = "sqlite",
+    pages: list[str] | None = None,
+    notes: list[str] | None = None,
 ) -> list[Row]:
+    """The rows of one database; what the floors are made of is added to `notes`."""
+    notes = [] if notes is None else notes
     import streamlit as st
     from streamlit.logger import set_log_level
 
@@ -308,6 +336,10 @@ def bench_size(
     os.environ["DATABASE_URL"] = url  # read by pages/ui.py on every run
     ctx = context(url)
     empty = empty_page_ms(repeats)
+    notes.append(
+        f"{size:,} couples, {engine}: the empty page's run {empty:.1f} ms (in every floor "
+        f"of this size); a new AppTest and its first run {fresh_empty_page_ms(repeats):.0f} ms"
+    )
     rows = []
     for page in [p for p in PAGES if not pages or p.name in pages]:
         for role in page.roles:
@@ -321,6 +353,8 @@ def bench_size(
     row = Row(report.PAGE, "counsellor", size, engine, warm, after, floor)
     print(_format_row(row), flush=True)
     rows.append(row)
+    st.cache_resource.clear()
+    ctx.db.dispose()
     return rows
 
 
@@ -348,26 +382,49 @@ def _rule() -> str:
     return "|" + "---|" * (HEADER.count("|") - 1)
 
 
-def machine() -> str:
-    return (
+def machine(postgres_url: str | None = None) -> str:
+    described = (
         f"{platform.platform()}; {os.cpu_count()} CPUs ({platform.processor() or 'unknown'}); "
         f"Python {platform.python_version()}; SQLite {sqlite3.sqlite_version}; "
         f"pandas {pd.__version__}"
     )
+    if postgres_url:
+        db = Database.from_url(postgres_url)
+        try:
+            with db.engine.connect() as connection:
+                version = connection.execute(text("SHOW server_version")).scalar()
+        finally:
+            db.dispose()
+        described += f"; PostgreSQL {version} on the same machine"
+    return described
 
 
-def write_results(rows: list[Row], path: Path, repeats: int) -> None:
+def write_results(
+    rows: list[Row], path: Path, repeats: int, described: str, notes: list[str]
+) -> None:
+    postgres = any(row.engine == "postgresql" for row in rows)
     path.write_text(
         "# Bench results\n\n"
         f"Written by `python -m bench.run` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.\n\n"
-        f"Machine: {machine()}.\n\n"
+        f"Machine: {described}.\n\n"
         f"Median of {repeats} runs after one warm-up; every run is a full AppTest run of "
         "app.py on the page (login gate, sidebar, page, every tab). *After write*: the run "
         "right after counsellor2 saved a note with ratings through the service. *Floor*: an "
-        "empty Streamlit page's AppTest run plus a bare `pd.read_sql` of the rows the page "
-        "shows (see `floor_queries` in bench/run.py). The report row: one couple's clinician "
-        "PDF through the service (bench/report.py), its floor one kaleido session drawing one "
-        "empty chart plus the couple's bare reads.\n\n" + table(rows) + "\n"
+        "empty Streamlit page's AppTest run, timed like the pages (a rerun of a warm AppTest), "
+        "plus a bare `pd.read_sql` of the rows the page shows (see `floor_queries` in "
+        "bench/run.py). The report row: one couple's clinician PDF through the service "
+        "(bench/report.py), its floor the warm kaleido browser (kept open between reports) "
+        "drawing one empty chart plus the couple's bare reads. "
+        + (
+            "SQLite at 20, 200 and 2,000 couples: `make bench`, bench/results.md."
+            if postgres
+            else "PostgreSQL at 2,000 and 20,000 couples: `make bench-large`, "
+            "bench/results-postgresql.md."
+        )
+        + "\n\n"
+        + table(rows)
+        + "\n\n"
+        + "".join(f"- {note}\n" for note in notes)
     )
 
 
@@ -375,23 +432,41 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[20, 200, 2000])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("MEND_TEST_POSTGRES_URL"),
+        help="the PostgreSQL server to build the demo databases on (--engine postgresql); "
+        "default MEND_TEST_POSTGRES_URL",
+    )
     parser.add_argument("--cache", type=Path, default=CACHE, help="where demo databases are kept")
-    parser.add_argument("--results", type=Path, default=RESULTS_MD, help="the markdown to write")
+    parser.add_argument("--results", type=Path, help="the markdown to write")
     parser.add_argument("--pages", nargs="+", help="only these pages (e.g. caseload couple)")
     args = parser.parse_args(argv)
-    print(f"Machine: {machine()}\n")
+    postgres = args.engine == "postgresql"
+    if postgres and not args.postgres_url:
+        parser.error("--engine postgresql needs --postgres-url or MEND_TEST_POSTGRES_URL")
+    results = args.results or (RESULTS_POSTGRES_MD if postgres else RESULTS_MD)
+    described = machine(args.postgres_url if postgres else None)
+    print(f"Machine: {described}\n")
     print(HEADER)
     print(_rule(), flush=True)
     rows: list[Row] = []
+    notes: list[str] = []
     for size in args.sizes:
-        url, _ = sqlite_database(size, args.cache)
         # The bench saves notes: it works on a copy, so the cached database never drifts.
+        if postgres:
+            with work_database(args.postgres_url, size) as work_url:
+                rows += bench_size(work_url, size, args.repeats, args.engine, args.pages, notes)
+            continue
+        url, _ = sqlite_database(size, args.cache)
         work = args.cache / f"work-{size}.db"
         shutil.copyfile(url.removeprefix("sqlite:///"), work)
-        rows += bench_size(f"sqlite:///{work}", size, args.repeats, pages=args.pages)
-    print("\n" + table(rows))
-    write_results(rows, args.results, args.repeats)
-    print(f"\nWrote {args.results}")
+        rows += bench_size(f"sqlite:///{work}", size, args.repeats, args.engine, args.pages, notes)
+    print("\n" + table(rows) + "\n")
+    print("\n".join(notes))
+    write_results(rows, results, args.repeats, described, notes)
+    print(f"\nWrote {results}")
     return 0
 
 

@@ -1,6 +1,7 @@
 """Progress reports (PDF): the report model (model), what each version says (content,
-pure), the charts for print (figures), their images in one kaleido session (images) and
-the fpdf2 layout (layout). core.services.reports reads the data and audits."""
+pure), the charts for print (figures), their images drawn by the process's kaleido
+browser (images) and the fpdf2 layout (layout). core.services.reports reads the data and
+audits."""
 
 from __future__ import annotations
 
@@ -9,5 +10,6 @@ from core.reports.model import Report
 
 
 def render(report: Report) -> bytes:
-    """The report as PDF bytes: its charts drawn in one browser session, then laid out."""
+    """The report as PDF bytes: its charts handed to the browser first, then the pages laid
+    out while they are drawn."""
     return layout.to_pdf(report, images.render_pngs(report.figures))

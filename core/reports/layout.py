@@ -6,7 +6,7 @@ Unicode font (DejaVu Sans, Debian's fonts-dejavu-core), so any name prints as ty
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from fpdf import FPDF
@@ -37,8 +37,9 @@ class _Document(FPDF):
         self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
 
 
-def to_pdf(report: Report, images: Sequence[bytes]) -> bytes:
-    """The PDF bytes; `images` are the PNGs of `report.figures`, in order."""
+def to_pdf(report: Report, images: Iterable[bytes]) -> bytes:
+    """The PDF bytes; `images` are the PNGs of `report.figures`, in order, taken one by
+    one as the layout reaches each figure (they may still be being drawn)."""
     pdf = _Document(orientation="portrait", unit="mm", format="A4")
     pdf.footer_text = report.footer
     pdf.set_title(report.title)
