@@ -37,11 +37,6 @@ def download(
     return saved.read_bytes()
 
 
-@pytest.mark.xfail(
-    reason="fails since the merges of 2026-11-26 (a field or button this journey waits for "
-    "is not found after that day's UI changes): to be updated, issue notes say so",
-    strict=False,
-)
 def test_each_report_version_downloads_as_a_pdf_that_opens(
     page: Page, app_url: str, tmp_path: Path
 ) -> None:
