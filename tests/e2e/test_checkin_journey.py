@@ -12,7 +12,8 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from sqlalchemy import select
 
 from core.db import Database
-from core.domain import CHECK_IN_REFUSED, CoupleStatus
+from core.domain import CHECK_IN_INSTRUMENTS, CHECK_IN_REFUSED, CoupleStatus
+from core.measures import INSTRUMENTS
 from core.models import AssignmentCompletion, CheckIn, CheckInLink, Counsellor, Couple, Exercise
 from core.queries.safety import open_concern_couples
 from core.services import homework
@@ -125,10 +126,12 @@ def test_a_partner_checks_in_from_a_phone(
     assert phone.title() == "Check-in"
     expect(phone.get_by_label("Username", exact=True)).to_have_count(0)
     form = phone.get_by_test_id("stForm").first
-    # The page draws the form after the greeting: count its questions once it is there.
-    expect(form.get_by_role("button", name="Send")).to_be_visible()
+    # The page draws the form after the greeting: wait for every question (each item of
+    # the measures the link asks, which are all by default, then the safety question).
     radios = form.get_by_test_id("stRadio")
-    for item in range(radios.count() - 1):  # every item; the last is the safety question
+    items = sum(len(INSTRUMENTS[key].items) for key in CHECK_IN_INSTRUMENTS)
+    expect(radios).to_have_count(items + 1)
+    for item in range(items):
         _tap_answer(radios.nth(item), 3)
     _tap_answer(radios.last, 1)  # safe at home: yes
     SHOTS.mkdir(exist_ok=True)
