@@ -28,9 +28,12 @@ class _Versioned(Protocol):
 
 
 def _leave_legacy_multipage_mode() -> None:
-    """Leave legacy pages/ mode now: a first deep link after a restart would skip the login gate."""
+    """Leave legacy pages/ mode now: a first deep link after a restart would skip the login
+    gate. Its list of every file in pages/ stays hidden (.streamlit/config.toml); from now
+    on the sidebar shows the menu app.py builds with st.navigation."""
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
+        st.set_option("client.showSidebarNavigation", True)
         st.rerun()
 
 

@@ -1,16 +1,20 @@
 """The browser's side of a remembered login (core.services.login_sessions).
 
 Read: `st.context.cookies`, which the browser sends when a tab connects (a reload, a new
-tab, a link), so no component round trip is needed. Written and deleted: through
-extra-streamlit-components' CookieManager, whose page JavaScript sets it with
-SameSite=Strict and path / (a script-set cookie cannot be HttpOnly: see the README's
-"Login cookies"). The token lives in the cookie and in this tab's session state only."""
+tab, a link), so no component round trip is needed. Written and deleted: by a one-line
+script in the page (`st.html`), which sets it with SameSite=Strict and path / (and Secure
+over HTTPS; a script-set cookie cannot be HttpOnly: see SECURITY.md's "Login cookies").
+The script sends nothing back, so it starts no rerun the user did not ask for: a cookie
+component's answer used to rerun the page seconds after a login, redrawing an open
+select's option list under the pointer. The token lives in the cookie and in this tab's
+session state only."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
-import extra_streamlit_components as stx
 import streamlit as st
 
 COOKIE = "mend_login"
@@ -20,8 +24,7 @@ TOKEN_KEY = "login_token"
 LIFETIME = timedelta(days=1)
 _PENDING_KEY = "login_cookie_pending"  # "set" or "delete": written on the next full run
 _TRIED_KEY = "login_cookie_tried"  # the cookie this tab already tried to resume
-_SET_KEY = "login_cookie_set"
-_DELETE_KEY = "login_cookie_delete"
+_EXPIRED = "Thu, 01 Jan 1970 00:00:00 GMT"
 
 
 def browser_token() -> str | None:
@@ -55,27 +58,30 @@ def forget() -> None:
     st.session_state[_PENDING_KEY] = "delete"
 
 
-def write_pending() -> None:
-    """Set or delete the cookie in the browser; kept pending until the browser confirms
-    (the component's value turns true once its JavaScript has done it)."""
-    pending = st.session_state.get(_PENDING_KEY)
-    if pending is None:
-        return
-    manager = stx.CookieManager(key="login_cookie_manager")
-    if pending == "set" and (value := token()):
-        manager.set(
-            COOKIE,
-            value,
-            key=_SET_KEY,
-            path="/",
-            same_site="strict",
-            expires_at=datetime.now(UTC) + LIFETIME,
-        )
-        done = st.session_state.get(_SET_KEY) is True
+def cookie_text(value: str | None, now: datetime | None = None) -> str:
+    """What the page assigns to document.cookie: the token for LIFETIME, or (None) the
+    cookie expired, which deletes it."""
+    if value is None:
+        value, expires = "", _EXPIRED
     else:
-        # delete() also drops the name from the manager's copy, which may not list it yet
-        manager.cookies.setdefault(COOKIE, "")
-        manager.delete(COOKIE, key=_DELETE_KEY)
-        done = st.session_state.get(_DELETE_KEY) is True
-    if done:
-        del st.session_state[_PENDING_KEY]
+        expires = format_datetime((now or datetime.now(UTC)) + LIFETIME, usegmt=True)
+    return f"{COOKIE}={value}; Path=/; Expires={expires}; SameSite=Strict"
+
+
+def write_pending() -> None:
+    """Set or delete the cookie in the browser. Always exactly one element (an empty one
+    when there is nothing to write), placed before the page, so the page's own elements
+    keep their places whether or not a script was written."""
+    pending = st.session_state.pop(_PENDING_KEY, None)
+    value = token() if pending == "set" else None
+    if pending is None or (pending == "set" and value is None):
+        st.empty()
+        return
+    text = json.dumps(cookie_text(value))  # a JavaScript string literal
+    st.html(
+        # The element takes no room, so nothing moves when it is gone next run.
+        "<style>.stElementContainer:has(script[data-mend-cookie]) {display: none}</style>"
+        "<script data-mend-cookie>document.cookie = "
+        f"{text} + (location.protocol === 'https:' ? '; Secure' : '');</script>",
+        unsafe_allow_javascript=True,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Error, Locator, Page, expect, sync_playwright
 
 from core.db import Database
 from core.domain import Role
@@ -128,9 +129,97 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def settle(page: Page) -> None:
-    """Wait until Streamlit has finished running the script."""
+    """Wait until Streamlit has finished running the script: the app says it is not
+    running (its status widget shows only after a while, so its absence alone can pass
+    while a run is still drawing the page)."""
     page.wait_for_timeout(300)
+    app = page.get_by_test_id("stApp")
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=60_000)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=20_000)
+
+
+SELECTS = '@data-testid="stSelectbox" or @data-testid="stMultiSelect"'
+PICK_ATTEMPTS = 4
+
+
+def choose(
+    page: Page,
+    label: str,
+    option: str | re.Pattern[str] | int,
+    *,
+    nth: int = 0,
+    search: str | None = None,
+    attempts: int = PICK_ATTEMPTS,
+) -> str:
+    """Pick `option` (its exact words, a pattern, or its place in the list) in the select
+    or multiselect labelled `label` (the `nth` of that label) as a user does: settle, open
+    the list, type `search` (by default the option's words) to filter a long list, click
+    the option. If the list is redrawn under the pointer (a rerun), it is reopened and the
+    pick tried again, a bounded number of times. Then the list is closed and the pick
+    checked on the widget. Returns the option's words."""
+    field = page.get_by_label(label, exact=True).nth(nth)
+    widget = field.locator(f"xpath=ancestor::*[{SELECTS}][1]")
+    listbox = page.get_by_role("listbox")
+    picked = option if isinstance(option, str) else None
+    search = option if search is None and isinstance(option, str) else search
+    for attempt in range(attempts):
+        settle(page)
+        if picked is not None and attempt and _shows(field, widget, picked):
+            break  # the last click did register before the list was redrawn
+        try:
+            if not listbox.is_visible():
+                field.click(timeout=10_000)
+                if not _opened(listbox):
+                    page.keyboard.press("ArrowDown")  # focus alone may not open it
+            if search:  # typed, as a user does: it filters a long list
+                field.press("ControlOrMeta+a")
+                field.press_sequentially(search, timeout=10_000)
+            if isinstance(option, str):
+                target = listbox.get_by_role("option", name=option, exact=True).first
+            elif isinstance(option, int):
+                target = listbox.get_by_role("option").nth(option)
+            else:
+                target = listbox.get_by_role("option", name=option).first
+            picked = target.inner_text(timeout=5_000).strip()
+            target.click(timeout=5_000)
+            break
+        except Error:
+            if listbox.is_visible():
+                page.keyboard.press("Escape")
+    else:
+        raise AssertionError(f"could not pick {option!r} in {label!r} in {attempts} tries")
+    if listbox.is_visible():  # a multiselect keeps its list open
+        page.keyboard.press("Escape")
+    expect(listbox).to_have_count(0)
+    settle(page)
+    assert picked is not None
+    if _is_multiselect(widget):
+        expect(widget).to_contain_text(picked)  # as a tag
+    else:
+        expect(field).to_have_value(picked)  # the box shows the chosen option's words
+    return picked
+
+
+def _opened(listbox: Locator) -> bool:
+    try:
+        listbox.wait_for(state="visible", timeout=3_000)
+    except Error:
+        return False
+    return True
+
+
+def _is_multiselect(widget: Locator) -> bool:
+    return widget.get_attribute("data-testid", timeout=5_000) == "stMultiSelect"
+
+
+def _shows(field: Locator, widget: Locator, words: str) -> bool:
+    """Whether the widget shows `words` as chosen."""
+    try:
+        if _is_multiselect(widget):
+            return words in widget.inner_text(timeout=2_000)
+        return field.input_value(timeout=2_000) == words
+    except Error:
+        return False
 
 
 def log_in(page: Page, url: str, username: str, password: str) -> None:

@@ -13,7 +13,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from core.db import Database
 from core.services import accounts, couples, homework
-from tests.e2e.conftest import ROOT, SHOTS, log_in, settle
+from tests.e2e.conftest import ROOT, SHOTS, choose, log_in, settle
 from tests.homework_support import homework_form
 
 pytestmark = pytest.mark.e2e
@@ -66,9 +66,7 @@ def test_a_day_without_friction(page: Page, app_url: str, e2e_database_url: str)
     settle(page)
     page.get_by_label("Name", exact=True).first.fill("Rowan")
     page.get_by_label("Name", exact=True).nth(1).fill("Sasha")
-    page.get_by_label("What broke trust", exact=True).click()
-    page.get_by_role("option", name="Broken promises").click()
-    page.keyboard.press("Escape")
+    choose(page, "What broke trust", "Broken promises")
     field = page.get_by_label("Intake date", exact=True)
     future = date.today() + timedelta(days=28)
     _type_date(field, future)

@@ -3,10 +3,12 @@ exercise is refused until an override with a reason is recorded."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import SHOTS, log_in, settle
+from tests.e2e.conftest import SHOTS, choose, log_in, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -15,10 +17,9 @@ def test_safety_gate_needs_a_recorded_override(page: Page, app_url: str) -> None
     log_in(page, f"{app_url}/couple?case=C-0004", "counsellor1", "counsel-demo-1")
     expect(page.get_by_text("Open safety concern.")).to_be_visible()
     page.get_by_role("tab", name="Homework").click()
-    exercise = page.get_by_label("Exercise", exact=True)
-    exercise.click()
-    page.keyboard.type("Weekly State of the Union")
-    page.get_by_role("option", name="Weekly State of the Union").first.click()
+    settle(page)
+    title = "Weekly State of the Union"
+    choose(page, "Exercise", re.compile(f"^{title}"), search=title)
     page.get_by_role("button", name="Assign", exact=True).click()
     settle(page)
     reason = page.get_by_label(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import SHOTS, log_in, settle
+from tests.e2e.conftest import SHOTS, choose, log_in, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -35,8 +35,7 @@ def test_wrong_password_shows_error_and_stays_on_login(page: Page, app_url: str)
 
 def test_counsellor_opens_a_couple_from_the_caseload(page: Page, app_url: str) -> None:
     log_in(page, app_url, "counsellor1", "counsel-demo-1")
-    page.get_by_label("Open a couple", exact=True).click()
-    page.get_by_role("option").first.click()
+    choose(page, "Open a couple", 0)
     page.get_by_role("button", name="Open couple", exact=True).click()
     settle(page)
     expect(page.get_by_role("heading", name="C-0")).to_be_visible()

@@ -18,7 +18,7 @@ PASSWORD = "a-long-synthetic-passphrase-77"
 
 
 def _login_cookie(context: BrowserContext) -> dict:
-    """The login cookie, once the page's cookie component has set it."""
+    """The login cookie, once the page's script has set it."""
     page = context.pages[0]
     page.wait_for_function(f"document.cookie.includes('{COOKIE}=')")
     [cookie] = [c for c in context.cookies() if c["name"] == COOKIE]

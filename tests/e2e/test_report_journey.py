@@ -12,17 +12,11 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from pages.components import report_download
-from tests.e2e.conftest import log_in, settle
+from tests.e2e.conftest import choose, log_in, settle
 
 pytestmark = pytest.mark.e2e
 CASE = "C-0004"
 DRAWING = 240_000  # ms: kaleido starts a Chromium and draws every chart (a loaded CI is slow)
-
-
-def choose(page: Page, label: str, option: str | re.Pattern[str]) -> None:
-    page.get_by_label(label, exact=True).click()
-    page.get_by_role("option", name=option).click()
-    expect(page.get_by_role("listbox")).to_have_count(0)  # the list has closed
 
 
 def download(
@@ -43,11 +37,6 @@ def download(
     return saved.read_bytes()
 
 
-@pytest.mark.xfail(
-    reason="fails since the merges of 2026-11-26 (a field or button this journey waits for "
-    "is not found after that day's UI changes): to be updated, issue notes say so",
-    strict=False,
-)
 def test_each_report_version_downloads_as_a_pdf_that_opens(
     page: Page, app_url: str, tmp_path: Path
 ) -> None:

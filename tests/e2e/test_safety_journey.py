@@ -12,11 +12,6 @@ from tests.e2e.conftest import SHOTS, log_in, settle
 pytestmark = pytest.mark.e2e
 
 
-@pytest.mark.xfail(
-    reason="fails since the merges of 2026-11-26 (a field or button this journey waits for "
-    "is not found after that day's UI changes): to be updated, issue notes say so",
-    strict=False,
-)
 def test_open_concerns_lead_the_caseload_and_the_banner_gives_a_number(
     page: Page, app_url: str
 ) -> None:
@@ -32,8 +27,11 @@ def test_open_concerns_lead_the_caseload_and_the_banner_gives_a_number(
     expect(first_reason).to_contain_text("open safety concern")
     assert "MEND_" not in page.locator("body").inner_text()
 
-    # A new page load logs out (issue 14, item 8, not this branch's): log in at the couple.
-    log_in(page, f"{app_url}/couple?case=C-0004", "counsellor1", "counsel-demo-1")
+    # A new page load at a bookmarked couple stays logged in (the login cookie).
+    page.goto(f"{app_url}/couple?case=C-0004")
+    settle(page)
+    expect(page.get_by_role("heading", name="C-0004 ·")).to_be_visible()
+    expect(page.get_by_label("Username", exact=True)).to_have_count(0)
     banner = page.get_by_test_id("stAlertContentError").filter(has_text="Open safety concern.")
     expect(banner).to_contain_text("0808 2000 247")  # the UK default for an en-GB browser
     expect(banner).to_contain_text("Mend's default for the United Kingdom")

@@ -6,7 +6,7 @@ reads the browser's cookie, pages.components.login_cookie.browser_token, is patc
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -125,3 +125,48 @@ def test_an_open_tab_whose_login_ended_elsewhere_shows_the_login_page(
     at.run()
     assert _on_login_page(at)
     assert texts(at, "warning") == [session_guard.ENDED_ELSEWHERE]
+
+
+def _cookie_scripts(at: AppTest) -> list[str]:
+    return [h.body for h in at.html if login_cookie.COOKIE in h.body]
+
+
+def test_the_login_cookie_is_written_once_by_a_script_that_starts_no_rerun(
+    page_team: Team, page_db: Database
+) -> None:
+    """A script in the page, not a component: nothing comes back to rerun the page later
+    (a component's late answer redrew an open option list under the pointer). The run
+    after a login (AppTest reruns only the page script, so the state is set up here as
+    pages/login.py leaves it)."""
+    token = _token(page_db, "bruno")
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["user"] = page_team.bruno
+    at.session_state[login_cookie.TOKEN_KEY] = token
+    at.session_state[login_cookie._PENDING_KEY] = "set"
+    at.run()
+    [script] = _cookie_scripts(at)
+    assert f"{login_cookie.COOKIE}={token}; Path=/; Expires=" in script
+    assert "SameSite=Strict" in script
+    assert not at.get("component_instance")
+    assert login_cookie._PENDING_KEY not in at.session_state  # written once
+
+
+def test_a_cookie_text_expires_after_a_day_and_a_deleted_one_at_once() -> None:
+    moment = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+    assert login_cookie.cookie_text("tok", moment) == (
+        "mend_login=tok; Path=/; Expires=Fri, 27 Nov 2026 09:30:00 GMT; SameSite=Strict"
+    )
+    assert "Expires=Thu, 01 Jan 1970" in login_cookie.cookie_text(None)
+
+
+def test_a_login_ended_elsewhere_deletes_the_browsers_cookie(
+    page_team: Team, page_db: Database
+) -> None:
+    token = _token(page_db)
+    accounts.log_out(page_db, page_team.alice, token=token)
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["user"] = page_team.alice
+    at.session_state[login_cookie.TOKEN_KEY] = token
+    at.run()
+    [script] = _cookie_scripts(at)
+    assert f"{login_cookie.COOKIE}=; Path=/; Expires=Thu, 01 Jan 1970" in script
