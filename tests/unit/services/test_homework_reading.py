@@ -17,7 +17,7 @@ from core.services.homework import (
     DUE_COLUMNS,
     HOMEWORK_COLUMNS,
 )
-from tests.conftest import Team
+from tests.conftest import Team, audited_writes
 from tests.homework_support import (
     DAY,
     TODAY,
@@ -238,7 +238,7 @@ def test_homework_tab_with_an_open_concern(db: Database, team: Team, busy: Coupl
     assert gated and not {s.slug for s in tab.suggestions} & gated
 
 
-def test_homework_tab_is_one_read_and_no_write(
+def test_homework_tab_is_one_read_and_writes_only_its_audit_event(
     db: Database, team: Team, busy: CoupleView, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     opened: list[str] = []
@@ -252,10 +252,14 @@ def test_homework_tab_is_one_read_and_no_write(
         opened.append("transaction")
         return real_transaction()
 
+    writes = audited_writes(db)
     monkeypatch.setattr(db, "read", read)
     monkeypatch.setattr(db, "transaction", transaction)
     tab = homework.homework_tab(db, team.alice, busy.id, TODAY)
-    assert opened == ["read"]
+    # One read; outside a page run its audit event is written at once, in a transaction
+    # of its own (issue 11), and nothing else is written.
+    assert opened == ["read", "transaction"]
+    assert audited_writes(db) == writes
     assert tab.has_homework
 
 
