@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed-stamp
 # `make lock` is run and the new lock is committed.
 LOCK := requirements.lock
 
-.PHONY: setup lock report-deps run test lint format e2e bench bench-small bench-large soak clean
+.PHONY: setup lock report-deps run test lint format e2e bench bench-small bench-large bench-served soak clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -96,6 +96,13 @@ bench-large: setup report-deps
 		echo "bench-large needs MEND_TEST_POSTGRES_URL (a PostgreSQL server where it may"; \
 		echo "create databases), e.g. MEND_TEST_POSTGRES_URL=$(PG_TEST_URL)"; exit 2; fi
 	$(BIN)/python -m bench.run --engine postgresql --sizes $(LARGE_SIZES)
+
+# Not in CI nor `make bench` (minutes): the served app (`streamlit run app.py` on 127.0.0.1)
+# against a copy of the cached 2,000-couple database: its peak memory while 10 users in
+# headless Chromium open caseloads and couple pages, navigation to a drawn Progress tab
+# against an empty page, and each couple chart's JSON size; writes bench/results-served.md.
+bench-served: setup report-deps
+	$(BIN)/python -m bench.served --couples 2000
 
 # Not in CI: the 2,000-couple demo through backup and restore, SQLite -> PostgreSQL -> SQLite
 # (SQLite -> SQLite when PostgreSQL does not answer), compared row by row; rows and times.

@@ -1,0 +1,344 @@
+"""The browser half of `python -m bench.served`: Streamlit's own server on 127.0.0.1,
+its memory read from /proc while headless Chromium (Playwright, Debian's chromium) drives
+it, and the time from navigation to a drawn page.
+
+Everything here is bounded: each server is started in a process group of its own and
+stopped (then killed) on the way out; every browser wait has a timeout, and the whole
+load has one too."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.async_api import Browser, Page, async_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [  # as tests/e2e/conftest.py
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+COOKIE = "mend_login"
+WAIT_MS = 180_000  # one page on a loaded 2-core machine
+
+# True once Streamlit has finished the run and every visible plotly chart is drawn
+# (its `.main-svg` exists); `charts` is how many charts must at least be visible.
+DRAWN = """(charts) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
+  const shown = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    .filter((c) => c.checkVisibility());
+  return shown.length >= charts && shown.every((c) => c.querySelector('.main-svg'));
+}"""
+EMPTY_DRAWN = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+    && [...document.querySelectorAll('h1')].some((h) => h.textContent.includes('Empty'));
+}"""
+
+
+# --- the server and its memory -----------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(script: str, env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
+    """`streamlit run script` on a free port of 127.0.0.1 (the command `make run` runs);
+    yields its URL and process id; stops the whole process group afterwards."""
+    port = free_port()
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                script,
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(port),
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopped as one below
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_healthy(url, server)
+            yield url, server.pid
+        finally:
+            _stop(server)
+
+
+def _wait_until_healthy(url: str, server: subprocess.Popen[bytes], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited early with code {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError("the server did not answer in time")
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+        if server.poll() is not None:
+            return
+        try:
+            os.killpg(server.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            server.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def status_kb(pid: int, field_name: str) -> int:
+    """A field of /proc/PID/status in kB (VmRSS: resident now; VmHWM: the kernel's peak
+    resident size since the process started); 0 once the process is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{field_name}:"):
+                return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+    return 0
+
+
+def descendants(pid: int) -> list[int]:
+    """The process's children, grandchildren ... (from /proc/*/task/*/children)."""
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for children in Path(f"/proc/{parent}/task").glob("*/children"):
+            try:
+                kids = [int(k) for k in children.read_text().split()]
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            found += kids
+            todo += kids
+    return found
+
+
+@dataclass
+class MemorySampler:
+    """Samples the server's resident size (and its child processes', if any) every
+    `interval` seconds in a thread; `peak_mb` is the highest sample of the process,
+    `hwm_mb` the kernel's own high-water mark (it also sees spikes between samples)."""
+
+    pid: int
+    interval: float = 0.1
+    peak_kb: int = 0
+    peak_with_children_kb: int = 0
+    samples: list[tuple[float, int]] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def sample(self) -> int:
+        rss = status_kb(self.pid, "VmRSS")
+        children = sum(status_kb(child, "VmRSS") for child in descendants(self.pid))
+        self.peak_kb = max(self.peak_kb, rss)
+        self.peak_with_children_kb = max(self.peak_with_children_kb, rss + children)
+        self.samples.append((time.monotonic(), rss))
+        return rss
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def __enter__(self) -> MemorySampler:
+        self.sample()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+        self.sample()
+
+    @property
+    def hwm_kb(self) -> int:
+        return status_kb(self.pid, "VmHWM")
+
+
+# --- the users --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    password: str
+    case_codes: tuple[str, ...]  # the couples this user opens, in order
+
+
+@dataclass
+class Journey:
+    """What one simulated user waited for, in ms: the login (to a drawn caseload) and
+    each couple page (to its drawn Progress tab)."""
+
+    username: str
+    login_ms: float = 0.0
+    couple_ms: list[float] = field(default_factory=list)
+    after_kb: int = 0  # the server's resident size when this user was done (if read)
+    stage: str = "not started"  # where the user is: said in the error of one cut short
+    error: str = ""
+
+
+async def _drawn(page: Page, expression: str, arg: object = None) -> None:
+    await page.wait_for_function(expression, arg=arg, timeout=WAIT_MS, polling=100)
+
+
+async def _log_in(page: Page, url: str, user: User) -> None:
+    await page.goto(url)
+    await page.get_by_label("Username", exact=True).fill(user.username)
+    await page.get_by_label("Password", exact=True).fill(user.password)
+    button = page.get_by_test_id("stFormSubmitButton").get_by_role("button")
+    await button.click()
+    await page.wait_for_function(
+        f"document.cookie.includes('{COOKIE}=')", timeout=WAIT_MS, polling=100
+    )
+    await page.get_by_role("heading", name="Caseload").wait_for(timeout=WAIT_MS)
+    await _drawn(page, DRAWN, 0)
+
+
+async def _one_user(browser: Browser, url: str, user: User, journey: Journey) -> None:
+    context = await browser.new_context(
+        viewport={"width": 1400, "height": 1000}, locale="en-GB", timezone_id="Europe/London"
+    )
+    try:
+        page = await context.new_page()
+        page.set_default_timeout(WAIT_MS)
+        start = time.perf_counter()
+        journey.stage = "logging in"
+        await _log_in(page, url, user)
+        journey.login_ms = 1000 * (time.perf_counter() - start)
+        for case_code in user.case_codes:
+            journey.stage = f"opening {case_code}"
+            start = time.perf_counter()
+            await page.goto(f"{url}/couple?case={case_code}")
+            await _drawn(page, DRAWN, 1)
+            journey.couple_ms.append(1000 * (time.perf_counter() - start))
+        journey.stage = "done"
+    except Exception as error:  # reported in the table, not hidden
+        first_line = str(error).splitlines()[0][:160]
+        journey.error = f"{journey.stage}: {type(error).__name__}: {first_line}"
+    finally:
+        await context.close()
+
+
+async def _load(url: str, users: list[User], timeout_s: float) -> list[Journey]:
+    journeys = [Journey(user.username) for user in users]
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            runs = [_one_user(browser, url, u, j) for u, j in zip(users, journeys, strict=True)]
+            await asyncio.wait_for(asyncio.gather(*runs), timeout=timeout_s)
+        except TimeoutError:
+            for journey in journeys:
+                if not journey.error and journey.stage != "done":
+                    journey.error = f"{journey.stage}: not done within the {timeout_s:.0f} s bound"
+        finally:
+            await browser.close()
+    return journeys
+
+
+def simulated_users(url: str, users: list[User], timeout_s: float) -> list[Journey]:
+    """All `users` at once, each in a browser context of its own (its own cookies and
+    Streamlit session): log in, see the caseload drawn, open each couple's page and wait
+    for its Progress tab's charts. Bounded by `timeout_s` in all."""
+    return asyncio.run(_load(url, users, timeout_s))
+
+
+# --- navigation to a drawn page -----------------------------------------------------------
+
+
+async def _navigation_ms(
+    app_url: str, empty_url: str, user: User, case_code: str, charts: int, repeats: int
+) -> tuple[list[float], list[float]]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = await context.new_page()
+            await _log_in(page, app_url, user)
+
+            async def timed(url: str, expression: str, arg: object) -> float:
+                start = time.perf_counter()
+                await page.goto(url)
+                await _drawn(page, expression, arg)
+                return 1000 * (time.perf_counter() - start)
+
+            couple_url = f"{app_url}/couple?case={case_code}"  # Progress: the first tab
+            await timed(couple_url, DRAWN, charts)  # warm-up: caches filled as in use
+            await timed(empty_url, EMPTY_DRAWN, None)
+            progress, empty = [], []
+            for _ in range(repeats):  # interleaved: a drift in load falls on both alike
+                empty.append(await timed(empty_url, EMPTY_DRAWN, None))
+                progress.append(await timed(couple_url, DRAWN, charts))
+            await context.close()
+        finally:
+            await browser.close()
+    return progress, empty
+
+
+def navigation_ms(
+    app_url: str,
+    empty_url: str,
+    user: User,
+    case_code: str,
+    charts: int,
+    repeats: int,
+    timeout_s: float,
+) -> tuple[float, float]:
+    """Median ms from navigation to the couple's Progress tab with its `charts` charts
+    drawn, and to the empty page drawn (served by a Streamlit server of its own), after
+    one warm-up of each, in a logged-in browser context."""
+    progress, empty = asyncio.run(
+        asyncio.wait_for(
+            _navigation_ms(app_url, empty_url, user, case_code, charts, repeats), timeout_s
+        )
+    )
+    return statistics.median(progress), statistics.median(empty)

@@ -1,0 +1,79 @@
+"""`python -m bench.served` without a browser: the figure sizes of the longest demo
+couple, the simulated users it would send, the memory reading from /proc and the table.
+
+No timing or size is asserted against its target: that is read from `make bench-served`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bench import served, served_browser
+from core.db import Database
+from core.demo import load_demo
+
+
+@pytest.fixture
+def demo_db(sqlite_db: Database) -> Database:
+    load_demo(sqlite_db, couples=6, seed=1)
+    return sqlite_db
+
+
+def test_the_longest_couples_figures_are_built_and_measured(demo_db: Database) -> None:
+    couple = served.longest_couple(demo_db)
+    assert couple.rated_days >= 1
+    sizes = served.couple_figures(demo_db, couple, served.datetime.now(served.UTC).date())
+    assert any(name.startswith("trend") for name in sizes)
+    assert all(size > 1000 for size in sizes.values())  # a plotly figure's JSON, not empty
+    assert served.progress_tab_charts(sizes) >= 1
+    rows = served.figure_rows(sizes, couple)
+    assert len(rows) == len(sizes)
+    assert all(row.met is not None and couple.case_code in row.what for row in rows)
+
+
+def test_ten_users_each_open_couples_with_ratings_they_may_see(demo_db: Database) -> None:
+    users = served.users_of(demo_db)
+    assert [u.username for u in users] == list(served.USERS)
+    assert all(u.case_codes for u in users)
+    assert all(len(u.case_codes) <= served.COUPLES_PER_USER for u in users)
+    assert all(u.password == served.LOGINS[u.username] for u in users)
+
+
+def test_memory_is_read_from_proc_for_this_process_and_its_children() -> None:
+    assert served_browser.status_kb(os.getpid(), "VmRSS") > 0
+    assert served_browser.status_kb(os.getpid(), "NoSuchField") == 0
+    with served_browser.MemorySampler(os.getpid(), interval=0.01) as sampler:
+        pass
+    assert sampler.peak_kb > 0 and sampler.hwm_kb >= sampler.peak_kb // 2
+    assert len(sampler.samples) >= 2
+
+
+def test_the_table_and_results_file(tmp_path: Path) -> None:
+    sampler = served_browser.MemorySampler(os.getpid())
+    sampler.sample()
+    journeys = [
+        served_browser.Journey("counsellor1", login_ms=900.0, couple_ms=[1200.0, 1500.0]),
+        served_browser.Journey("supervisor", error="TimeoutError: not drawn"),
+    ]
+    first = served_browser.Journey("supervisor", login_ms=2000.0, couple_ms=[3000.0])
+    first.after_kb = 200 * 1024
+    rows = served.memory_rows(sampler, 150 * 1024, journeys, 42.0, first)
+    rows += served.navigation_rows(progress_ms=300.0, empty_ms=100.0, case_code="C-0001")
+    rows.append(served.Measure("figure JSON: trend", "12.0 KB", "≤ 200 KB", True))
+    text = served.table(rows)
+    lines = text.splitlines()
+    assert lines[0] == served.HEADER and all(line.count("|") == 5 for line in lines)
+    # Not every user finished: the memory target is not called met.
+    assert "| served app, peak resident memory, 2 users at once |" in text
+    assert lines[2].endswith("| < 400 MB | **no** |")
+    assert "| first visit before the others (1 user, 1 couple) | 5,000 ms, then 200 MB" in text
+    assert "| users who finished (3 couple pages each) | 1 of 2 in 42 s |  |  |" in text
+    assert "| Chromium: Progress tab / empty page | 3.0x | ≤ 2x | **no** |" in text
+    assert "| error: supervisor | TimeoutError: not drawn |  |  |" in text
+    assert "| figure JSON: trend | 12.0 KB | ≤ 200 KB | yes |" in text
+    results = tmp_path / "results-served.md"
+    served.write_results(results, rows, couples=6, repeats=5)
+    written = results.read_text()
+    assert "CPUs" in written and "SQLite" in written and text in written
