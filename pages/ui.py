@@ -27,17 +27,25 @@ class _Versioned(Protocol):
     version: int
 
 
-def _leave_legacy_multipage_mode() -> None:
+_left_legacy_mode = False
+
+
+def leave_legacy_multipage_mode(*, rerun: bool = True) -> None:
     """Leave legacy pages/ mode now: a first deep link after a restart would skip the login
     gate. Its list of every file in pages/ stays hidden (.streamlit/config.toml); from now
-    on the sidebar shows the menu app.py builds with st.navigation."""
-    if PagesManager.uses_pages_directory:
+    on the sidebar shows the menu app.py builds with st.navigation. app.py calls it without
+    a rerun (its own st.navigation follows), and `database()` with one, for a page that mode
+    ran directly; never while this module is being imported: a rerun raised inside the
+    import failed it for every session importing it at that moment (two first visitors at
+    once: "cannot import name 'ui' from 'pages'")."""
+    global _left_legacy_mode
+    if PagesManager.uses_pages_directory and not _left_legacy_mode:
+        # Once per process (a test harness starts every run in that mode again).
+        _left_legacy_mode = True
         PagesManager.uses_pages_directory = False
         st.set_option("client.showSidebarNavigation", True)
-        st.rerun()
-
-
-_leave_legacy_multipage_mode()
+        if rerun:
+            st.rerun()
 
 
 @st.cache_resource(show_spinner="Opening the database…")
@@ -50,6 +58,7 @@ def _database(url: str) -> Database:
 
 
 def database() -> Database:
+    leave_legacy_multipage_mode()  # every page's first call: a deep link in legacy mode
     return _database(load_settings().database_url)
 
 

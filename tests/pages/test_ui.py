@@ -3,6 +3,8 @@ small host script: a one-field record kept in session state stands in for a serv
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
@@ -138,3 +140,20 @@ def test_show_date_gives_a_moment_as_its_day_in_the_browser_zone(
     monkeypatch.setattr(ui, "st", SimpleNamespace(context=context))
     assert ui.show_date(datetime(2026, 11, 24, 20, 0, tzinfo=UTC)) == shown
     assert ui.show_date(date(2026, 11, 24)) == shown.replace("25", "24")
+
+
+def test_importing_ui_never_reruns_even_in_legacy_pages_mode() -> None:
+    """Two first visitors at once: a rerun raised while pages.ui was being imported failed
+    that import for the other session too ("cannot import name 'ui' from 'pages'"). The
+    legacy-mode exit is a call (app.py's, and `ui.database()`'s for a page run directly):
+    importing ui, in a fresh interpreter in legacy pages/ mode, leaves the mode as it was."""
+    probe = (
+        "from streamlit.runtime.pages_manager import PagesManager\n"
+        "PagesManager.uses_pages_directory = True\n"
+        "from pages import ui\n"
+        "print(PagesManager.uses_pages_directory)\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert ran.stdout.strip().splitlines()[-1] == "True"
