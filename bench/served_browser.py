@@ -27,7 +27,7 @@ from playwright.async_api import Browser, Page, async_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [  # as tests/e2e/conftest.py
+CHROMIUM_FLAGS = [  # the browser tests' too (tests/e2e/conftest.py)
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Error, Locator, Page, expect, sync_playwright
 
-from bench.served_browser import streamlit_server
+from bench.served_browser import CHROMIUM, CHROMIUM_FLAGS, streamlit_server
 from core.db import Database
 from core.domain import Role
 from core.services import accounts
@@ -22,16 +22,6 @@ expect.set_options(timeout=15_000)
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / ".e2e"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
