@@ -5,6 +5,7 @@ import streamlit as st
 
 from core import importing
 from core.domain import Role
+from core.formatting import plural
 from core.services import accounts
 from core.services import importing as import_service
 from pages import ui
@@ -65,7 +66,7 @@ st.subheader("Preview")
 st.dataframe(checked.preview(), hide_index=True, key="import_preview")
 if checked.problems:
     st.error(
-        f"{len(checked.problems)} problem(s): nothing can be imported until they are "
+        f"{plural(len(checked.problems), 'problem')}: nothing can be imported until they are "
         "corrected in the file.",
         icon=":material/error:",
     )
@@ -73,7 +74,7 @@ if checked.problems:
     st.stop()
 
 if st.button(
-    f"Import {len(checked.couples)} couple(s) and {len(checked.ratings)} rating(s)",
+    f"Import {plural(len(checked.couples), 'couple')} and {plural(len(checked.ratings), 'rating')}",
     type="primary",
     key="import_now",
 ):
@@ -85,7 +86,7 @@ if st.button(
     if done is not None:
         st.session_state["import_batch"] = batch + 1
         ui.flash(
-            f"Imported {len(done.case_codes)} couple(s) ({', '.join(done.case_codes)}) "
-            f"and {done.ratings} rating(s)."
+            f"Imported {plural(len(done.case_codes), 'couple')} ({', '.join(done.case_codes)}) "
+            f"and {plural(done.ratings, 'rating')}."
         )
         st.rerun()
