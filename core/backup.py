@@ -75,8 +75,8 @@ class BackupFile:
 
 
 # Derived data a restore rebuilds by itself: the database's triggers fill rating_stamps
-# as the ratings go in (migration 0014), so a backup leaves it out.
-DERIVED = frozenset({"rating_stamps"})
+# and couple_stamps as the rows go in (migrations 0014 and 0015), so a backup leaves them out.
+DERIVED = frozenset({"rating_stamps", "couple_stamps"})
 
 
 def data_tables() -> list[Table]:

@@ -432,6 +432,18 @@ class RatingStamp(Base):
     version: Mapped[int] = mapped_column(Integer)
 
 
+class CoupleStamp(Base):
+    """Per couple, a counter that database triggers bump on every change to what its
+    caseload row shows besides ratings: the couple, partners, notes, homework, safety
+    screens, trauma follow-ups, check-ins (migration 0015). With the rating stamp, the
+    key of the per-couple caseload cache. Derived data, without a foreign key."""
+
+    __tablename__ = "couple_stamps"
+
+    couple_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer)
+
+
 class CheckInLink(Base):
     """A partner's private check-in link. Only the SHA-256 of the token is stored: the
     token itself is shown to the counsellor once, when the link is made."""

@@ -6,7 +6,7 @@ from core.domain import COUPLE_STATUS_LABELS, CoupleStatus
 from core.formatting import plural
 from core.services import accounts, progress_views, sessions
 from pages import ui
-from pages.components import couple_picker, export_buttons, safety_marks
+from pages.components import couple_picker, export_buttons, paging, safety_marks
 
 SORTS = {"Needs attention first": "attention", "Case code": "case_code"}
 
@@ -87,6 +87,7 @@ if table.empty:
 export_buttons.caseload(db, user)
 table = progress_views.sorted_caseload(table, by=SORTS[sort])
 st.caption(f"{plural(len(table), 'couple')}. Select a row to open the couple.")
+table = paging.paged(table, key="caseload_page")
 selection = st.dataframe(
     table,
     hide_index=True,

@@ -5,7 +5,7 @@ import streamlit as st
 from core import charts
 from core.services import progress_views
 from pages import ui
-from pages.components import reference_note, safety_marks
+from pages.components import paging, reference_note, safety_marks
 
 db = ui.database()
 user = ui.current_user()
@@ -75,7 +75,7 @@ if flagged.empty:
     st.success("No couple is flagged.")
 else:
     st.dataframe(
-        flagged,
+        paging.paged(flagged, key="flagged_page"),
         hide_index=True,
         column_config={
             "case_code": "Case",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 
 from core.db import like_pattern
 from core.domain import COUPLE_STATUS_LABELS, CoupleStatus
-from core.models import Counsellor, Couple, Partner
+from core.models import Counsellor, Couple, CoupleStamp, Partner, RatingStamp
 from core.models import Session as SessionRow
 from core.queries.safety import open_concern_couples
 
@@ -90,6 +90,17 @@ def caseload_query(
         .where(scope)
         .order_by(Couple.case_code)
     )
+    return _filtered(query, (partner_a, partner_b), statuses, counsellor_ids, search)
+
+
+def _filtered(
+    query: Select[Any],
+    partners: tuple[Any, Any],
+    statuses: list[CoupleStatus] | None,
+    counsellor_ids: list[int] | None,
+    search: str,
+) -> Select[Any]:
+    """The caseload's filters, on a query of couples already joined to both `partners`."""
     if statuses:
         query = query.where(Couple.status.in_(statuses))
     if counsellor_ids:
@@ -99,8 +110,45 @@ def caseload_query(
         query = query.where(
             or_(
                 Couple.case_code.ilike(pattern, escape="\\"),
-                partner_a.name.ilike(pattern, escape="\\"),
-                partner_b.name.ilike(pattern, escape="\\"),
+                *(partner.name.ilike(pattern, escape="\\") for partner in partners),
             )
         )
     return query
+
+
+KEY_COLUMNS = ["couple_id", "counsellor", "rating_version", "record_version"]
+
+
+def caseload_keys(
+    session: Session,
+    scope: ColumnElement[bool],
+    *,
+    statuses: list[CoupleStatus] | None = None,
+    counsellor_ids: list[int] | None = None,
+    search: str = "",
+) -> pd.DataFrame:
+    """The couples in `scope` matching the filters (as caseload_query's), by case code,
+    with what identifies their caseload row (KEY_COLUMNS): the ratings' and the records'
+    stamps, which the database bumps on every change (migrations 0014 and 0015), and the
+    counsellor's name, which can change without the couple changing. One statement that
+    reads no note, rating or homework: what the caseload costs per couple in scope."""
+    partners = aliased(Partner), aliased(Partner)
+    query = (
+        select(
+            Couple.id.label("couple_id"),
+            Counsellor.display_name.label("counsellor"),
+            func.coalesce(RatingStamp.version, 0).label("rating_version"),
+            func.coalesce(CoupleStamp.version, 0).label("record_version"),
+        )
+        .join(Counsellor, Counsellor.id == Couple.counsellor_id)
+        .outerjoin(RatingStamp, RatingStamp.couple_id == Couple.id)
+        .outerjoin(CoupleStamp, CoupleStamp.couple_id == Couple.id)
+        .where(scope)
+        .order_by(Couple.case_code)
+    )
+    if search.strip():  # the names are only needed to search them
+        query = query.join(
+            partners[0], (partners[0].couple_id == Couple.id) & (partners[0].label == "A")
+        ).join(partners[1], (partners[1].couple_id == Couple.id) & (partners[1].label == "B"))
+    result = session.execute(_filtered(query, partners, statuses, counsellor_ids, search))
+    return pd.DataFrame(result.all(), columns=KEY_COLUMNS)

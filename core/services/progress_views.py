@@ -24,6 +24,7 @@ from core.domain import (
     SAFETY_HOLD_CHIP,
     TRAUMA_CHIP,
     CaseRead,
+    CoupleStatus,
     Role,
     concern_badge,
     weeks_in_care,
@@ -36,7 +37,8 @@ from core.queries import homework as homework_queries
 from core.queries import ratings as rating_queries
 from core.queries import safety as safety_queries
 from core.queries import sessions as session_queries
-from core.services import audit, couples, progress_cache
+from core.schemas import SearchIn, parse
+from core.services import audit, caseload_cache, couples
 from core.services.access import (
     Actor,
     caseload_scope,
@@ -128,54 +130,55 @@ def caseload_progress(
     *,
     today: date,
     reference: ClinicReference,
-    **filters: object,
+    statuses: list[CoupleStatus] | None = None,
+    counsellor_ids: list[int] | None = None,
+    search: str = "",
 ) -> pd.DataFrame:
-    """The caseload with progress status, flags and an attention score per couple.
+    """The caseload with progress status, flags and an attention score per couple, by
+    case code (caseload_summary's columns); filtered in the database.
 
-    Each couple's progress comes from the per-couple cache (core.services.progress_cache):
-    only couples whose ratings, intake or status changed since the last view are
-    recomputed, from their own ratings."""
-    table = couples.caseload(db, actor, today=today, **filters)  # type: ignore[arg-type]
-    if table.empty:
-        return table
-    scope = caseload_scope(actor)
+    Each couple's row comes from the per-couple cache (core.services.caseload_cache):
+    only couples whose records changed since the last view, or all of them on a new day
+    or reference, are rebuilt, from their own records."""
+    search = parse(SearchIn, {"query": search}).query
     with db.read() as session:
-        stamps = rating_queries.couple_stamps(session, scope)
-    keys = {c: (stamps[c], _judged_by(reference, today)) for c in table["couple_id"] if c in stamps}
-    roster = table.loc[table["couple_id"].isin(list(keys))]
-    rows = progress_cache.progress_rows(
-        db,
-        keys,
-        lambda ids: _progress_of(db, scope, roster, ids, reference, today),
-        context=(reference, today),
+        require_active(session, actor)
+        keys = caseload_queries.caseload_keys(
+            session,
+            caseload_scope(actor),
+            statuses=statuses,
+            counsellor_ids=counsellor_ids,
+            search=search,
+        )
+    if keys.empty:
+        return pd.DataFrame(columns=caseload_queries.CASELOAD_COLUMNS)
+    cache = caseload_cache.cache_for(db)
+    cache.last_view = (reference, today)
+    rows = cache.rows(
+        keys, _judged_by(reference, today), lambda ids: _rows_of(db, ids, reference, today)
     )
-    extras = _extras(db, actor, roster["couple_id"], today)
-    return progress.caseload_summary(
-        None, couples=roster, extras=extras, today=today, progress=rows
-    )
+    # The counsellor's name is read with the stamps: a renamed account changes no couple.
+    return rows.assign(counsellor=rows["couple_id"].map(keys.set_index("couple_id")["counsellor"]))
 
 
 def refresh_after_write(db: Database, couple_id: int) -> None:
-    """Recompute one couple's progress into the cache right after its ratings changed,
-    against what the last caseload view judged by, so the next view (anyone's, in this
-    process) finds it ready: the writer pays for the recomputation, not the readers.
-    Called by the services that save ratings, after their transaction."""
-    context = progress_cache.cache_for(db).last_context
-    if context is None:
+    """Rebuild one couple's caseload row into the cache right after its records changed,
+    for what the last caseload view judged by, so the next view (anyone's, in this
+    process) finds it ready: the writer pays for the rebuild, not the readers. Called by
+    the services that save notes and ratings, after their transaction."""
+    cache = caseload_cache.cache_for(db)
+    if cache.last_view is None:
         return  # no caseload viewed yet in this process: the first view computes
-    reference, today = context
-    scope = Couple.id == couple_id
+    reference, today = cache.last_view
     try:
         with db.read() as session:
-            stamps = rating_queries.couple_stamps(session, scope)
-            roster = caseload_queries.caseload_frame(session, scope, today=today)
-        keys = {couple_id: (stamps[couple_id], _judged_by(reference, today))}
-        progress_cache.progress_rows(
-            db, keys, lambda ids: _progress_of(db, scope, roster, ids, reference, today)
+            keys = caseload_queries.caseload_keys(session, Couple.id == couple_id)
+        cache.rows(
+            keys, _judged_by(reference, today), lambda ids: _rows_of(db, ids, reference, today)
         )
     except Exception:  # the save is committed: a failed warm-up only leaves it to the view
         logger.warning(
-            "Progress of couple %s not refreshed after a write", couple_id, exc_info=True
+            "Caseload row of couple %s not rebuilt after a write", couple_id, exc_info=True
         )
 
 
@@ -184,25 +187,38 @@ def _judged_by(reference: ClinicReference, today: date) -> tuple[int, date]:
     return (reference.snapshot_id or id(reference), today)
 
 
-def _progress_of(
-    db: Database,
-    scope: Any,
-    roster: pd.DataFrame,
-    couple_ids: list[int],
-    reference: ClinicReference,
-    today: date,
+REBUILD_CHUNK = 2_000  # couples rebuilt per pass: bounded IN lists and frames
+
+
+def _rows_of(
+    db: Database, couple_ids: list[int], reference: ClinicReference, today: date
 ) -> pd.DataFrame:
-    """The progress columns of `couple_ids`, from their own ratings only."""
+    """The caseload rows of `couple_ids`, from their own records only."""
+    parts = [
+        _chunk_rows(db, couple_ids[start : start + REBUILD_CHUNK], reference, today)
+        for start in range(0, len(couple_ids), REBUILD_CHUNK)
+    ]
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def _chunk_rows(
+    db: Database, couple_ids: list[int], reference: ClinicReference, today: date
+) -> pd.DataFrame:
+    scope = Couple.id.in_(couple_ids)
     with db.read() as session:
+        roster = caseload_queries.caseload_frame(session, scope, today=today)
         ratings = rating_queries.measures_frame(
             session, scope, couple_ids=couple_ids, with_items=False
         )
-    return progress.progress_columns(
-        ratings,
-        reference.constants,
-        couples=roster.loc[roster["couple_id"].isin(couple_ids)],
-        band=reference.band,
+    columns = progress.progress_columns(
+        ratings, reference.constants, couples=roster, band=reference.band, today=today
+    )
+    return progress.caseload_summary(
+        None,
+        couples=roster,
+        extras=_extras(db, scope, roster["couple_id"], today),
         today=today,
+        progress=columns,
     )
 
 
@@ -221,11 +237,11 @@ def supervision(
     return summary, progress.outcomes_by_counsellor(summary)
 
 
-def _extras(db: Database, actor: Actor, couple_ids: pd.Series, today: date) -> pd.DataFrame:
-    """Per couple (one read, the actor's scope): overdue homework, unsigned notes, the open
-    safety concerns in words, homework awaiting a pause-or-continue decision under them,
-    open trauma follow-ups, and the Safety column's chips."""
-    scope = caseload_scope(actor)
+def _extras(db: Database, scope: Any, couple_ids: pd.Series, today: date) -> pd.DataFrame:
+    """Per couple of `couple_ids` (one read of the couples in `scope`): overdue homework,
+    unsigned notes, the open safety concerns in words, homework awaiting a
+    pause-or-continue decision under them, open trauma follow-ups, and the Safety
+    column's chips."""
     with db.read() as session:
         overdue = homework_queries.overdue_counts(session, scope, today)
         unsigned = session_queries.unsigned_counts(session, scope, today)

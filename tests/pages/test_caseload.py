@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import pytest
+
+from core import paging
 from core.db import Database
 from core.services import couples
 from tests.conftest import Team, intake_form
@@ -99,3 +102,31 @@ def test_open_a_couple_goes_to_its_page(
     next(b for b in at.button if b.label == "Open couple").click()
     at.run()
     assert at.query_params["case"] in ("C-0002", ["C-0002"])
+
+
+def test_a_long_caseload_is_read_a_page_at_a_time(
+    open_app: OpenApp, page_team: Team, page_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sorted whole, sent a page at a time (issue 10): pages of 2 here instead of 100."""
+    monkeypatch.setattr(paging, "PAGE_ROWS", 2)
+    add_couples(page_db, page_team)
+    at = open_app(page_team.supervisor)
+    by_label(at.selectbox, "Sort").set_value("Case code")
+    at.run()
+    assert shown_cases(at) == ["C-0001", "C-0002"]
+    assert any("Couples 1–2 of 3 (page 1 of 2)" in text for text in texts(at, "caption"))
+    by_label(at.number_input, "Page").set_value(2)
+    at.run()
+    assert shown_cases(at) == ["C-0003"]
+    by_label(at.multiselect, "Counsellor").set_value([page_team.alice.id])
+    at.run()  # one page left: shown whole, no page number
+    assert shown_cases(at) == ["C-0001", "C-0002"]
+    assert not [w for w in at.number_input if w.label == "Page"]
+
+
+def test_a_short_caseload_has_no_page_number(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    add_couples(page_db, page_team)
+    at = open_app(page_team.supervisor)
+    assert len(shown_cases(at)) == 3 and not [w for w in at.number_input if w.label == "Page"]

@@ -3,14 +3,17 @@ Every test runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import importlib
 from datetime import date
+from typing import Any
 
-from sqlalchemy import true
+import pandas as pd
+from sqlalchemy import text, true
 
 from core.db import Database
 from core.domain import CoupleStatus
 from core.models import Couple
-from core.queries.caseload import CASELOAD_COLUMNS, caseload_frame
+from core.queries.caseload import CASELOAD_COLUMNS, caseload_frame, caseload_keys
 from core.services import safety, sessions
 from core.services.access import caseload_scope
 from core.services.couples import CoupleView
@@ -18,6 +21,7 @@ from tests.conftest import Team
 from tests.notes_support import note_form, statements
 
 TODAY = date(2026, 11, 24)
+couple_stamps_migration = importlib.import_module("migrations.versions.0015_couple_stamps")
 
 
 def test_the_scope_decides_whose_couples_are_listed(
@@ -84,3 +88,91 @@ def test_an_empty_caseload_has_the_columns(db: Database, team: Team) -> None:
         frame = caseload_frame(session, caseload_scope(team.alice), today=TODAY)
     assert frame.empty
     assert list(frame.columns) == CASELOAD_COLUMNS
+
+
+# --- the stamps that key the caseload cache (migrations 0014 and 0015) -----------------------
+
+
+def keys_of(db: Database, scope: Any = None, **filters: Any) -> pd.DataFrame:
+    with db.read() as session:
+        return caseload_keys(session, true() if scope is None else scope, **filters)
+
+
+def record_versions(db: Database) -> dict[int, int]:
+    keys = keys_of(db)
+    return dict(zip(keys["couple_id"], keys["record_version"], strict=True))
+
+
+def test_every_table_a_caseload_row_shows_has_its_stamp_triggers() -> None:
+    """The migration's list is the caseload row's sources: each has insert, update and
+    delete triggers on both engines (the behaviour is checked below)."""
+    assert set(couple_stamps_migration.COUPLE_OF) == {
+        "couples", "partners", "sessions", "assignments", "check_ins", "safety_screens",
+        "trauma_follow_ups",
+    }  # fmt: skip
+
+
+def test_record_stamps_move_with_every_change_to_that_couples_records_only(
+    db: Database, team: Team, kit_and_lou: CoupleView, mara_and_nils: CoupleView
+) -> None:
+    seen = [record_versions(db)]
+
+    def changed(write: Any) -> None:
+        write()
+        now = record_versions(db)
+        assert now[kit_and_lou.id] != seen[-1][kit_and_lou.id], write
+        assert now[mara_and_nils.id] == seen[-1][mara_and_nils.id], write  # not the other
+        seen.append(now)
+
+    def bare(sql: str) -> Any:
+        # Any writer is covered (triggers), even a bare SQL statement.
+        def run() -> None:
+            with db.transaction() as session:
+                session.execute(text(sql), {"couple": kit_and_lou.id})
+
+        return run
+
+    note = sessions.record_session(
+        db, team.alice, kit_and_lou.id, note_form(date(2026, 10, 1), ratings={})
+    )
+    assert record_versions(db)[kit_and_lou.id] != seen[0][kit_and_lou.id]
+    seen.append(record_versions(db))
+    changed(bare("UPDATE couples SET goals = 'Rebuild trust' WHERE id = :couple"))
+    changed(bare("UPDATE partners SET pronouns = 'they' WHERE couple_id = :couple"))
+    changed(bare("UPDATE sessions SET note_plan = 'Next: homework' WHERE couple_id = :couple"))
+    changed(
+        lambda: safety.record_screen(
+            db,
+            team.alice,
+            kit_and_lou.id,
+            {"partner_label": "A", "screened_on": date(2026, 10, 1), "plan": "Screened."},
+        )
+    )
+    changed(
+        bare(
+            "UPDATE safety_screens SET plan = 'Rescreen' WHERE partner_id IN "
+            "(SELECT id FROM partners WHERE couple_id = :couple)"
+        )
+    )
+    changed(bare(f"DELETE FROM sessions WHERE id = {note.id}"))
+
+
+def test_the_keys_list_what_the_caseload_lists_with_the_same_filters(
+    db: Database, team: Team, kit_and_lou: CoupleView, mara_and_nils: CoupleView
+) -> None:
+    cases: list[dict[str, Any]] = [
+        {},
+        {"statuses": [CoupleStatus.INTAKE]},
+        {"statuses": [CoupleStatus.CLOSED]},
+        {"counsellor_ids": [team.bruno.id]},
+        {"search": "mara"},
+        {"search": "C-0001"},
+        {"search": "nobody"},
+    ]
+    for filters in cases:
+        with db.read() as session:
+            listed = caseload_frame(session, true(), today=TODAY, **filters)
+        keys = keys_of(db, **filters)
+        assert keys["couple_id"].tolist() == listed["couple_id"].tolist(), filters
+        assert keys["counsellor"].tolist() == listed["counsellor"].tolist(), filters
+    assert keys_of(db, caseload_scope(team.alice))["couple_id"].tolist() == [kit_and_lou.id]

@@ -1,7 +1,7 @@
-"""The per-couple progress cache (core.services.progress_cache) on SQLite and PostgreSQL:
-the caseload it serves equals a full recomputation from every rating, and a rating
-saved for one couple recomputes that couple alone (issue 10: no clinic-wide
-recomputation on a write), visible at the next view."""
+"""The per-couple caseload cache (core.services.caseload_cache) on SQLite and PostgreSQL:
+the caseload it serves equals a full recomputation from every rating and record, and a
+note, a rating, homework or a safety screen saved for one couple rebuilds that couple
+alone (issue 10: no clinic-wide recomputation on a write), visible at the next view."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core import progress
 from core.db import Database
 from core.demo import load_demo
 from core.models import Counsellor
 from core.queries import ratings as rating_queries
-from core.services import couples, progress_views, sessions
+from core.services import couples, progress_views, safety, sessions
 from core.services.access import Actor, caseload_scope
 from core.services.reference import ClinicReference
 from tests.sessions_support import session_form
@@ -46,7 +46,7 @@ def full_recomputation(db: Database, user: Actor, reference: ClinicReference) ->
     roster = couples.caseload(db, user, today=TODAY)
     with db.read() as session:
         ratings = rating_queries.measures_frame(session, caseload_scope(user), with_items=False)
-    extras = progress_views._extras(db, user, roster["couple_id"], TODAY)
+    extras = progress_views._extras(db, caseload_scope(user), roster["couple_id"], TODAY)
     return progress.caseload_summary(
         ratings, reference.constants, couples=roster, extras=extras, band=reference.band,
         today=TODAY,
@@ -152,3 +152,47 @@ def test_a_failed_recomputation_after_a_write_keeps_the_save_and_leaves_it_to_th
         full_recomputation(db, supervisor, reference).reset_index(drop=True),
         check_dtype=False,
     )
+
+
+def test_a_record_saved_elsewhere_rebuilds_that_couple_alone_at_the_next_view(
+    clinic: tuple[Database, ClinicReference], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A safety screen is no rating and its service warms nothing: the records stamp
+    (migration 0015) still tells the next view which couple changed."""
+    db, reference = clinic
+    supervisor, writer = actor(db, "supervisor"), actor(db, "counsellor2")
+    progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    theirs = int(couples.caseload(db, writer, today=TODAY).iloc[0]["couple_id"])
+    reads = recomputed_couples(monkeypatch)
+    safety.record_screen(
+        db,
+        writer,
+        theirs,
+        {"partner_label": "A", "screened_on": TODAY, "coercive_control": True, "plan": "Apart."},
+    )
+    after = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    assert reads == [[theirs]]
+    row = after.set_index("couple_id").loc[theirs]
+    assert row["safety_concern"] and row["attention_reasons"].startswith("open safety concern")
+    pd.testing.assert_frame_equal(
+        after.reset_index(drop=True),
+        full_recomputation(db, supervisor, reference).reset_index(drop=True),
+        check_dtype=False,
+    )
+
+
+def test_a_renamed_counsellor_shows_at_the_next_view_without_a_rebuild(
+    clinic: tuple[Database, ClinicReference], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, reference = clinic
+    supervisor, writer = actor(db, "supervisor"), actor(db, "counsellor2")
+    progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    reads = recomputed_couples(monkeypatch)
+    with db.transaction() as session:
+        session.execute(
+            update(Counsellor).where(Counsellor.id == writer.id).values(display_name="Renamed")
+        )
+    after = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    assert reads == []
+    theirs = couples.caseload(db, writer, today=TODAY)["couple_id"]
+    assert set(after.loc[after["couple_id"].isin(theirs), "counsellor"]) == {"Renamed"}
