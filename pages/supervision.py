@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import charts
+from core import caseload_charts
 from core.services import progress_views
 from pages import ui
 from pages.components import paging, reference_note, safety_marks
@@ -64,9 +64,9 @@ instrument = (
     or "csi4"
 )
 st.plotly_chart(
-    charts.caseload_overview(summary, instrument_key=instrument), key="caseload_overview"
+    caseload_charts.caseload_overview(summary, instrument_key=instrument), key="caseload_overview"
 )
-st.plotly_chart(charts.outcomes_by_counsellor_chart(outcomes), key="outcomes_chart")
+st.plotly_chart(caseload_charts.outcomes_by_counsellor_chart(outcomes), key="outcomes_chart")
 st.dataframe(progress_views.outcomes_table(outcomes), hide_index=True)
 
 st.subheader("Needs a second look")

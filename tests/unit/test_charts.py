@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from core import charts
+from core import caseload_charts, charts
 from core.charts import PARTNER_COLOURS, STATUS_COLOURS, figure_summary
 from core.progress import empty_measures
 from tests.progress_support import flat_band as band
@@ -226,7 +226,7 @@ def overview_summary(couples: int) -> pd.DataFrame:
 def test_caseload_overview_one_point_per_couple_by_status() -> None:
     summary = overview_summary(8)
     summary.loc[7, "improvement_csi4"] = np.nan  # no change yet: left out, counted
-    figure = charts.caseload_overview(summary)
+    figure = caseload_charts.caseload_overview(summary)
     names = [t.name for t in figure.data]
     assert names == ["deteriorated", "not on track", "recovered", "on track"]  # status order
     assert sum(len(t.x) for t in figure.data) == 7
@@ -242,7 +242,7 @@ def test_caseload_overview_one_point_per_couple_by_status() -> None:
 
 def test_caseload_overview_counts_cells_for_a_large_caseload() -> None:
     summary = overview_summary(4000)
-    figure = charts.caseload_overview(summary, max_points=1000)
+    figure = caseload_charts.caseload_overview(summary, max_points=1000)
     points = sum(len(t.x) for t in figure.data)
     assert points < 1000  # cells, not couples
     assert sum(int(n) for t in figure.data for n in t.customdata[:, 0]) == 4000
@@ -251,8 +251,8 @@ def test_caseload_overview_counts_cells_for_a_large_caseload() -> None:
 
 def test_caseload_overview_empty_and_missing_instrument() -> None:
     for figure in (
-        charts.caseload_overview(overview_summary(0)),
-        charts.caseload_overview(overview_summary(3), instrument_key="five_cs"),
+        caseload_charts.caseload_overview(overview_summary(0)),
+        caseload_charts.caseload_overview(overview_summary(3), instrument_key="five_cs"),
     ):
         assert len(figure.data) == 0 and has_six_month_marker(figure)
         assert any("No couple" in text for text in figure_summary(figure)["annotations"])
@@ -281,7 +281,7 @@ def outcomes() -> pd.DataFrame:
 
 
 def test_outcomes_by_counsellor_chart_stacks_shares_with_counts() -> None:
-    figure = charts.outcomes_by_counsellor_chart(outcomes())
+    figure = caseload_charts.outcomes_by_counsellor_chart(outcomes())
     assert "26 weeks (6 months)" in figure.layout.title.text
     assert [t.name for t in figure.data] == [
         "recovered",
@@ -300,8 +300,47 @@ def test_outcomes_by_counsellor_chart_stacks_shares_with_counts() -> None:
     assert "couples past week 26" in recovered.hovertemplate
 
 
+def many_counsellors(count: int) -> pd.DataFrame:
+    """`count` counsellors with 4 couples past week 26 each, 0-4 improved; the last one
+    has none past week 26."""
+    helped = np.arange(count) % 5
+    frame = pd.DataFrame(
+        {
+            "counsellor": [f"Counsellor {n:03d}" for n in range(count)],
+            "couples": 6,
+            "past_26": 4,
+            "rated_26": 4,
+            "deteriorated": 0,
+            "recovered": 0,
+            "improved": helped,
+            "no_reliable_change": 4 - helped,
+            "improved_or_recovered": helped,
+            "not_rated": 0,
+            "share_improved": helped / 4,
+            "share_improved_rated": helped / 4,
+        }
+    )
+    last = frame.index[-1]
+    frame.loc[last, ["past_26", "rated_26", "improved", "no_reliable_change"]] = 0
+    frame.loc[last, ["improved_or_recovered", "share_improved", "share_improved_rated"]] = 0
+    frame.loc[last, ["share_improved", "share_improved_rated"]] = np.nan
+    return frame
+
+
+def test_outcomes_chart_of_many_counsellors_shows_those_with_the_lowest_share_improved() -> None:
+    figure = caseload_charts.outcomes_by_counsellor_chart(many_counsellors(100), max_bars=10)
+    shown = {label.split(" · ")[0] for label in trace(figure, "improved").y}
+    assert shown == {f"Counsellor {n:03d}" for n in range(0, 50, 5)}  # the ten with 0 of 4
+    assert "the 10 counsellors with the lowest share improved" in figure.layout.title.text
+    notes = figure_summary(figure)["annotations"]
+    assert "89 other counsellors with couples past week 26 are in the table below." in notes
+    national = caseload_charts.outcomes_by_counsellor_chart(many_counsellors(800))
+    assert len(trace(national, "improved").y) == caseload_charts.MAX_CHART_COUNSELLORS
+    assert len(national.to_json()) < 200_000  # a national provider's 800 counsellors
+
+
 def test_outcomes_by_counsellor_chart_empty() -> None:
-    figure = charts.outcomes_by_counsellor_chart(outcomes().iloc[0:0])
+    figure = caseload_charts.outcomes_by_counsellor_chart(outcomes().iloc[0:0])
     assert len(figure.data) == 0
     assert "No couple has reached six months yet." in figure_summary(figure)["annotations"]
 
@@ -315,8 +354,8 @@ def test_every_chart_serialises_for_the_browser() -> None:
         charts.adherence_over_time(
             pd.DataFrame({"partner_label": ["A"], "week": [3], "rate": [1.0]})
         ),
-        charts.caseload_overview(overview_summary(5)),
-        charts.outcomes_by_counsellor_chart(outcomes()),
+        caseload_charts.caseload_overview(overview_summary(5)),
+        caseload_charts.outcomes_by_counsellor_chart(outcomes()),
     ]
     for figure in figures:
         assert isinstance(figure, go.Figure)

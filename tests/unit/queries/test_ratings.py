@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import func, select
 
-from core import charts
+from core import caseload_charts, charts
 from core.db import Database
 from core.demo import load_demo
 from core.models import Counsellor, Measurement
@@ -184,8 +184,8 @@ def test_demo_caseload_runs_end_to_end(sqlite_db: Database) -> None:
         assert summary["progress_status"].nunique() >= 3
         outcomes = outcomes_by_counsellor(summary)
         assert outcomes["past_26"].sum() > 0
-        charts.caseload_overview(summary)
-        charts.outcomes_by_counsellor_chart(outcomes)
+        caseload_charts.caseload_overview(summary)
+        caseload_charts.outcomes_by_counsellor_chart(outcomes)
         for code in summary["case_code"].head(5):
             charts.trend(frame, "csi4", band, case_code=code)
             charts.five_cs_profile(frame, case_code=code)
