@@ -331,22 +331,29 @@ def needs_attention_first(summary: pd.DataFrame) -> pd.DataFrame:
     """The caseload summary sorted for a second look: open safety concerns first, then
     open trauma follow-ups (each a tier of its own, whatever else is flagged), then the
     attention score, status urgency, the longest gap since a session and case code."""
-    urgency = summary["progress_status"].map({s: i for i, s in enumerate(STATUSES)})
-    attention = summary["attention"].astype("int64")
-    ordered = summary.assign(
-        _safety=attention >= ATTENTION_WEIGHTS["safety_concern"],
-        _trauma=(attention % ATTENTION_WEIGHTS["safety_homework"])
-        >= ATTENTION_WEIGHTS["trauma_follow_up"],
-        _urgency=urgency,
-        _gap=summary["weeks_since_last_session"],
+    attention = summary["attention"].astype("int64").to_numpy()
+    # Sort the six keys alone, then take the rows once: a caseload of 20,000 couples
+    # carries thirty columns that need not be copied for each step.
+    keys = pd.DataFrame(
+        {
+            "_safety": attention >= ATTENTION_WEIGHTS["safety_concern"],
+            "_trauma": (attention % ATTENTION_WEIGHTS["safety_homework"])
+            >= ATTENTION_WEIGHTS["trauma_follow_up"],
+            "attention": attention,
+            "_urgency": summary["progress_status"]
+            .map({s: i for i, s in enumerate(STATUSES)})
+            .to_numpy(),
+            "_gap": summary["weeks_since_last_session"].to_numpy(),
+            "case_code": summary["case_code"].to_numpy(),
+        }
     )
-    ordered = ordered.sort_values(
-        ["_safety", "_trauma", "attention", "_urgency", "_gap", "case_code"],
+    order = keys.sort_values(
+        list(keys.columns),
         ascending=[False, False, False, True, False, True],
         na_position="last",
         kind="stable",
-    )
-    return ordered.drop(columns=["_safety", "_trauma", "_urgency", "_gap"]).reset_index(drop=True)
+    ).index
+    return summary.iloc[order].reset_index(drop=True)
 
 
 def outcomes_by_counsellor(summary: pd.DataFrame) -> pd.DataFrame:
