@@ -8,9 +8,12 @@ import os
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import create_engine, make_url, text
 
 from bench import databases, report, run
+from core.db import Database, alembic_config
+from core.demo import load_demo
 
 
 def test_bench_reports_every_page_and_role(
@@ -77,3 +80,31 @@ def test_bench_large_measures_on_a_cached_postgresql_database_and_drops_its_copy
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}_20" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_a_cached_database_of_an_older_schema_is_upgraded_not_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new migration upgrades a copy of the demo database built at the head before it
+    (the migration carries the data), instead of building the caseload again."""
+    older = tmp_path / f"mend-3-0014-{databases.demo_hash()}.db"
+    engine = create_engine(f"sqlite:///{older}")
+    config = alembic_config(f"sqlite:///{older}")
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0014")
+    db = Database.from_url(f"sqlite:///{older}")
+    load_demo(db, couples=3, seed=databases.SEED)
+    db.dispose()
+    built: list[int] = []
+    monkeypatch.setattr(databases.subprocess, "run", lambda *a, **k: built.append(1))
+
+    url, made = databases.sqlite_database(3, cache=tmp_path)
+
+    assert made and not built and older.exists()  # upgraded from the copy, kept the original
+    assert url.endswith(f"mend-3-{databases.cache_key()}.db")
+    with create_engine(url).connect() as connection:
+        couples = connection.scalar(text("SELECT COUNT(*) FROM couples"))
+        stamped = connection.scalar(text("SELECT COUNT(*) FROM couple_stamps"))
+    assert couples == stamped == 3  # the new migration's data step ran on the demo
+    assert databases.sqlite_database(3, cache=tmp_path) == (url, False)  # cached from now on
