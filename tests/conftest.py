@@ -103,7 +103,7 @@ def db(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) ->
         return
     database = request.getfixturevalue("postgres_database")
     _truncate_postgres(database)
-    progress_cache.cache_for(database).clear()  # ids restart: keys from the last test
+    progress_cache.clear(database)  # ids restart: keys from the last test
     yield database
 
 
@@ -124,6 +124,7 @@ def module_db(
         return
     database = request.getfixturevalue("postgres_database")
     _truncate_postgres(database)
+    progress_cache.clear(database)  # ids restart: keys from the last module
     yield database, None
 
 

@@ -11,13 +11,18 @@ The cache is per database (its URL) and per process: every Database object of th
 database shares it, so a colleague's save through this server warms the couple for every
 viewer. Another server process recomputes that one couple at its next view. The database
 stays the truth: a stale key cannot match because every write changes the stamp.
+
+`CoupleMemo` keeps whole results about one couple the same way (the couple page's
+Progress tab: its analysis, its homework adherence, its figures), for the most recently
+viewed couples only, each under the key of everything it was computed from.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -26,6 +31,9 @@ from core.progress import PROGRESS_COLUMNS
 
 COLUMNS = ["couple_id", *PROGRESS_COLUMNS]
 MAX_COUPLES = 100_000  # far above a national provider's 20,000: a bound, not a policy
+RECENT_COUPLES = 64  # CoupleMemo: results kept per database and kind (couples open now)
+
+T = TypeVar("T")
 
 
 class ProgressCache:
@@ -62,13 +70,65 @@ class ProgressCache:
             self.last_context = None
 
 
+class CoupleMemo:
+    """slot -> (key, value) for the `size` most recently used slots (a slot names one
+    couple's result, e.g. its id); thread-safe. A value is shared by every viewer: what
+    `get` returns must be read, never changed."""
+
+    def __init__(self, size: int = RECENT_COUPLES) -> None:
+        self._entries: OrderedDict[Hashable, tuple[Hashable, Any]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, slot: Hashable, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value kept in `slot` if it was computed under `key`, else `compute()`
+        (outside the lock: two viewers of one couple may both compute it once)."""
+        with self._lock:
+            found = self._entries.get(slot)
+            if found is not None and found[0] == key:
+                self._entries.move_to_end(slot)
+                return found[1]  # type: ignore[no-any-return]
+        value = compute()
+        with self._lock:
+            self._entries[slot] = (key, value)
+            self._entries.move_to_end(slot)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
 _CACHES: dict[str, ProgressCache] = {}
+_MEMOS: dict[tuple[str, str], CoupleMemo] = {}
 _CACHES_LOCK = threading.Lock()
 
 
 def cache_for(db: Database) -> ProgressCache:
     with _CACHES_LOCK:
         return _CACHES.setdefault(str(db.engine.url), ProgressCache())
+
+
+def memo_for(db: Database, kind: str, *, size: int = RECENT_COUPLES) -> CoupleMemo:
+    """The database's memo of one kind of per-couple result (e.g. "progress"), keeping
+    `size` results (set by the first call for the kind)."""
+    with _CACHES_LOCK:
+        return _MEMOS.setdefault((str(db.engine.url), kind), CoupleMemo(size))
+
+
+def clear(db: Database) -> None:
+    """Forget everything kept for the database (its ids are about to mean other rows:
+    a test emptying it, a restore)."""
+    cache_for(db).clear()
+    with _CACHES_LOCK:
+        memos = [memo for (url, _kind), memo in _MEMOS.items() if url == str(db.engine.url)]
+    for memo in memos:
+        memo.clear()
 
 
 def progress_rows(
