@@ -6,8 +6,10 @@ PostgreSQL databases of their own on the server of `--postgres-url`, see
 bench/databases.py) and each page, as a counsellor and as a supervisor (the admin page
 as the admin), it times:
 
-- warm: the page's full run through AppTest (app.py, login gate, the page and every tab
-  of the couple page), median of `--repeats` reruns after one warm-up run;
+- warm: the page's full run through AppTest (app.py, login gate, the page), median of
+  `--repeats` reruns after one warm-up run. The couple page runs only its open tab, so
+  it has one row per tab the role sees (couple/progress, couple/sessions, ...: the tab
+  in the address, ?tab=...), each with the couple page's floor;
 - after write: the same run right after another counsellor (counsellor2) saved a note
   with ratings through `sessions.record_session` (median of `--repeats` write + run);
 - floor: an empty Streamlit page's AppTest run plus a bare `pd.read_sql` of the rows
@@ -35,12 +37,15 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session as OrmSession
 
 from bench import report
 from bench.databases import CACHE, sqlite_database, work_database
 from core.db import Database
+from core.domain import CoupleStatus
 from core.models import Counsellor, Couple
+from core.models import Session as SessionRow
 from core.services import sessions
 from core.services.access import Actor
 
@@ -154,11 +159,44 @@ class Page:
     roles: tuple[str, ...] = ("counsellor", "supervisor")
     needs_case: bool = False
     state: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)  # in the address, e.g. the tab
+    floor: str = ""  # whose floor_queries (default: the name)
 
+    @property
+    def floor_page(self) -> str:
+        return self.floor or self.name
+
+    def chosen(self, names: list[str] | None) -> bool:
+        """In `--pages` (a couple tab by its row name, e.g. couple/homework, or with all
+        its tabs by the page's, couple)."""
+        return not names or self.name in names or self.floor_page in names
+
+
+# The couple page's tabs (pages/couple.py) and who sees each: only the open tab runs.
+COUPLE_TABS = {
+    "Progress": ("counsellor", "supervisor"),
+    "Sessions": ("counsellor", "supervisor"),
+    "Homework": ("counsellor", "supervisor"),
+    "Safety": ("counsellor", "supervisor"),
+    "Check-ins": ("counsellor", "supervisor"),
+    "Edit details": ("counsellor",),  # the couple's own counsellor
+    "Status": ("counsellor",),
+    "Reassign": ("supervisor",),
+}
 
 PAGES = (
     Page("caseload", "pages/caseload.py"),
-    Page("couple", "pages/couple.py", needs_case=True),
+    *(
+        Page(
+            "couple/" + label.lower().replace(" ", "-"),
+            "pages/couple.py",
+            roles=roles,
+            needs_case=True,
+            query={"tab": label},
+            floor="couple",
+        )
+        for label, roles in COUPLE_TABS.items()
+    ),
     Page("log_session", "pages/log_session.py", needs_case=True, roles=("counsellor",)),
     Page("homework_due", "pages/homework_due.py"),
     Page("library", "pages/library.py"),
@@ -209,6 +247,8 @@ def open_page(ctx: Context, page: Page, role: str) -> Any:
         at.session_state[key] = value
     if page.needs_case:
         at.query_params["case"] = ctx.case_code
+    for key, value in page.query.items():
+        at.query_params[key] = value
     _checked_run(at)  # app.py's default page registers the pages for this user
     at.switch_page(page.path)
     return at
@@ -241,6 +281,8 @@ def page_ms(ctx: Context, page: Page, role: str, repeats: int) -> tuple[float, f
     errors = [e.value for e in at.error if not e.value.startswith(SAFETY_BANNER)]
     if errors:
         raise RuntimeError(f"{page.name} as {role}: {errors}")
+    if (tab := page.query.get("tab")) and [t.label for t in at.tabs if t.children] != [tab]:
+        raise RuntimeError(f"{page.name} as {role}: the {tab} tab did not open")
     warm = statistics.median(_timed(lambda: _checked_run(at)) for _ in range(repeats))
     after = []
     for _ in range(repeats):
@@ -310,9 +352,28 @@ def context(url: str) -> Context:
                 select(Couple).filter_by(counsellor_id=counsellor.id).order_by(Couple.id).limit(1)
             ).one()
 
-        mine = first_couple(users["counsellor"])
+        mine = typical_couple(session, users["counsellor"])
         theirs = first_couple(users["writer"])
         return Context(db, users, mine.case_code, mine.id, theirs.id, datetime.now(UTC).date())
+
+
+TYPICAL_SESSIONS = 30
+
+
+def typical_couple(session: OrmSession, counsellor: Actor) -> Couple:
+    """The counsellor's active couple whose number of sessions is nearest TYPICAL_SESSIONS
+    (then the lowest id): a couple page costs what the couple's own history holds, so
+    every size measures a couple with a like history (the first couple of the 20-couple
+    demo had one session, the 2,000-couple demo's 32)."""
+    sessions_held = (
+        select(func.count(SessionRow.id)).where(SessionRow.couple_id == Couple.id).scalar_subquery()
+    )
+    return session.scalars(
+        select(Couple)
+        .where(Couple.counsellor_id == counsellor.id, Couple.status == CoupleStatus.ACTIVE)
+        .order_by(func.abs(sessions_held - TYPICAL_SESSIONS), Couple.id)
+        .limit(1)
+    ).one()
 
 
 def bench_size(
@@ -341,10 +402,10 @@ def bench_size(
         f"of this size); a new AppTest and its first run {fresh_empty_page_ms(repeats):.0f} ms"
     )
     rows = []
-    for page in [p for p in PAGES if not pages or p.name in pages]:
+    for page in [p for p in PAGES if p.chosen(pages)]:
         for role in page.roles:
             warm, after = page_ms(ctx, page, role, repeats)
-            floor = empty + read_ms(ctx, page.name, role, repeats)
+            floor = empty + read_ms(ctx, page.floor_page, role, repeats)
             row = Row(page.name, role, size, engine, warm, after, floor)
             print(_format_row(row), flush=True)
             rows.append(row)
@@ -408,7 +469,8 @@ def write_results(
         f"Written by `python -m bench.run` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.\n\n"
         f"Machine: {described}.\n\n"
         f"Median of {repeats} runs after one warm-up; every run is a full AppTest run of "
-        "app.py on the page (login gate, sidebar, page, every tab). *After write*: the run "
+        "app.py on the page (login gate, sidebar, page; on the couple page the tab of the "
+        "row, the only one that runs). *After write*: the run "
         "right after counsellor2 saved a note with ratings through the service. *Floor*: an "
         "empty Streamlit page's AppTest run, timed like the pages (a rerun of a warm AppTest), "
         "plus a bare `pd.read_sql` of the rows the page shows (see `floor_queries` in "

@@ -78,10 +78,12 @@ if couple.counsellor_id == user.id:
 if user.sees_every_caseload:
     tabs["Reassign"] = details.reassign
 # The open tab lives in the address (?tab=Homework): a save's rerun, a reload or a link
-# keeps the tab where the action happened.
+# keeps the tab where the action happened. Only the open tab runs (switching tabs reruns
+# the page); `.open` is None only if the tabs kept no state, and then every tab runs.
 chosen = st.tabs(list(tabs), key=TAB_PARAM, bind="query-params")
 for tab, render in zip(chosen, tabs.values(), strict=True):
-    with tab:
-        render(db, user, couple)
+    if tab.open is not False:
+        with tab:
+            render(db, user, couple)
 export_buttons.couple(db, user, couple)
 case_viewers.show(db, user, couple)

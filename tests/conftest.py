@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from core.db import Database, scratch_postgres, upgrade_schema
 from core.domain import ACCESS_REFUSED, CASE_VIEWED, Role
 from core.models import AuditEvent, Counsellor
-from core.services import caseload_cache, couples
+from core.services import couples, progress_cache
 from core.services.access import Actor
 from core.services.accounts import hash_password
 from core.services.couples import CoupleView
@@ -103,7 +103,7 @@ def db(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) ->
         return
     database = request.getfixturevalue("postgres_database")
     _truncate_postgres(database)
-    caseload_cache.cache_for(database).clear()  # ids restart: keys from the last test
+    progress_cache.clear(database)  # ids restart: keys from the last test
     yield database
 
 
@@ -124,6 +124,7 @@ def module_db(
         return
     database = request.getfixturevalue("postgres_database")
     _truncate_postgres(database)
+    progress_cache.clear(database)  # ids restart: keys from the last module
     yield database, None
 
 

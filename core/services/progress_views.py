@@ -8,14 +8,16 @@ the pure analytics (core.progress)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy.orm import selectinload
+import plotly.graph_objects as go
+from sqlalchemy.orm import Session, selectinload
 
-from core import progress
+from core import charts, progress
 from core.adherence import adherence_by_week as weekly_adherence
 from core.db import Database
 from core.domain import (
@@ -38,7 +40,7 @@ from core.queries import ratings as rating_queries
 from core.queries import safety as safety_queries
 from core.queries import sessions as session_queries
 from core.schemas import SearchIn, parse
-from core.services import audit, caseload_cache, couples
+from core.services import audit, caseload_cache, couples, progress_cache
 from core.services.access import (
     Actor,
     caseload_scope,
@@ -69,6 +71,12 @@ class CoupleProgress:
     reason: str
     asymmetry: str  # "" when none
     adherence_by_week: pd.DataFrame  # homework adherence per partner and week (the chart)
+    couple_id: int = 0
+    case_code: str = ""
+    named: bool = True  # False: "Partner A" and "Partner B" (couple_progress's names)
+    # What the result was computed from (progress_charts keys its figures by them).
+    key: Hashable = None  # the ratings' analysis: stamp, case, partners, reference, today
+    adherence_key: Hashable = None  # the homework adherence: its inputs, intake, today
 
 
 def couple_progress(
@@ -83,32 +91,98 @@ def couple_progress(
     """Everything the Progress tab draws for one couple, read in one session: ratings
     with their analysis and the homework adherence by week. `names=False` calls the
     partners "Partner A" and "Partner B" throughout (reasons, charts), as a report
-    without names needs."""
+    without names needs.
+
+    Access is checked and the read audited on every call; the analysis is kept for the
+    couples viewed lately (progress_cache.memo_for), keyed by what it depends on: the
+    couple's ratings stamp (bumped by the database on every rating change), case code,
+    counsellor, partners, the reference in force and today; the adherence by its own
+    inputs (the couple's homework and completions, read on every call). The result is
+    shared with other viewers: read it, never change it."""
     with db.read() as session:
-        require_active(session, actor)
-        row = load_couple(session, couple_id, selectinload(Couple.partners))
-        require_view(actor, row)
-        ratings = rating_queries.measures_frame(
-            session, caseload_scope(actor), couple_ids=[couple_id]
-        )
-        given, done = homework_queries.adherence_inputs(session, couple_id)
+        analysis, row = _kept_analysis(session, db, actor, couple_id, today, reference, names)
+        intake = row.intake_date
         called = {p.label: p.name if names else f"Partner {p.label}" for p in row.partners}
-        case_code, intake = row.case_code, row.intake_date
+        given, done = homework_queries.adherence_inputs(session, couple_id)
     audit.record_read(db, actor, couple_id, CaseRead.PROGRESS)
+    adherence_key = (_rows(given), _rows(done), intake, today, tuple(called.items()))
+    weekly = progress_cache.memo_for(db, "adherence").get(
+        (couple_id, names),
+        adherence_key,
+        lambda: weekly_adherence(given, done, intake, today, called),
+    )
+    return replace(analysis, adherence_by_week=weekly, adherence_key=adherence_key)
+
+
+def couple_status(
+    db: Database, actor: Actor, couple_id: int, *, today: date, reference: ClinicReference
+) -> str:
+    """The couple's progress status as its Progress tab says it (the Homework tab's
+    suggestions follow it), from the same kept analysis; no progress read is audited."""
+    with db.read() as session:
+        analysis, _row = _kept_analysis(session, db, actor, couple_id, today, reference, True)
+    return analysis.status
+
+
+def _kept_analysis(
+    session: Session,
+    db: Database,
+    actor: Actor,
+    couple_id: int,
+    today: date,
+    reference: ClinicReference,
+    names: bool,
+) -> tuple[CoupleProgress, Couple]:
+    """Access checked, the couple's analysis (no adherence) as kept for its key, or
+    computed now, and the couple's row."""
+    require_active(session, actor)
+    row = load_couple(session, couple_id, selectinload(Couple.partners))
+    require_view(actor, row)
+    # The stamp is read before the ratings: a write in between leaves newer ratings under
+    # an older key (recomputed at the next view), never older ratings under a newer key.
+    stamp = rating_queries.couple_stamps(session, Couple.id == couple_id).get(couple_id)
+    partners = tuple((p.label, p.name, p.role) for p in row.partners)
+    key = (stamp, row.case_code, row.counsellor_id, partners, _judged_by(reference, today))
+    called = {p.label: p.name if names else f"Partner {p.label}" for p in row.partners}
+    analysis = progress_cache.memo_for(db, "progress").get(
+        (couple_id, names),
+        key,
+        lambda: _analysis(session, actor, row, called, key, today, reference, names=names),
+    )
+    return analysis, row
+
+
+def _analysis(
+    session: Session,
+    actor: Actor,
+    row: Couple,
+    called: dict[str, str],
+    key: Hashable,
+    today: date,
+    reference: ClinicReference,
+    *,
+    names: bool,
+) -> CoupleProgress:
+    """The couple's ratings and their analysis (no adherence yet), computed afresh."""
+    ratings = rating_queries.measures_frame(session, caseload_scope(actor), couple_ids=[row.id])
     if not names:
         ratings = ratings.assign(partner_name=ratings["partner_label"].map(called))
     changes = progress.change_table(ratings, reference.constants)
     table = progress.milestones(ratings, reference.constants)
     roster = pd.DataFrame(
         {
-            "couple_id": [couple_id],
-            "case_code": [case_code],
+            "couple_id": [row.id],
+            "case_code": [row.case_code],
             "name_A": [called.get("A", "Partner A")],
             "name_B": [called.get("B", "Partner B")],
         }
     )
     partners = progress.classify(
-        changes, table, reference.band, today_weeks=weeks_in_care(intake, today), roster=roster
+        changes,
+        table,
+        reference.band,
+        today_weeks=weeks_in_care(row.intake_date, today),
+        roster=roster,
     )
     overall = progress.couple_status(partners).iloc[0]
     gap = progress.asymmetry(changes)
@@ -120,7 +194,57 @@ def couple_progress(
         status=str(overall["status"]),
         reason=str(overall["reason"]),
         asymmetry=str(gap["asymmetry_reason"].iloc[0]) if gap["asymmetry"].any() else "",
-        adherence_by_week=weekly_adherence(given, done, intake, today, called),
+        adherence_by_week=pd.DataFrame(),
+        couple_id=row.id,
+        case_code=row.case_code,
+        named=names,
+        key=key,
+    )
+
+
+def _rows(frame: pd.DataFrame) -> tuple[tuple[Any, ...], ...]:
+    """A small frame's rows as a hashable key."""
+    return tuple(frame.itertuples(index=False, name=None))
+
+
+@dataclass(frozen=True)
+class ProgressCharts:
+    trend: go.Figure
+    five_cs: go.Figure | None  # None without five C's ratings
+    adherence: go.Figure | None  # None without homework
+
+
+def progress_charts(
+    db: Database, result: CoupleProgress, measure: str, *, reference: ClinicReference
+) -> ProgressCharts:
+    """The Progress tab's figures for `result` (couple_progress): the trend of `measure`
+    against the reference's band, the five C's profile and the homework adherence. Each
+    is built once per what it draws (the result's keys, the measure, the reference) for
+    the couples viewed lately; a figure is shared by every viewer: draw it, never change it."""
+    memo = progress_cache.memo_for(db, "figures", size=4 * progress_cache.RECENT_COUPLES)
+    ratings, case_code = result.ratings, result.case_code
+    slot = (result.couple_id, result.named)
+    judged = reference.snapshot_id or id(reference)
+    return ProgressCharts(
+        trend=memo.get(
+            (*slot, "trend", measure),
+            (result.key, judged),
+            lambda: charts.trend(ratings, measure, reference.band, case_code=case_code),
+        ),
+        five_cs=memo.get(
+            (*slot, "five_cs"),
+            result.key,
+            lambda: charts.five_cs_profile(ratings, case_code=case_code),
+        )
+        if "five_cs" in set(ratings["instrument"])
+        else None,
+        adherence=None
+        if result.adherence_by_week.empty
+        else memo.get(
+            (*slot, "adherence"),
+            (result.key, result.adherence_key),
+            lambda: charts.adherence_over_time(result.adherence_by_week, case_code=case_code),
+        ),
     )
 
 

@@ -13,19 +13,21 @@ import streamlit as st
 from core.adherence import rate_text
 from core.db import Database
 from core.formatting import plain
-from core.services import homework
+from core.services import homework, progress_views
 from core.services.access import Actor
 from core.services.couples import CoupleView
 from core.suggestions import Suggestion
 from pages import ui
 from pages.components import assign_form, assignment_actions, assignment_text, safety_hold
-from pages.tabs import progress_status_key
 
 
 def render(db: Database, user: Actor, couple: CoupleView) -> None:
     today = ui.local_today()
-    # The Progress tab, drawn first, left the couple's status (None if it has not run).
-    status = st.session_state.get(progress_status_key(couple.id))
+    # The suggestions follow the couple's progress status (its Progress tab's analysis,
+    # kept between runs: computed here only if that tab has not been drawn since it changed).
+    status = progress_views.couple_status(
+        db, user, couple.id, today=today, reference=ui.clinic_reference()
+    )
     tab = homework.homework_tab(db, user, couple.id, today, progress_status=status)
 
     safety_hold.show(db, user, tab.assignments, may_edit=tab.may_edit, key=f"hw_hold_{couple.id}")

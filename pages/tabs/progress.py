@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import charts
 from core.db import Database
 from core.formatting import plain
 from core.measures import INSTRUMENTS
@@ -14,7 +13,6 @@ from core.services.access import Actor
 from core.services.couples import CoupleView
 from pages import ui
 from pages.components import reference_note, report_download, safety_marks
-from pages.tabs import progress_status_key
 
 STATUS_STYLE = {
     "recovered": "green",
@@ -33,7 +31,6 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
         result = progress_views.couple_progress(
             db, user, couple.id, today=ui.local_today(), reference=reference
         )
-    st.session_state[progress_status_key(couple.id)] = result.status
     colour = STATUS_STYLE.get(result.status, "gray")
     # An open safety concern stands beside the status, whatever the status says.
     safety_marks.for_couple(
@@ -67,23 +64,15 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
         )
         or keys[0]
     )
-    st.plotly_chart(
-        charts.trend(result.ratings, chosen, reference.band, case_code=couple.case_code),
-        key=f"trend_{couple.id}",
-    )
-    if "five_cs" in keys:
-        st.plotly_chart(
-            charts.five_cs_profile(result.ratings, case_code=couple.case_code),
-            key=f"five_cs_{couple.id}",
-        )
-    adherence = result.adherence_by_week
-    if adherence.empty:
+    # Built once per what they draw (kept for the couples viewed lately).
+    figures = progress_views.progress_charts(db, result, chosen, reference=reference)
+    st.plotly_chart(figures.trend, key=f"trend_{couple.id}")
+    if figures.five_cs is not None:
+        st.plotly_chart(figures.five_cs, key=f"five_cs_{couple.id}")
+    if figures.adherence is None:
         st.caption("No homework given yet, so there is no adherence to chart.")
     else:
-        st.plotly_chart(
-            charts.adherence_over_time(adherence, case_code=couple.case_code),
-            key=f"adherence_{couple.id}",
-        )
+        st.plotly_chart(figures.adherence, key=f"adherence_{couple.id}")
     st.subheader("Milestones")
     st.dataframe(progress_views.milestone_table(result), hide_index=True)
     reference_note.caption(reference)

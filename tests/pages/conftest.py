@@ -52,6 +52,18 @@ def open_app(page_db: Database) -> OpenApp:
     return _open
 
 
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Switch an opened couple page to the tab `label` and run it, as a click on the tab
+    does (AppTest has no tab clicks: the tabs are bound to the address's `tab`, so both
+    the address and the tabs' state are set). To open a page on a tab from the start,
+    pass it to open_app: `open_app(user, page, case=..., tab="Homework")`."""
+    at.query_params["tab"] = label
+    at.session_state["tab"] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def texts(at: AppTest, kind: str) -> list[str]:
     """All values of one element kind (error, success, info, warning, markdown…)."""
     return [element.value for element in getattr(at, kind)]

@@ -3,15 +3,14 @@ from __future__ import annotations
 from core.db import Database
 from core.domain import CoupleStatus
 from core.services import couples
-from pages.tabs import progress_status_key
 from tests.conftest import Team, intake_form
 from tests.pages.conftest import OpenApp, texts
 
 COUPLE = "pages/couple.py"
 
 
-def open_couple(open_app: OpenApp, user, case: str = "C-0001"):  # type: ignore[no-untyped-def]
-    return open_app(user, COUPLE, case=case)
+def open_couple(open_app: OpenApp, user, case: str = "C-0001", **query):  # type: ignore[no-untyped-def]
+    return open_app(user, COUPLE, case=case, **query)
 
 
 def click(at, label: str):  # type: ignore[no-untyped-def]
@@ -39,7 +38,7 @@ def test_status_change_needs_confirmation(
     open_app: OpenApp, page_team: Team, page_db: Database
 ) -> None:
     couples.create_couple(page_db, page_team.alice, intake_form())
-    at = open_couple(open_app, page_team.alice)
+    at = open_couple(open_app, page_team.alice, tab="Status")
     at.radio[-1].set_value(CoupleStatus.ACTIVE)
     at = click(at, "Continue…")
     assert any("Mark active C-0001?" in w for w in texts(at, "warning"))
@@ -50,7 +49,7 @@ def test_status_change_needs_confirmation(
 
 def test_cancel_changes_nothing(open_app: OpenApp, page_team: Team, page_db: Database) -> None:
     couples.create_couple(page_db, page_team.alice, intake_form())
-    at = open_couple(open_app, page_team.alice)
+    at = open_couple(open_app, page_team.alice, tab="Status")
     at.radio[-1].set_value(CoupleStatus.CLOSED)
     at.text_area[-1].set_value("Moved away")
     at = click(at, "Continue…")
@@ -62,7 +61,7 @@ def test_closing_without_reason_is_explained(
     open_app: OpenApp, page_team: Team, page_db: Database
 ) -> None:
     couples.create_couple(page_db, page_team.alice, intake_form())
-    at = open_couple(open_app, page_team.alice)
+    at = open_couple(open_app, page_team.alice, tab="Status")
     at.radio[-1].set_value(CoupleStatus.CLOSED)
     at = click(at, "Continue…")
     at = click(at, "Yes, close case")
@@ -72,7 +71,7 @@ def test_closing_without_reason_is_explained(
 
 def test_edit_details_saves(open_app: OpenApp, page_team: Team, page_db: Database) -> None:
     couples.create_couple(page_db, page_team.alice, intake_form())
-    at = open_couple(open_app, page_team.alice)
+    at = open_couple(open_app, page_team.alice, tab="Edit details")
     at.text_area(key="edit1_goals").set_value("Plan the year ahead together.")
     at = click(at, "Save changes")
     assert not texts(at, "error")
@@ -83,7 +82,7 @@ def test_edit_over_a_newer_version_shows_a_conflict_and_keeps_both_edits(
     open_app: OpenApp, page_team: Team, page_db: Database
 ) -> None:
     created = couples.create_couple(page_db, page_team.alice, intake_form())
-    at = open_couple(open_app, page_team.alice)
+    at = open_couple(open_app, page_team.alice, tab="Edit details")
     # Someone saves from another tab after this page was opened.
     couples.update_couple(
         page_db,
@@ -106,7 +105,7 @@ def test_supervisor_reads_and_reassigns_with_confirmation(
     open_app: OpenApp, page_team: Team, page_db: Database
 ) -> None:
     couples.create_couple(page_db, page_team.alice, intake_form())
-    at = open_couple(open_app, page_team.supervisor)
+    at = open_couple(open_app, page_team.supervisor, tab="Reassign")
     assert [t.label for t in at.tabs] == [
         "Progress",
         "Sessions",
@@ -126,11 +125,3 @@ def test_supervisor_reads_and_reassigns_with_confirmation(
 def test_no_case_code_points_to_the_caseload(open_app: OpenApp, page_team: Team) -> None:
     at = open_app(page_team.alice, COUPLE)
     assert any("Open a couple from the caseload" in i for i in texts(at, "info"))
-
-
-def test_the_progress_tab_leaves_its_status_for_the_homework_tab(
-    open_app: OpenApp, page_team: Team, page_db: Database
-) -> None:
-    created = couples.create_couple(page_db, page_team.alice, intake_form())
-    at = open_couple(open_app, page_team.alice)
-    assert at.session_state[progress_status_key(created.id)] == "no ratings"

@@ -5,10 +5,11 @@ then every page and tab that shows it, as the couple's counsellor and as a super
 from __future__ import annotations
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from core.db import Database
 from tests.conftest import Team
-from tests.pages.conftest import OpenApp
+from tests.pages.conftest import OpenApp, open_tab
 from tests.pages.escape_support import PAYLOADS, World, assert_shown_as_text, build
 
 COUPLE = "pages/couple.py"
@@ -24,6 +25,14 @@ def _couple(open_app: OpenApp, world: World, user: object, **query: str) -> obje
     return open_app(user, COUPLE, case=world.couple.case_code, **query)
 
 
+def assert_every_tab_shown_as_text(at: AppTest, name: str) -> list[str]:
+    """Each tab of the couple page in turn (only the open one runs); the tabs' labels."""
+    labels = [tab.label for tab in at.tabs]
+    for label in labels:
+        assert_shown_as_text(open_tab(at, label), name)
+    return labels
+
+
 @each_payload
 def test_couple_page_and_every_tab_as_its_counsellor(
     open_app: OpenApp, page_team: Team, page_db: Database, name: str
@@ -32,6 +41,16 @@ def test_couple_page_and_every_tab_as_its_counsellor(
     at = open_app(world.alice, COUPLE, case=world.couple.case_code)
     assert_shown_as_text(at, name)
     assert at.get("plotly_chart"), "the Progress tab draws its charts"
+    assert assert_every_tab_shown_as_text(at, name) == [
+        "Progress",
+        "Sessions",
+        "Homework",
+        "Safety",
+        "Check-ins",
+        "Edit details",
+        "Status",
+    ]
+    open_tab(at, "Homework")
     for assignment in world.assignments:  # the Homework tab, each assignment in turn
         at.selectbox(key=f"hw_pick_{world.couple.id}").set_value(assignment).run()
         assert_shown_as_text(at, name)
@@ -42,8 +61,9 @@ def test_couple_page_as_a_supervisor_and_a_closed_couple(
     open_app: OpenApp, page_team: Team, page_db: Database, name: str
 ) -> None:
     world = build(page_db, page_team, PAYLOADS[name])
-    assert_shown_as_text(open_app(page_team.supervisor, COUPLE, case=world.couple.case_code), name)
-    assert_shown_as_text(open_app(world.alice, COUPLE, case=world.closed.case_code), name)
+    supervisor = open_app(page_team.supervisor, COUPLE, case=world.couple.case_code)
+    assert "Reassign" in assert_every_tab_shown_as_text(supervisor, name)
+    assert_every_tab_shown_as_text(open_app(world.alice, COUPLE, case=world.closed.case_code), name)
 
 
 @each_payload

@@ -133,7 +133,7 @@ def test_ptsd_questions_start_unanswered_and_must_all_be_answered(
     open_app: OpenApp, page_team: Team, page_db: Database
 ) -> None:
     calm, _worried = two_couples(page_db, page_team)
-    at = open_app(page_team.alice, COUPLE, case=calm.case_code)
+    at = open_app(page_team.alice, COUPLE, case=calm.case_code, tab="Safety")
     prefix = f"ptsd_{calm.id}"
     assert not [r for r in at.radio if str(r.key).startswith(prefix)]  # not included yet
     at.toggle(key=f"{prefix}_include").set_value(True).run()
@@ -161,6 +161,7 @@ def test_ptsd_questions_start_unanswered_and_must_all_be_answered(
     (screen,) = safety.screens(page_db, page_team.alice, calm.id)
     assert screen.ptsd_score == 3 and screen.ptsd_positive
     assert any("Trauma symptoms: follow up" in m for m in texts(at, "markdown"))
+    assert at.query_params["tab"] in ("Safety", ["Safety"])  # the save's rerun kept the tab
 
 
 def test_trauma_follow_up_is_recorded_from_the_safety_tab(
@@ -175,7 +176,7 @@ def test_trauma_follow_up_is_recorded_from_the_safety_tab(
         {"partner_label": "A", "screened_on": SCREEN_DAY, "ptsd_answers": answers},
     )
     (item,) = safety.follow_ups(page_db, page_team.alice, calm.id)
-    at = open_app(page_team.alice, COUPLE, case=calm.case_code)
+    at = open_app(page_team.alice, COUPLE, case=calm.case_code, tab="Safety")
     assert at.get("plotly_chart")  # the PC-PTSD-5 over time
     assert any("PC-PTSD-5 4/5: positive screen" in m for m in texts(at, "markdown"))
     at = click(at, "Record follow-up")

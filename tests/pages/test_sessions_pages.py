@@ -116,7 +116,7 @@ def test_sessions_tab_signs_a_draft_after_confirmation(
 ) -> None:
     couple = a_couple(page_db, page_team)
     draft = sessions.record_session(page_db, page_team.alice, couple.id, note())
-    at = open_app(page_team.alice, COUPLE, case=couple.case_code)
+    at = open_app(page_team.alice, COUPLE, case=couple.case_code, tab="Sessions")
     sign = at.button(key=f"sign_{draft.id}")
     assert sign.disabled
     at.checkbox(key=f"confirm_sign_{draft.id}").check()
@@ -124,6 +124,9 @@ def test_sessions_tab_signs_a_draft_after_confirmation(
     at.button(key=f"sign_{draft.id}").click()
     at.run()
     assert sessions.get_session(page_db, page_team.alice, draft.id).is_signed
+    # The save's rerun stays on the Sessions tab: the note is shown signed, with its form.
+    assert at.query_params["tab"] in ("Sessions", ["Sessions"])
+    assert any(t.label.startswith("Add a dated addendum") for t in at.text_area)
 
 
 def test_signed_note_takes_an_addendum_and_keeps_its_text(
@@ -132,7 +135,7 @@ def test_signed_note_takes_an_addendum_and_keeps_its_text(
     couple = a_couple(page_db, page_team)
     draft = sessions.record_session(page_db, page_team.alice, couple.id, note())
     sessions.sign(page_db, page_team.alice, draft.id, expected_version=draft.version)
-    at = open_app(page_team.alice, COUPLE, case=couple.case_code)
+    at = open_app(page_team.alice, COUPLE, case=couple.case_code, tab="Sessions")
     form_area = next(t for t in at.text_area if t.label.startswith("Add a dated addendum"))
     form_area.set_value("Partner B phoned: correct date of next session.")
     at = click(at, "Add addendum")
@@ -145,7 +148,7 @@ def test_safety_tab_records_a_concern_and_shows_the_banner(
     open_app: OpenApp, page_team: Team, page_db: Database
 ) -> None:
     couple = a_couple(page_db, page_team)
-    at = open_app(page_team.alice, COUPLE, case=couple.case_code)
+    at = open_app(page_team.alice, COUPLE, case=couple.case_code, tab="Safety")
     next(c for c in at.checkbox if c.label == "Coercive control").check()
     next(t for t in at.text_area if t.label.startswith("Safety plan")).set_value(
         "Individual sessions; hotline number given."
@@ -154,13 +157,15 @@ def test_safety_tab_records_a_concern_and_shows_the_banner(
     at.run()  # the flash-and-rerun the browser would do
     assert safety.open_concerns(page_db, page_team.alice, couple.id)
     assert any("Open safety concern" in e for e in texts(at, "error"))
+    assert at.query_params["tab"] in ("Safety", ["Safety"])  # still on the Safety tab
+    assert any(s == "Screens" for s in texts(at, "subheader"))
 
 
 def test_a_concern_without_a_plan_is_refused(
     open_app: OpenApp, page_team: Team, page_db: Database
 ) -> None:
     couple = a_couple(page_db, page_team)
-    at = open_app(page_team.alice, COUPLE, case=couple.case_code)
+    at = open_app(page_team.alice, COUPLE, case=couple.case_code, tab="Safety")
     next(c for c in at.checkbox if c.label == "Violence").check()
     at = click(at, "Save screen")
     assert any("needs a safety plan" in e for e in texts(at, "error"))

@@ -15,6 +15,8 @@ from bench import databases, report, run
 from core.db import Database, alembic_config
 from core.demo import load_demo
 
+TABS = ["progress", "sessions", "homework", "safety", "check-ins"]
+
 
 def test_bench_reports_every_page_and_role(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -36,8 +38,16 @@ def test_bench_reports_every_page_and_role(
         if (cells := [c.strip() for c in line.split("|")])[1:2] and cells[3:4] == ["20"]
     }
     assert found == expected
-    assert len(expected) == 14  # no session form for supervisors
-    assert "| couple | counsellor | 20 | sqlite |" in capsys.readouterr().out
+    # No session form for supervisors; the couple page by tab (edit details and status
+    # for its counsellor, reassign for supervisors).
+    assert len(expected) == 25
+    assert {(name, role) for name, role in found if name.startswith("couple/")} == {
+        *((f"couple/{tab}", role) for tab in TABS for role in ("counsellor", "supervisor")),
+        ("couple/edit-details", "counsellor"),
+        ("couple/status", "counsellor"),
+        ("couple/reassign", "supervisor"),
+    }
+    assert "| couple/progress | counsellor | 20 | sqlite |" in capsys.readouterr().out
 
 
 @pytest.mark.skipif(

@@ -33,11 +33,14 @@ def _restore_ui_module(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(pages, "ui", sys.modules["pages.ui"])
 
 
-def _open_couple(user: Actor, case: str = "C-0001", memory: Any = None) -> AppTest:
-    """A run of app.py landing on the couple page, as every run in the browser is (AppTest
-    runs a page directly after its first run). `memory`: the browser session's record
-    of what it already logged. pages/ui.py takes Streamlit out of its legacy pages/ mode
-    when the app imports it, so the app imports it afresh each time."""
+def _open_couple(
+    user: Actor, case: str = "C-0001", memory: Any = None, tab: str | None = None
+) -> AppTest:
+    """A run of app.py landing on the couple page (on `tab`, else the first), as every run
+    in the browser is (AppTest runs a page directly after its first run). `memory`: the
+    browser session's record of what it already logged. pages/ui.py takes Streamlit out
+    of its legacy pages/ mode when the app imports it, so the app imports it afresh each
+    time."""
     sys.modules.pop("pages.ui", None)
     vars(pages).pop("ui", None)
     at = AppTest.from_file(APP, default_timeout=30)
@@ -45,6 +48,8 @@ def _open_couple(user: Actor, case: str = "C-0001", memory: Any = None) -> AppTe
     if memory is not None:
         at.session_state[MEMORY_KEY] = memory
     at.query_params["case"] = case
+    if tab is not None:
+        at.query_params["tab"] = tab
     at.switch_page(COUPLE)  # before the first run: the page whose address was asked for
     at.run()
     assert not at.exception, at.exception
@@ -61,26 +66,24 @@ def _reads(db: Database) -> list[tuple[str, str, dict[str, object]]]:
     return [(action, who, json.loads(detail)) for action, who, detail in rows]
 
 
-def test_opening_a_couple_is_one_event_listing_every_tab_read(
+def test_opening_a_couple_is_one_event_listing_what_its_open_tab_read(
     page_team: Team, page_db: Database
 ) -> None:
+    """Only the open tab runs (and is read): the header's details and safety marks, and
+    the tab's own part."""
     couples.create_couple(page_db, page_team.alice, intake_form())
     at = _open_couple(page_team.supervisor)
     assert at.title[0].value == "C-0001 · Kit & Lou"
-    assert _reads(page_db) == [
-        (
-            CASE_VIEWED,
-            "super1",
-            {
-                "case_code": "C-0001",
-                "viewed": ["details", "progress", "notes", "safety", "homework", "check_ins"],
-            },
-        )
-    ]
-    _open_couple(page_team.supervisor, memory=at.session_state[MEMORY_KEY])  # a click
+    viewed = {"case_code": "C-0001", "viewed": ["details", "progress", "safety"]}
+    assert _reads(page_db) == [(CASE_VIEWED, "super1", viewed)]
+    memory = at.session_state[MEMORY_KEY]
+    _open_couple(page_team.supervisor, memory=memory)  # a click
     assert len(_reads(page_db)) == 1  # the same page view: nothing new
-    _open_couple(page_team.supervisor)  # another tab: a new page view
-    assert len(_reads(page_db)) == 2
+    _open_couple(page_team.supervisor, memory=memory, tab="Sessions")  # another part read
+    notes = {"case_code": "C-0001", "viewed": ["details", "notes", "safety"]}
+    assert _reads(page_db)[1:] == [(CASE_VIEWED, "super1", notes)]
+    _open_couple(page_team.supervisor)  # another browser tab: a new page view
+    assert len(_reads(page_db)) == 3
 
 
 def test_a_route_to_another_counsellors_case_is_audited(page_team: Team, page_db: Database) -> None:
@@ -104,7 +107,7 @@ def test_the_counsellor_sees_who_looked_at_the_case(page_team: Team, page_db: Da
     assert list(panel["role"]) == ["Counsellor", "Supervisor"]
     assert list(panel["what"]) == [
         "Refused: tried to open the case",
-        "Details, Progress, Session notes, Safety screens, Homework, Check-ins",
+        "Details, Progress, Safety screens",  # the first tab's, the one opened
     ]
     assert str(panel["at"].dt.tz) == "UTC"  # AppTest's browser has no time zone
 

@@ -25,7 +25,7 @@ def test_the_counsellor_makes_a_link_with_its_qr_code_and_revokes_it(
     open_app: OpenApp, page_db: Database, page_team: Team
 ) -> None:
     couple = couples.create_couple(page_db, page_team.alice, intake_form())
-    at = open_app(page_team.alice, "pages/couple.py", case="C-0001")
+    at = open_app(page_team.alice, "pages/couple.py", case="C-0001", tab="Check-ins")
     by_label(at.radio, "Link for").set_value("B")
     at = make_link(at)
     assert not at.exception
@@ -51,7 +51,7 @@ def test_under_an_abuse_concern_the_form_asks_for_the_safe_channel_reason(
 ) -> None:
     couple = couples.create_couple(page_db, page_team.alice, intake_form())
     open_concern(page_db, page_team.alice, couple.id)
-    at = open_app(page_team.alice, "pages/couple.py", case="C-0001")
+    at = open_app(page_team.alice, "pages/couple.py", case="C-0001", tab="Check-ins")
     assert SAFE_CHANNEL_NEEDED in texts(at, "warning")
     at = make_link(at)
     assert SAFE_CHANNEL_NEEDED in texts(at, "error")
@@ -67,7 +67,7 @@ def test_supervisors_see_links_but_cannot_make_them(
     open_app: OpenApp, page_db: Database, page_team: Team
 ) -> None:
     couples.create_couple(page_db, page_team.alice, intake_form())
-    at = open_app(page_team.supervisor, "pages/couple.py", case="C-0001")
+    at = open_app(page_team.supervisor, "pages/couple.py", case="C-0001", tab="Check-ins")
     assert not [b for b in at.button if b.label == "Make link"]
     assert "No check-in links yet." in texts(at, "caption")
 
@@ -97,7 +97,9 @@ def test_the_caseload_shows_new_check_ins_and_ranks_a_flag_with_safety(
     assert CHECK_IN_CHIP in first["safety"]
     assert "check-in: does not feel safe at home" in first["attention_reasons"]
     assert first["attention"] >= 256  # the safety tier (ATTENTION_WEIGHTS)
-    at = open_app(page_team.alice, "pages/couple.py", case="C-0001")  # the counsellor looks
+    at = open_app(
+        page_team.alice, "pages/couple.py", case="C-0001", tab="Check-ins"
+    )  # the counsellor looks
     assert any("does not feel safe at home" in e for e in texts(at, "error"))
     next(b for b in at.button if b.label == "I have followed this up").click()
     at.run()

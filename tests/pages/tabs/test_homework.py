@@ -12,12 +12,12 @@ from streamlit.testing.v1 import AppTest
 from core.db import Database
 from core.domain import AssignmentStatus
 from core.models import AuditEvent
-from core.services import exercises, homework
+from core.services import exercises, homework, progress_views, sessions
 from core.services.access import Actor
 from core.services.couples import CoupleView
-from pages.tabs import progress_status_key
 from tests.conftest import Team
 from tests.homework_support import (
+    INTAKE,
     TODAY,
     add_couple,
     close_case,
@@ -27,6 +27,7 @@ from tests.homework_support import (
 )
 from tests.pages.conftest import by_label, texts
 from tests.pages.homework_pages import HOMEWORK_TAB_HOST, click, run_page
+from tests.sessions_support import session_form
 
 
 @pytest.fixture
@@ -266,19 +267,50 @@ def test_closed_case_is_read_only(page_db: Database, page_team: Team, couple: Co
     assert any("Only the couple's counsellor assigns" in i for i in texts(at, "info"))
 
 
-def test_suggestions_use_the_progress_status_the_couple_page_left(
-    page_team: Team, couple: CoupleView
+def worsening_ratings(db: Database, team: Team, couple: CoupleView) -> None:
+    """Kit's CSI-4 falls reliably (14, 8, 8 at weeks 0, 7 and 8) while distress rises
+    (3, 7, 8): deteriorated by core.progress.status's rules; Lou steady."""
+    steady = {
+        "five_cs": {
+            "care": 5,
+            "communication": 5,
+            "character": 5,
+            "consistency": 5,
+            "competence": 5,
+        },
+        "csi4": {"q1": 3, "q2": 3, "q3": 3, "q4": 3},
+        "distress": {"distress": 5},
+    }
+    csi = ({"q1": 5, "q2": 3, "q3": 3, "q4": 3}, *[{"q1": 2, "q2": 2, "q3": 2, "q4": 2}] * 2)
+    for day, kit_csi, distress in zip((0, 49, 56), csi, (3, 7, 8), strict=True):
+        kit = dict(steady, csi4=kit_csi, distress={"distress": distress})
+        sessions.record_session(
+            db,
+            team.alice,
+            couple.id,
+            session_form(
+                session_date=INTAKE + timedelta(days=day), ratings={"A": kit, "B": steady}
+            ),
+            today=TODAY,
+        )
+
+
+def test_suggestions_follow_the_progress_status_without_the_progress_tab(
+    page_db: Database, page_team: Team, couple: CoupleView
 ) -> None:
-    at = AppTest.from_file(str(HOMEWORK_TAB_HOST), default_timeout=30)
-    at.session_state["user"] = page_team.alice
-    at.session_state[progress_status_key(couple.id)] = "deteriorated"
-    at.query_params["couple"] = str(couple.id)
-    at.run()
-    assert not at.exception, at.exception
-    suggestions = [m for m in texts(at, "markdown") if m.startswith("- **")]
-    assert any("Deteriorated: stabilising work" in s for s in suggestions)
+    """The Homework tab runs alone (the couple page draws only the open tab): it asks for
+    the couple's status itself, as the Progress tab says it."""
     plain = open_tab(page_team.alice, couple)
     assert not any("Deteriorated" in m for m in texts(plain, "markdown"))
+    worsening_ratings(page_db, page_team, couple)
+    reference = progress_views.clinic_reference(page_db)
+    shown = progress_views.couple_progress(
+        page_db, page_team.alice, couple.id, today=TODAY, reference=reference
+    )
+    assert shown.status == "deteriorated"
+    at = open_tab(page_team.alice, couple)
+    suggestions = [m for m in texts(at, "markdown") if m.startswith("- **")]
+    assert any("Deteriorated: stabilising work" in s for s in suggestions)
 
 
 def test_adherence_says_nothing_due_yet_right_after_assigning(
