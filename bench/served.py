@@ -5,7 +5,8 @@
 Against a copy of the cached demo database (bench/databases.py; the cache is never
 written), it measures what AppTest cannot:
 
-- memory: Streamlit's own server (`streamlit run app.py`, as `make run`) on 127.0.0.1,
+- memory: Streamlit's own server, started as `make run` starts it (`core.cli init-db`
+  first, then `streamlit run app.py` with the Makefile's malloc settings) on 127.0.0.1,
   its resident size sampled from /proc every 0.1 s (and the kernel's high-water mark,
   VmHWM) while 10 simulated users in headless Chromium, at the same time, each in a
   browser context of its own, log in, see their caseload drawn and open 3 couple pages
@@ -28,6 +29,7 @@ import argparse
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -280,6 +282,20 @@ def navigation_rows(progress_ms: float, empty_ms: float, case_code: str) -> list
     ]
 
 
+def init_like_make_run(env: dict[str, str]) -> None:
+    """What `make run` does before it serves: `python -m core.cli init-db --demo-if-empty`
+    in a process of its own (schema, exercise catalogue, and the clinic reference's first
+    snapshot when there is none: the cached demo databases have none)."""
+    subprocess.run(
+        [sys.executable, "-m", "core.cli", "init-db", "--demo-if-empty"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        timeout=600,
+    )
+
+
 def served_rows(
     url: str, repeats: int, timeout_s: float, logs: Path, users_count: int = len(USERS)
 ) -> list[Measure]:
@@ -295,6 +311,7 @@ def served_rows(
     finally:
         db.dispose()
     rows = []
+    init_like_make_run(env)
     with streamlit_server("app.py", env, logs / "app.log") as (app_url, pid):
         time.sleep(2)  # settled after start
         with MemorySampler(pid) as sampler:
@@ -329,7 +346,8 @@ def write_results(
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, SQLite demo database of {couples:,} "
         "couples (a copy of bench/.cache's).\n\n"
         f"Machine: {machine()}; headless Chromium ({CHROMIUM}) driven by Playwright.\n\n"
-        "Memory: `streamlit run app.py` (as `make run`) on 127.0.0.1, its resident size "
+        "Memory: `python -m core.cli init-db --demo-if-empty`, then `streamlit run app.py` "
+        "(as `make run`, with its malloc settings) on 127.0.0.1, its resident size "
         f"read from /proc/PID/status every 0.1 s and its VmHWM, while {users} Chromium contexts "
         f"at once log in, see the caseload drawn and open {COUPLES_PER_USER} couple pages "
         "each, to the drawn Progress tab (4 sessions of counsellor1, 3 of counsellor2, 3 of "

@@ -36,6 +36,9 @@ CHROMIUM_FLAGS = [  # the browser tests' too (tests/e2e/conftest.py)
     "--disable-component-update",
     "--disable-sync",
 ]
+# glibc malloc settings of the server process: the Makefile's SERVER_MALLOC (why: there),
+# so what is measured and tested is what `make run` serves.
+SERVER_MALLOC = {"MALLOC_ARENA_MAX": "2", "MALLOC_MMAP_THRESHOLD_": "131072"}
 COOKIE = "mend_login"
 WAIT_MS = 180_000  # one page on a loaded 2-core machine
 
@@ -67,8 +70,9 @@ def free_port() -> int:
 
 @contextmanager
 def streamlit_server(script: str, env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
-    """`streamlit run script` on a free port of 127.0.0.1 (the command `make run` runs);
-    yields its URL and process id; stops the whole process group afterwards."""
+    """`streamlit run script` on a free port of 127.0.0.1 (the command `make run` runs,
+    with its malloc settings); yields its URL and process id; stops the whole process
+    group afterwards."""
     port = free_port()
     with log.open("wb") as out:
         server = subprocess.Popen(
@@ -88,7 +92,7 @@ def streamlit_server(script: str, env: dict[str, str], log: Path) -> Iterator[tu
                 "false",
             ],
             cwd=ROOT,
-            env=env,
+            env={**env, **SERVER_MALLOC},
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stopped as one below

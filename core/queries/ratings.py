@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import ColumnElement, Select, String, case, func, null, select, type_coerce
 from sqlalchemy.orm import Session
@@ -114,29 +115,76 @@ def _ratings_query(
     return query
 
 
+# Rows converted per batch: a clinic's ratings (350,000 at 2,000 couples) are never held as
+# driver rows all at once, only as the frame's columns.
+BATCH_ROWS = 20_000
+# The text columns repeat a few values over and over (a partner label, an instrument, a
+# case code per rating): each distinct value is kept once and shared by its rows.
+_TEXT_COLUMNS = frozenset(
+    {"case_code", "status", "partner_label", "partner_name", "role", "instrument", "source"}
+)
+
+
 def _long_frame(session: Session, query: Select[Any]) -> pd.DataFrame:
-    result = session.connection().execute(query)
+    """The ratings of `query` as a long frame, built batch by batch.
+
+    Memory, not only time: the driver gives a new Python string for every text value of
+    every row, and a clinic's frame was once built from all its rows at once (its peak was
+    about 5x the frame, 600 MB at 2,000 couples, in the server process that computes the
+    clinic reference or the caseload's progress). Here at most BATCH_ROWS rows are held,
+    equal strings (and the item names of the answers) are one object, and each column is
+    typed batch by batch (the batches are joined at the end)."""
+    result = session.connection().execute(query.execution_options(yield_per=BATCH_ROWS))
     names = list(result.keys())
-    rows = result.fetchall()
-    if not rows:
+    shared: dict[str, dict[Any, Any]] = {name: {None: np.nan} for name in _TEXT_COLUMNS}
+    item_names: dict[str, str] = {}
+    batches = [
+        _batch_frame(names, rows, shared, item_names) for rows in result.partitions(BATCH_ROWS)
+    ]
+    if not batches:
         return empty_measures()
+    return pd.concat(batches, ignore_index=True) if len(batches) > 1 else batches[0]
+
+
+def _batch_frame(
+    names: list[str],
+    rows: list[Any],
+    shared: dict[str, dict[Any, Any]],
+    item_names: dict[str, str],
+) -> pd.DataFrame:
     # Column by column: a DataFrame built from Row objects inspects every row.
-    raw = pd.DataFrame(
-        dict(zip(names, (list(column) for column in zip(*rows, strict=True)), strict=True))
-    )
-    frame = raw.drop(columns="intake_date")
-    frame["measured_on"] = pd.to_datetime(raw["measured_on"]).astype("datetime64[ns]")
-    intake = pd.to_datetime(raw["intake_date"]).astype("datetime64[ns]")
-    frame["week"] = (frame["measured_on"] - intake).dt.days / 7
-    frame["total"] = frame["total"].astype("float64")
-    for column in (
-        "case_code",
-        "status",
-        "partner_label",
-        "partner_name",
-        "role",
-        "instrument",
-        "source",
-    ):
-        frame[column] = frame[column].astype("object")
+    columns = dict(zip(names, zip(*rows, strict=True), strict=True))
+    del rows
+    frame = pd.DataFrame(index=pd.RangeIndex(len(columns["couple_id"])))
+    for name, values in columns.items():
+        if name in _TEXT_COLUMNS:
+            # Object dtype as before (a missing value is NaN), one string object per value.
+            same = shared[name]
+            frame[name] = _objects([same.setdefault(value, value) for value in values])
+        elif name == "items":
+            frame[name] = _objects([_shared_keys(answers, item_names) for answers in values])
+        elif name == "measured_on":
+            frame[name] = pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[ns]")
+        elif name == "total":
+            frame[name] = np.asarray(values, dtype="float64")
+        elif name != "intake_date":
+            frame[name] = list(values)
+    intake = pd.to_datetime(pd.Series(columns["intake_date"], dtype=object))
+    frame["week"] = (frame["measured_on"] - intake.astype("datetime64[ns]")).dt.days / 7
     return frame
+
+
+def _objects(values: list[Any]) -> pd.Series:
+    """An object column holding exactly these objects (pandas would make text columns of
+    its own string type otherwise, with a copy of each string)."""
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return pd.Series(array, dtype=object, copy=False)
+
+
+def _shared_keys(answers: Any, item_names: dict[str, str]) -> Any:
+    """The item answers with their item names shared between ratings (the driver decodes
+    each rating's JSON into a dict with keys of its own)."""
+    if not isinstance(answers, dict):
+        return answers
+    return {item_names.setdefault(key, key): value for key, value in answers.items()}

@@ -26,6 +26,13 @@ from core.services import audit, login_sessions
 from core.services.access import Actor, require_active, require_role
 
 _hasher = PasswordHasher()
+# Each argon2 hash or check holds the hash's memory cost while it runs (64 MiB: argon2-cffi's
+# defaults, and a stored hash keeps the parameters it was made with), so ten logins at once
+# held 640 MiB in the server process (10 checks in threads: 654 MB resident). One runs at
+# a time and the others wait their turn: a check takes ~0.15 s of CPU, so the tenth of ten
+# logins at once waits about 1.5 s. The hashes are as strong as before.
+PASSWORD_CHECKS_AT_ONCE = 1
+_password_work = threading.BoundedSemaphore(PASSWORD_CHECKS_AT_ONCE)
 
 # The demo logins: (username, display name, role, password). core.demo creates them,
 # the login page lists them in demo mode, and the README documents them.
@@ -66,12 +73,19 @@ class Account:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _password_work:
+        return _hasher.hash(password)
+
+
+def _verify(stored_hash: str, password: str) -> bool:
+    """argon2's check (raises on a mismatch), one of PASSWORD_CHECKS_AT_ONCE."""
+    with _password_work:
+        return _hasher.verify(stored_hash, password)
 
 
 def _password_matches(stored_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(stored_hash, password)
+        return _verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -79,7 +93,7 @@ def _password_matches(stored_hash: str, password: str) -> bool:
 @cache
 def _dummy_hash() -> str:
     """A hash no password matches in practice, made with the same parameters as real ones."""
-    return _hasher.hash(secrets.token_urlsafe(32))
+    return hash_password(secrets.token_urlsafe(32))
 
 
 def _spend_a_verification(password: str) -> None:
@@ -87,7 +101,7 @@ def _spend_a_verification(password: str) -> None:
     username, deactivated or locked account): every refusal costs the same time. It checks
     against a dummy hash, so it never counts as one of the account's attempts."""
     with contextlib.suppress(VerificationError, InvalidHashError):
-        _hasher.verify(_dummy_hash(), password)
+        _verify(_dummy_hash(), password)
 
 
 def login_refused_message() -> str:

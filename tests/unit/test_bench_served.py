@@ -41,6 +41,15 @@ def test_ten_users_each_open_couples_with_ratings_they_may_see(demo_db: Database
     assert all(u.password == served.LOGINS[u.username] for u in users)
 
 
+def test_the_served_bench_starts_the_server_with_make_runs_malloc_settings() -> None:
+    makefile = (served.ROOT / "Makefile").read_text()
+    [line] = [line for line in makefile.splitlines() if line.startswith("SERVER_MALLOC :=")]
+    settings = dict(pair.split("=") for pair in line.removeprefix("SERVER_MALLOC :=").split())
+    assert settings == served_browser.SERVER_MALLOC
+    [run] = [line for line in makefile.splitlines() if "/streamlit run app.py" in line]
+    assert "$(SERVER_MALLOC)" in run
+
+
 def test_memory_is_read_from_proc_for_this_process_and_its_children() -> None:
     assert served_browser.status_kb(os.getpid(), "VmRSS") > 0
     assert served_browser.status_kb(os.getpid(), "NoSuchField") == 0

@@ -126,6 +126,24 @@ def test_a_new_day_or_reference_recomputes_every_couple(
     assert reads == [everyone, everyone]
 
 
+def test_a_cold_view_computes_its_couples_in_batches_with_the_same_result(
+    clinic: tuple[Database, ClinicReference], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, reference = clinic
+    supervisor = actor(db, "supervisor")
+    monkeypatch.setattr(progress_views, "REBUILD_CHUNK", 5)
+    reads = recomputed_couples(monkeypatch)
+    served = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    everyone = sorted(couples.caseload(db, supervisor, today=TODAY)["couple_id"].tolist())
+    assert [len(batch) for batch in reads] == [5, 5, 2]
+    assert sorted(c for batch in reads for c in batch) == everyone
+    pd.testing.assert_frame_equal(
+        served.reset_index(drop=True),
+        full_recomputation(db, supervisor, reference).reset_index(drop=True),
+        check_dtype=False,
+    )
+
+
 def test_a_failed_recomputation_after_a_write_keeps_the_save_and_leaves_it_to_the_view(
     clinic: tuple[Database, ClinicReference], monkeypatch: pytest.MonkeyPatch
 ) -> None:
