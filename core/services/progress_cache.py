@@ -31,7 +31,10 @@ from core.progress import PROGRESS_COLUMNS
 
 COLUMNS = ["couple_id", *PROGRESS_COLUMNS]
 MAX_COUPLES = 100_000  # far above a national provider's 20,000: a bound, not a policy
-RECENT_COUPLES = 64  # CoupleMemo: results kept per database and kind (couples open now)
+# CoupleMemo: results kept per database and kind, about the couples open at once in a
+# clinic's server (10 users). A couple's analysis is up to about 0.7 MB and its figures
+# about 0.2 MB each (the demo's longest histories, ~480 ratings): some 50 MB at most.
+RECENT_COUPLES = 32
 
 T = TypeVar("T")
 
