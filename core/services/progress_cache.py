@@ -22,7 +22,10 @@ from typing import Any, TypeVar
 from core.db import Database
 from core.services import caseload_cache
 
-RECENT_COUPLES = 64  # CoupleMemo: results kept per database and kind (couples open now)
+# CoupleMemo: results kept per database and kind, about the couples open at once in a
+# clinic's server (10 users). A couple's analysis is up to about 0.7 MB and its figures
+# about 0.2 MB each (the demo's longest histories, ~480 ratings): some 50 MB at most.
+RECENT_COUPLES = 32
 
 T = TypeVar("T")
 

@@ -221,7 +221,7 @@ def progress_charts(
     against the reference's band, the five C's profile and the homework adherence. Each
     is built once per what it draws (the result's keys, the measure, the reference) for
     the couples viewed lately; a figure is shared by every viewer: draw it, never change it."""
-    memo = progress_cache.memo_for(db, "figures", size=4 * progress_cache.RECENT_COUPLES)
+    memo = progress_cache.memo_for(db, "figures", size=3 * progress_cache.RECENT_COUPLES)
     ratings, case_code = result.ratings, result.case_code
     slot = (result.couple_id, result.named)
     judged = reference.snapshot_id or id(reference)

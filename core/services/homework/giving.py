@@ -281,8 +281,8 @@ def profile_of(
     The safety part comes from the safety screens: any open screen (the gate applies),
     the concern types ticked on open screens, and the partners whose latest PC-PTSD-5
     total is at or above the cut-off (`core.measures.PCPTSD5`, MEND_PCPTSD5_CUTOFF).
-    `progress_status`: the couple's status from `progress_views.couple_progress`, which
-    the couple page computes on its Progress tab and passes on; None when unknown (the
+    `progress_status`: the couple's status from `progress_views.couple_status` (its
+    Progress tab's analysis), which the couple page passes on; None when unknown (the
     progress rule then does not apply)."""
     given = queries.given_exercises(session, couple.id)
     done = AssignmentStatus.DONE.value

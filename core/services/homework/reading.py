@@ -108,7 +108,6 @@ class HomeworkTab:
     current: pd.DataFrame  # open homework (HOMEWORK_COLUMNS), as couple_homework/split_current
     history: pd.DataFrame  # done or skipped homework, newest first
     adherence: pd.DataFrame  # partner, name, expected, done, rate (as couple_adherence)
-    adherence_by_week: pd.DataFrame  # partner_label, partner_name, week, done, expected, rate
     suggestions: tuple[Suggestion, ...]
     exercises: tuple[ExerciseView, ...]  # the assign form's choices: current, unretired
     default_due: date  # the assign form's due date
@@ -123,10 +122,11 @@ def homework_tab(
     db: Database, actor: Actor, couple_id: int, today: date, *, progress_status: str | None = None
 ) -> HomeworkTab:
     """The Homework tab of one couple in one read: current and past homework, adherence
-    (now and by week), suggestions and the assign form's choices. `progress_status`: the
-    couple's progress status, which the couple page already has from its Progress tab
-    (`progress_views.couple_progress`) and passes on, so this read stays cheap; None
-    when unknown (see `giving.profile_of`)."""
+    so far (adherence by week is the Progress tab's chart, not read here), suggestions
+    and the assign form's choices. `progress_status`: the couple's progress status,
+    which the couple page passes on from the kept analysis of its Progress tab
+    (`progress_views.couple_status`), so this read stays cheap; None when unknown (see
+    `giving.profile_of`)."""
     with db.read() as session:
         couple = to_read(session, actor, couple_id)
         views = queries.couple_assignments(session, couple_id)
@@ -134,7 +134,7 @@ def homework_tab(
         profile = profile_of(session, couple, today, progress_status=progress_status)
         library = assignable_exercises(session)
         due = next_due_date(session, couple_id, today)
-        names, intake = _names(couple.partners), couple.intake_date
+        names = _names(couple.partners)
         may_edit = may_change(actor, couple)
     audit.record_read(db, actor, couple_id, CaseRead.HOMEWORK)
     current, history = queries.split_current(queries.homework_frame(views, today))
@@ -145,7 +145,6 @@ def homework_tab(
         current=current,
         history=history,
         adherence=_named(adherence(given, done, today), names),
-        adherence_by_week=weekly_adherence(given, done, intake, today, names),
         suggestions=tuple(suggest(profile, library, k=SUGGESTIONS)),
         exercises=tuple(library),
         default_due=due,

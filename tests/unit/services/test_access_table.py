@@ -150,6 +150,7 @@ TABLE: dict[str, str] = {
     # progress
     "progress_views.caseload_progress": "YHYYNH",
     "progress_views.couple_progress": "YNYYNN",
+    "progress_views.couple_status": "YNYYNN",  # the Homework tab's view of the same analysis
     "progress_views.has_couples": "YYYYNY",
     "progress_views.supervision": "NNYYNN",
     "reference.recompute_reference": "NNYYNN",
@@ -416,6 +417,9 @@ CALLS: dict[str, Call] = {
         db, a, today=TODAY, reference=w.reference
     ),
     "progress_views.couple_progress": lambda db, a, t, w: progress_views.couple_progress(
+        db, a, t.couple_id, today=TODAY, reference=w.reference
+    ),
+    "progress_views.couple_status": lambda db, a, t, w: progress_views.couple_status(
         db, a, t.couple_id, today=TODAY, reference=w.reference
     ),
     "progress_views.has_couples": lambda db, a, t, w: progress_views.has_couples(db, a),

@@ -203,9 +203,6 @@ def assert_same_as_separate_reads(db: Database, actor: Any, couple: CoupleView) 
     pd.testing.assert_frame_equal(
         tab.adherence, homework.couple_adherence(db, actor, couple.id, TODAY)
     )
-    pd.testing.assert_frame_equal(
-        tab.adherence_by_week, homework.adherence_by_week(db, actor, couple.id, TODAY)
-    )
     assert tab.assignments == tuple(homework.couple_assignments(db, actor, couple.id))
     assert tab.suggestions == tuple(homework.suggestions(db, actor, couple.id, TODAY))
     assert tab.exercises == tuple(exercises.list_exercises(db, actor))
@@ -223,7 +220,6 @@ def test_homework_tab_matches_the_separate_reads(
     assert len(tab.current) == 2 and len(tab.history) == 2
     assert tab.history["status"].tolist() == ["Skipped", "Done"]
     assert tab.adherence["name"].tolist() == ["Kit", "Lou"]
-    assert set(tab.adherence_by_week["partner_label"]) == {"A", "B"}
     assert len(tab.suggestions) == 3
     # Fortnightly sessions, the last 15 days ago: the next one is overdue, so a week.
     assert tab.default_due == TODAY + WEEK
@@ -281,6 +277,5 @@ def test_homework_tab_without_homework(db: Database, team: Team, couple: CoupleV
     assert not tab.has_homework and tab.current.empty and tab.history.empty
     assert list(tab.current.columns) == HOMEWORK_COLUMNS
     assert tab.adherence["expected"].tolist() == [0, 0]
-    assert tab.adherence_by_week.empty
     assert tab.default_due == TODAY + WEEK
     assert tab.exercises and tab.suggestions
