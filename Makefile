@@ -39,8 +39,8 @@ lock:
 # at most 2 arenas. Blocks of 128 KiB and more (pandas' and numpy's columns) are mapped and
 # unmapped on their own, so a freed frame goes back to the system instead of staying in the
 # heap (glibc otherwise raises that threshold up to 32 MiB after the first large free).
-# bench-served at 2,000 couples: 303 MB instead of 385 MB after the first visit, peak 418 MB
-# instead of 484 MB.
+# bench-served at 2,000 couples, the same code without them: peak 390 MB instead of 369-375,
+# 314 MB instead of 300 once the users left (bench/results-served.md).
 SERVER_MALLOC := MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
 
 run: setup
