@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from core.progress import (
     MEASURE_COLUMNS,
@@ -17,6 +18,7 @@ from core.progress import (
     empty_measures,
     milestones,
 )
+from core.queries import ratings as rating_queries
 
 INTAKE = date(2026, 1, 5)
 NAMES = {"A": "Kit", "B": "Lou"}
@@ -93,3 +95,16 @@ def partner_status(result: pd.DataFrame, couple: int = 1, partner: str = "A") ->
     row = result.loc[(result["couple_id"] == couple) & (result["partner_label"] == partner)]
     assert len(row) == 1, result
     return row["status"].iloc[0], row["reason"].iloc[0]
+
+
+def rating_reads(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
+    """Record the couples whose ratings are read (measures_frame), call by call."""
+    calls: list[list[int]] = []
+    real = rating_queries.measures_frame
+
+    def spy(session: Any, scope: Any, **options: Any) -> pd.DataFrame:
+        calls.append(sorted(options.get("couple_ids") or []))
+        return real(session, scope, **options)
+
+    monkeypatch.setattr(rating_queries, "measures_frame", spy)
+    return calls

@@ -20,6 +20,7 @@ from core.queries import ratings as rating_queries
 from core.services import couples, progress_views, safety, sessions
 from core.services.access import Actor, caseload_scope
 from core.services.reference import ClinicReference
+from tests.progress_support import rating_reads
 from tests.sessions_support import session_form
 
 TODAY = date(2026, 11, 24)
@@ -53,19 +54,6 @@ def full_recomputation(db: Database, user: Actor, reference: ClinicReference) ->
     )  # fmt: skip
 
 
-def recomputed_couples(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
-    """Record the couples whose ratings each caseload view reads."""
-    calls: list[list[int]] = []
-    real = rating_queries.measures_frame
-
-    def spy(session: Any, scope: Any, **options: Any) -> pd.DataFrame:
-        calls.append(sorted(options.get("couple_ids") or []))
-        return real(session, scope, **options)
-
-    monkeypatch.setattr(rating_queries, "measures_frame", spy)
-    return calls
-
-
 def test_cached_caseload_equals_a_full_recomputation(
     clinic: tuple[Database, ClinicReference],
 ) -> None:
@@ -86,7 +74,7 @@ def test_a_rating_saved_elsewhere_recomputes_that_couple_alone_at_the_write(
     db, reference = clinic
     supervisor, writer = actor(db, "supervisor"), actor(db, "counsellor2")
     before = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
-    reads = recomputed_couples(monkeypatch)
+    reads = rating_reads(monkeypatch)
 
     progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
     assert reads == []  # nothing changed: no rating read at all
@@ -117,7 +105,7 @@ def test_a_new_day_or_reference_recomputes_every_couple(
     db, reference = clinic
     supervisor = actor(db, "supervisor")
     progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
-    reads = recomputed_couples(monkeypatch)
+    reads = rating_reads(monkeypatch)
     tomorrow = TODAY + timedelta(days=1)
     progress_views.caseload_progress(db, supervisor, today=tomorrow, reference=reference)
     fresh = ClinicReference(reference.constants.copy(), reference.band.copy())
@@ -132,7 +120,7 @@ def test_a_cold_view_computes_its_couples_in_batches_with_the_same_result(
     db, reference = clinic
     supervisor = actor(db, "supervisor")
     monkeypatch.setattr(progress_views, "REBUILD_CHUNK", 5)
-    reads = recomputed_couples(monkeypatch)
+    reads = rating_reads(monkeypatch)
     served = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
     everyone = sorted(couples.caseload(db, supervisor, today=TODAY)["couple_id"].tolist())
     assert [len(batch) for batch in reads] == [5, 5, 2]
@@ -162,7 +150,7 @@ def test_a_failed_recomputation_after_a_write_keeps_the_save_and_leaves_it_to_th
     )
     assert saved.id and saved.couple_id == theirs
     monkeypatch.setattr(progress, "progress_columns", real)
-    reads = recomputed_couples(monkeypatch)
+    reads = rating_reads(monkeypatch)
     after = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
     assert reads == [[theirs]]
     pd.testing.assert_frame_equal(
@@ -181,7 +169,7 @@ def test_a_record_saved_elsewhere_rebuilds_that_couple_alone_at_the_next_view(
     supervisor, writer = actor(db, "supervisor"), actor(db, "counsellor2")
     progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
     theirs = int(couples.caseload(db, writer, today=TODAY).iloc[0]["couple_id"])
-    reads = recomputed_couples(monkeypatch)
+    reads = rating_reads(monkeypatch)
     safety.record_screen(
         db,
         writer,
@@ -205,7 +193,7 @@ def test_a_renamed_counsellor_shows_at_the_next_view_without_a_rebuild(
     db, reference = clinic
     supervisor, writer = actor(db, "supervisor"), actor(db, "counsellor2")
     progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
-    reads = recomputed_couples(monkeypatch)
+    reads = rating_reads(monkeypatch)
     with db.transaction() as session:
         session.execute(
             update(Counsellor).where(Counsellor.id == writer.id).values(display_name="Renamed")

@@ -16,13 +16,13 @@ from core.db import Database
 from core.domain import CASE_VIEWED
 from core.errors import MendError
 from core.models import AuditEvent
-from core.queries import ratings as rating_queries
 from core.services import couples, exercises, homework, progress_cache, progress_views, sessions
 from core.services.access import Actor
 from core.services.couples import CoupleView
 from core.services.reference import ClinicReference
 from tests.conftest import Team, intake_form
 from tests.homework_support import homework_form
+from tests.progress_support import rating_reads
 from tests.sessions_support import INTAKE, TODAY, session_form
 
 
@@ -44,16 +44,7 @@ def reference(db: Database) -> ClinicReference:
 
 @pytest.fixture
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
-    """The couples whose ratings were read (measures_frame), call by call."""
-    calls: list[list[int]] = []
-    real = rating_queries.measures_frame
-
-    def spy(session: Any, scope: Any, **options: Any) -> pd.DataFrame:
-        calls.append(sorted(options.get("couple_ids") or []))
-        return real(session, scope, **options)
-
-    monkeypatch.setattr(rating_queries, "measures_frame", spy)
-    return calls
+    return rating_reads(monkeypatch)
 
 
 def progress_of(
