@@ -6,7 +6,8 @@ PostgreSQL databases of their own on the server of `--postgres-url`, see
 bench/databases.py) and each page, as a counsellor and as a supervisor (the admin page
 as the admin), it times:
 
-- warm: the page's full run through AppTest (app.py, login gate, the page), median of
+- warm: the page's run through AppTest after app.py registered the pages (AppTest
+  then reruns the page's script itself, without app.py's login gate), median of
   `--repeats` reruns after one warm-up run. The couple page runs only its open tab, so
   it has one row per tab the role sees (couple/progress, couple/sessions, ...: the tab
   in the address, ?tab=...), each with the couple page's floor;
@@ -468,9 +469,11 @@ def write_results(
         "# Bench results\n\n"
         f"Written by `python -m bench.run` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.\n\n"
         f"Machine: {described}.\n\n"
-        f"Median of {repeats} runs after one warm-up; every run is a full AppTest run of "
-        "app.py on the page (login gate, sidebar, page; on the couple page the tab of the "
-        "row, the only one that runs). *After write*: the run "
+        f"Median of {repeats} runs after one warm-up; every run is AppTest's run of the "
+        "page after `switch_page` from app.py (AppTest then runs the page's script itself: "
+        "app.py's login gate and sidebar are not in the time; `make bench-served` times "
+        "the served app; on the couple page the tab of the row, the only one that runs). "
+        "*After write*: the run "
         "right after counsellor2 saved a note with ratings through the service. *Floor*: an "
         "empty Streamlit page's AppTest run, timed like the pages (a rerun of a warm AppTest), "
         "plus a bare `pd.read_sql` of the rows the page shows (see `floor_queries` in "
