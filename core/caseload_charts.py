@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.charts import STATUS_COLOURS, _figure, _say_empty, _signed, _week_axis
+from core.charts import STATUS_COLOURS, base_figure, say_empty, signed_change, week_axis
 from core.formatting import chart_text, plural
 from core.measures import INSTRUMENTS
 from core.progress import STATUSES
@@ -60,7 +60,7 @@ def caseload_overview(
     tool = INSTRUMENTS.get(instrument_key)
     short = tool.short_name if tool else instrument_key
     column = f"improvement_{instrument_key}"
-    figure = _figure(
+    figure = base_figure(
         f"Caseload: change in {short} by weeks in care",
         subtitle="One point per couple, coloured by status: the mean of the partners' "
         "change since their first rating. Up is better.",
@@ -68,13 +68,13 @@ def caseload_overview(
         y_title=f"{short} change",
     )
     if summary.empty or column not in summary.columns:
-        _week_axis(figure)
-        return _say_empty(figure, f"No couples with {short} ratings yet.")
+        week_axis(figure)
+        return say_empty(figure, f"No couples with {short} ratings yet.")
     data = summary.loc[summary[column].notna()]
     left_out = len(summary) - len(data)
     if data.empty:
-        _week_axis(figure)
-        return _say_empty(figure, f"No couple has two {short} ratings yet.")
+        week_axis(figure)
+        return say_empty(figure, f"No couple has two {short} ratings yet.")
     if len(data) > max_points:
         _add_status_cells(figure, data, column, short)
     else:
@@ -85,7 +85,7 @@ def caseload_overview(
             text=f"{plural(left_out, 'couple')} without two {short} ratings are not shown.",
             **NOTE_POSITION,
         )
-    _week_axis(figure, float(data["weeks_in_care"].max()))
+    week_axis(figure, float(data["weeks_in_care"].max()))
     return figure
 
 
@@ -98,7 +98,7 @@ def _add_status_points(figure: go.Figure, data: pd.DataFrame, column: str, short
     reasons = data.get("progress_reason", pd.Series("", index=data.index)).fillna("")
     for status in _status_order(data["progress_status"]):
         rows = data.loc[data["progress_status"] == status]
-        changes = [_signed(v) for v in rows[column]]
+        changes = [signed_change(v) for v in rows[column]]
         figure.add_trace(
             go.Scatter(
                 x=rows["weeks_in_care"],
@@ -164,7 +164,7 @@ def outcomes_by_counsellor_chart(
     `outcomes`: progress.outcomes_by_counsellor. More than `max_bars` counsellors: the
     `max_bars` with couples past week 26 and the lowest share improved, with a note.
     """
-    figure = _figure(
+    figure = base_figure(
         "Outcomes at 26 weeks (6 months), by counsellor",
         subtitle="Every couple past week 26; improved and recovered are reliable change "
         "(recovered also crossed the cut-off); not rated counts as not improved.",
@@ -174,7 +174,7 @@ def outcomes_by_counsellor_chart(
     figure.update_xaxes(range=[0, 1], tickformat=".0%")
     past = outcomes["past_26"] if "past_26" in outcomes.columns else pd.Series(dtype=float)
     if outcomes.empty or past.sum() == 0:
-        return _say_empty(figure, "No couple has reached six months yet.")
+        return say_empty(figure, "No couple has reached six months yet.")
     left_out = max(0, len(outcomes) - max_bars)
     if left_out:
         outcomes = outcomes.loc[outcomes["past_26"] > 0].nsmallest(

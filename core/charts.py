@@ -56,7 +56,9 @@ def _rgba(colour: str, alpha: float) -> str:
     return f"rgba({red},{green},{blue},{alpha})"
 
 
-def _figure(title: str, *, subtitle: str = "", x_title: str = "", y_title: str = "") -> go.Figure:
+def base_figure(
+    title: str, *, subtitle: str = "", x_title: str = "", y_title: str = ""
+) -> go.Figure:
     figure = go.Figure()
     figure.update_layout(
         title={"text": title, "subtitle": {"text": subtitle}},
@@ -70,7 +72,7 @@ def _figure(title: str, *, subtitle: str = "", x_title: str = "", y_title: str =
     return figure
 
 
-def _week_axis(figure: go.Figure, last_week: float | None = None) -> None:
+def week_axis(figure: go.Figure, last_week: float | None = None) -> None:
     """Milestone lines at weeks 6, 12 and 26, and an x range that shows them."""
     for week in MILESTONES:
         six_months = week == SIX_MONTHS
@@ -85,7 +87,7 @@ def _week_axis(figure: go.Figure, last_week: float | None = None) -> None:
     figure.update_xaxes(range=[0, max(MIN_WEEK_AXIS, math.ceil(end))], title_text=WEEK_AXIS_TITLE)
 
 
-def _say_empty(figure: go.Figure, message: str) -> go.Figure:
+def say_empty(figure: go.Figure, message: str) -> go.Figure:
     figure.add_annotation(
         text=message,
         xref="paper",
@@ -98,7 +100,7 @@ def _say_empty(figure: go.Figure, message: str) -> go.Figure:
     return figure
 
 
-def _signed(value: float) -> str:
+def signed_change(value: float) -> str:
     return f"{value:+.1f}".removesuffix(".0").replace("-", "−")
 
 
@@ -124,16 +126,16 @@ def trend(
     """
     tool = INSTRUMENTS.get(instrument_key)
     if tool is None:
-        figure = _figure(f"{case_code}: unknown measure {instrument_key!r}")
-        _week_axis(figure)
-        return _say_empty(figure, f"There is no measure called {instrument_key!r}.")
+        figure = base_figure(f"{case_code}: unknown measure {instrument_key!r}")
+        week_axis(figure)
+        return say_empty(figure, f"There is no measure called {instrument_key!r}.")
     low, high = tool.total_range
     better = "higher" if tool.higher_is_better else "lower"
     data = frame.loc[
         (frame["case_code"] == case_code) & (frame["instrument"] == instrument_key)
     ].sort_values(["partner_label", "week"], kind="stable")
     rows = band.loc[band["instrument"] == instrument_key] if band is not None else None
-    figure = _figure(
+    figure = base_figure(
         f"{case_code} · {tool.name}",
         subtitle=_band_note(rows),
         y_title=f"{tool.short_name} total ({low}–{high}, {better} is better)",
@@ -157,9 +159,9 @@ def trend(
         )
     pad = (high - low) * 0.03
     figure.update_yaxes(range=[low - pad, high + pad])
-    _week_axis(figure, last_week)
+    week_axis(figure, last_week)
     if data.empty:
-        _say_empty(figure, f"No {tool.short_name} ratings for {case_code} yet.")
+        say_empty(figure, f"No {tool.short_name} ratings for {case_code} yet.")
     return figure
 
 
@@ -216,7 +218,7 @@ def _add_band(
         )
     )
     ranges = [
-        f"{_signed(p10)} to {_signed(p90)} ({source})"
+        f"{signed_change(p10)} to {signed_change(p90)} ({source})"
         for p10, p90, source in zip(shown["p10"], shown["p90"], shown["source"], strict=True)
     ]
     figure.add_trace(
@@ -238,7 +240,9 @@ def _add_partner_line(
     figure: go.Figure, ratings: pd.DataFrame, label: str, name: str, short_name: str
 ) -> None:
     change = ratings["total"] - ratings["total"].iloc[0]
-    notes = ["first rating"] + [f"{_signed(c)} since the first rating" for c in change.iloc[1:]]
+    notes = ["first rating"] + [
+        f"{signed_change(c)} since the first rating" for c in change.iloc[1:]
+    ]
     dates = pd.to_datetime(ratings["measured_on"]).dt.strftime("%d %b %Y")
     colour = PARTNER_COLOURS.get(label, "#666")
     figure.add_trace(
@@ -271,7 +275,7 @@ def five_cs_profile(frame: pd.DataFrame, *, case_code: str | None = None) -> go.
         data = data.loc[data["case_code"] == case_code]
     keys = [item.key for item in FIVE_CS.scored_items]
     names = [item.text.split(":")[0] for item in FIVE_CS.scored_items]
-    figure = _figure(
+    figure = base_figure(
         f"{case_code or 'No couple'} · Five C's of trust: first and latest rating",
         subtitle="Pale bars: first rating; solid bars: latest rating.",
         x_title="",
@@ -281,7 +285,7 @@ def five_cs_profile(frame: pd.DataFrame, *, case_code: str | None = None) -> go.
     figure.update_yaxes(range=[0, 10.5])
     if data.empty:
         figure.update_xaxes(categoryorder="array", categoryarray=names)
-        return _say_empty(figure, "No five C's ratings yet.")
+        return say_empty(figure, "No five C's ratings yet.")
     ordered = data.sort_values(["partner_label", "week"], kind="stable")
     answers = pd.DataFrame(ordered["items"].tolist(), index=ordered.index).reindex(columns=keys)
     for label, ratings in ordered.groupby("partner_label", sort=True):
@@ -322,15 +326,15 @@ def adherence_over_time(adherence: pd.DataFrame, *, case_code: str = "") -> go.F
     partner_name, done, expected. Weeks with nothing expected (rate NaN) leave a gap.
     """
     title = "Homework adherence by week since intake"
-    figure = _figure(
+    figure = base_figure(
         f"{case_code} · {title}" if case_code else title,
         subtitle="Share of the homework expected by then that each partner did.",
         y_title="Homework done (% of expected)",
     )
     figure.update_yaxes(range=[0, 105], ticksuffix="%")
     if adherence.empty or adherence["rate"].notna().sum() == 0:
-        _week_axis(figure)
-        return _say_empty(figure, "No homework expected yet.")
+        week_axis(figure)
+        return say_empty(figure, "No homework expected yet.")
     data = adherence.sort_values(["partner_label", "week"], kind="stable")
     for label, rows in data.groupby("partner_label", sort=True):
         name = _partner_name(rows, str(label))
@@ -356,7 +360,7 @@ def adherence_over_time(adherence: pd.DataFrame, *, case_code: str = "") -> go.F
                 "<br>%{customdata[0]}<extra></extra>",
             )
         )
-    _week_axis(figure, float(data["week"].max()))
+    week_axis(figure, float(data["week"].max()))
     return figure
 
 
@@ -367,7 +371,7 @@ def ptsd_over_time(totals: pd.DataFrame, *, cutoff: float, case_code: str = "") 
     """PC-PTSD-5 totals (0-5) per partner by screening date (padded three weeks either
     side), with the cut-off. `totals`: partner_label, partner_name, measured_on, total."""
     title = "PC-PTSD-5 trauma screen over time"
-    figure = _figure(
+    figure = base_figure(
         f"{case_code} · {title}" if case_code else title,
         subtitle=f"At or above {cutoff:g}: positive, follow up (not a diagnosis).",
         y_title="PC-PTSD-5 total (0-5)",
@@ -380,7 +384,7 @@ def ptsd_over_time(totals: pd.DataFrame, *, cutoff: float, case_code: str = "") 
         annotation_position="top left",
     )
     if totals.empty:
-        return _say_empty(figure, "No PC-PTSD-5 screen recorded yet.")
+        return say_empty(figure, "No PC-PTSD-5 screen recorded yet.")
     data = totals.sort_values(["partner_label", "measured_on"], kind="stable")
     for label, rows in data.groupby("partner_label", sort=True):
         name = _partner_name(rows, str(label))
