@@ -8,7 +8,8 @@ as the admin), it times:
 
 - warm: the page's run through AppTest after app.py registered the pages (AppTest
   then reruns the page's script itself, without app.py's login gate), median of
-  `--repeats` reruns after one warm-up run. The couple page runs only its open tab, so
+  `--repeats` reruns after one warm-up run, each script compiled once as a server
+  does (`served_script_cache`). The couple page runs only its open tab, so
   it has one row per tab the role sees (couple/progress, couple/sessions, ...: the tab
   in the address, ?tab=...), each with the couple page's floor;
 - after write: the same run right after another counsellor (counsellor2) saved a note
@@ -31,7 +32,8 @@ import sqlite3
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -226,6 +228,26 @@ class Row:
         return self.after_write_ms / self.median_ms
 
 
+@contextmanager
+def served_script_cache() -> Iterator[None]:
+    """AppTest compiles app.py and the page's script afresh on every run (a new
+    ScriptCache per run: streamlit.testing.v1.app_test and local_script_runner); a served
+    app compiles each script once per process (the Runtime's one ScriptCache). One cache
+    shared by every AppTest of the bench, as the server does, so a page's time is its run,
+    not its compilation (about 5-10 ms a run for the couple page's scripts, nothing for the
+    empty page's two lines)."""
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    shared = ScriptCache()
+    originals = app_test.ScriptCache, local_script_runner.ScriptCache
+    app_test.ScriptCache = local_script_runner.ScriptCache = lambda: shared  # type: ignore[assignment,misc]
+    try:
+        yield
+    finally:
+        app_test.ScriptCache, local_script_runner.ScriptCache = originals  # type: ignore[misc]
+
+
 def _timed(action: Callable[[], object]) -> float:
     start = time.perf_counter()
     action()
@@ -396,6 +418,15 @@ def bench_size(
     st.cache_resource.clear()
     gc.collect()
     os.environ["DATABASE_URL"] = url  # read by pages/ui.py on every run
+    with served_script_cache():
+        return _bench_pages(url, size, repeats, engine, pages, notes)
+
+
+def _bench_pages(
+    url: str, size: int, repeats: int, engine: str, pages: list[str] | None, notes: list[str]
+) -> list[Row]:
+    import streamlit as st
+
     ctx = context(url)
     empty = empty_page_ms(repeats)
     notes.append(
@@ -472,7 +503,8 @@ def write_results(
         f"Median of {repeats} runs after one warm-up; every run is AppTest's run of the "
         "page after `switch_page` from app.py (AppTest then runs the page's script itself: "
         "app.py's login gate and sidebar are not in the time; `make bench-served` times "
-        "the served app; on the couple page the tab of the row, the only one that runs). "
+        "the served app; on the couple page the tab of the row, the only one that runs; "
+        "scripts compiled once, as a server does, not at every AppTest run). "
         "*After write*: the run "
         "right after counsellor2 saved a note with ratings through the service. *Floor*: an "
         "empty Streamlit page's AppTest run, timed like the pages (a rerun of a warm AppTest), "

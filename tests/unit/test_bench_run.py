@@ -118,3 +118,35 @@ def test_a_cached_database_of_an_older_schema_is_upgraded_not_rebuilt(
         stamped = connection.scalar(text("SELECT COUNT(*) FROM couple_stamps"))
     assert couples == stamped == 3  # the new migration's data step ran on the demo
     assert databases.sqlite_database(3, cache=tmp_path) == (url, False)  # cached from now on
+
+
+def test_the_bench_compiles_each_script_once_as_a_server_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AppTest makes a new ScriptCache per run; under the bench's shared cache a script
+    is read and compiled once, then reused by every later AppTest run."""
+    import builtins
+
+    from streamlit.runtime.scriptrunner import script_cache
+    from streamlit.testing.v1 import AppTest, app_test
+
+    script = tmp_path / "page.py"
+    script.write_text("import streamlit as st\nst.write('one')\n")
+    compiled: list[str] = []
+
+    def counting(source: object, path: str, *args: object, **kwargs: object) -> object:
+        compiled.append(path)
+        return builtins.compile(source, path, *args, **kwargs)  # type: ignore[call-overload]
+
+    # script_cache calls the builtin compile: a module global of that name comes first.
+    monkeypatch.setattr(script_cache, "compile", counting, raising=False)
+    with run.served_script_cache():
+        at = AppTest.from_file(str(script))
+        at.run()
+        at.run()
+        AppTest.from_file(str(script)).run()
+    assert compiled.count(str(script)) == 1
+    compiled.clear()
+    at.run()  # outside the bench: AppTest's own behaviour again, a compile per run
+    assert compiled.count(str(script)) == 1
+    assert app_test.ScriptCache is script_cache.ScriptCache
