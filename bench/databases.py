@@ -201,7 +201,7 @@ def _vacuum(db: Database) -> None:
     leaving 3.5 million dead versions of 20,000 rows that a caseload view would scan.
     A clinic's own writes come a few at a time, and autovacuum keeps up with them."""
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text("VACUUM FULL rating_stamps, couple_stamps"))
+        connection.execute(text("VACUUM FULL rating_stamps, couple_stamps, counsellor_stamps"))
         connection.execute(text("VACUUM ANALYZE"))
 
 

@@ -74,9 +74,10 @@ class BackupFile:
         return {name: len(rows) for name, rows in self.rows.items()}
 
 
-# Derived data a restore rebuilds by itself: the database's triggers fill rating_stamps
-# and couple_stamps as the rows go in (migrations 0014 and 0015), so a backup leaves them out.
-DERIVED = frozenset({"rating_stamps", "couple_stamps"})
+# Derived data a restore rebuilds by itself: the database's triggers fill rating_stamps,
+# couple_stamps and counsellor_stamps as the rows go in (migrations 0014 to 0016), so a
+# backup leaves them out.
+DERIVED = frozenset({"rating_stamps", "couple_stamps", "counsellor_stamps"})
 
 
 def data_tables() -> list[Table]:

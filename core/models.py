@@ -444,6 +444,18 @@ class CoupleStamp(Base):
     version: Mapped[int] = mapped_column(Integer)
 
 
+class CounsellorStamp(Base):
+    """Per counsellor, a counter that database triggers bump whenever a couple of the
+    counsellor's caseload changes (either couple stamp moves) or leaves it (migration
+    0016): a caseload view re-reads the couple stamps only of counsellors whose stamp
+    moved. Derived data, without a foreign key."""
+
+    __tablename__ = "counsellor_stamps"
+
+    counsellor_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer)
+
+
 class CheckInLink(Base):
     """A partner's private check-in link. Only the SHA-256 of the token is stored: the
     token itself is shown to the counsellor once, when the link is made."""

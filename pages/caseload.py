@@ -62,6 +62,7 @@ with st.spinner("Loading caseload…"):
         statuses=statuses,
         counsellor_ids=counsellor_ids,
         search=search,
+        sort=SORTS[sort],
     )
 
 if table.empty and not progress_views.has_couples(db, user):
@@ -85,7 +86,6 @@ if table.empty:
     st.stop()
 
 export_buttons.caseload(db, user)
-table = progress_views.sorted_caseload(table, by=SORTS[sort])
 st.caption(f"{plural(len(table), 'couple')}. Select a row to open the couple.")
 table = paging.paged(table, key="caseload_page")
 selection = st.dataframe(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased
 
 from core.db import like_pattern
 from core.domain import COUPLE_STATUS_LABELS, CoupleStatus
-from core.models import Counsellor, Couple, CoupleStamp, Partner, RatingStamp
+from core.models import Counsellor, CounsellorStamp, Couple, CoupleStamp, Partner, RatingStamp
 from core.models import Session as SessionRow
 from core.queries.safety import open_concern_couples
 
@@ -117,7 +117,7 @@ def _filtered(
     return query
 
 
-KEY_COLUMNS = ["couple_id", "counsellor", "rating_version", "record_version"]
+KEY_COLUMNS = ["couple_id", "case_code", "counsellor_id", "rating_version", "record_version"]
 
 
 def caseload_keys(
@@ -131,15 +131,16 @@ def caseload_keys(
     """The couples in `scope` matching the filters (as caseload_query's), by case code,
     with what identifies their caseload row (KEY_COLUMNS): the ratings' and the records'
     stamps, which the database bumps on every change (migrations 0014 and 0015), and the
-    counsellor's name, which can change without the couple changing.
+    counsellor (whose name, from counsellor_stamps, can change without the couple).
 
-    What the caseload costs per couple in scope, so kept small: one statement of four
-    integers a row (no note, rating or homework; names from the counsellors' own short
-    list), fetched as plain tuples and turned into columns at once."""
+    Read per couple, so kept small: one statement of four integers and the case code a
+    row (no note, rating or homework), fetched as plain tuples and turned into columns at
+    once. A view reads it whole once, then only for the counsellors whose stamp moved."""
     partners = aliased(Partner), aliased(Partner)
     query = (
         select(
             Couple.id,
+            Couple.case_code,
             Couple.counsellor_id,
             func.coalesce(RatingStamp.version, 0),
             func.coalesce(CoupleStamp.version, 0),
@@ -156,16 +157,30 @@ def caseload_keys(
     query = _filtered(query, partners, statuses, counsellor_ids, search)
     # Core, not ORM, rows: a tenth of the cost per row at 20,000 couples.
     rows = session.connection().execute(query).fetchall()
-    couple_ids, counsellor, rating_version, record_version = (
-        map(list, zip(*rows, strict=True)) if rows else ([], [], [], [])
-    )
-    names = dict(session.connection().execute(select(Counsellor.id, Counsellor.display_name)).all())
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(KEY_COLUMNS)
     return pd.DataFrame(
         {
-            "couple_id": np.array(couple_ids, dtype="int64"),
-            "counsellor": pd.Series(counsellor, dtype="int64").map(names).astype(object),
-            "rating_version": np.array(rating_version, dtype="int64"),
-            "record_version": np.array(record_version, dtype="int64"),
+            name: np.array(values, dtype=object if name == "case_code" else "int64")
+            for name, values in zip(KEY_COLUMNS, columns, strict=True)
         },
         columns=KEY_COLUMNS,
     )
+
+
+def counsellor_stamps(session: Session, counsellor_id: int | None = None) -> pd.DataFrame:
+    """Every counsellor (or the one of `counsellor_id`), indexed by id: the display name
+    and the caseload stamp the database bumps whenever one of their couples changes or
+    leaves them (migration 0016; 0 before the first change). One short row per
+    counsellor: what a caseload view reads to learn whose couples changed."""
+    query = (
+        select(Counsellor.id, Counsellor.display_name, func.coalesce(CounsellorStamp.version, 0))
+        .outerjoin(CounsellorStamp, CounsellorStamp.counsellor_id == Counsellor.id)
+        .order_by(Counsellor.id)
+    )
+    if counsellor_id is not None:
+        query = query.where(Counsellor.id == counsellor_id)
+    rows = session.connection().execute(query).fetchall()
+    ids, names, versions = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [])
+    return pd.DataFrame(
+        {"counsellor": pd.Series(names, dtype=object), "version": np.array(versions, "int64")}
+    ).set_axis(pd.Index(np.array(ids, "int64"), name="counsellor_id"))

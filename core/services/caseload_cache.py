@@ -15,12 +15,23 @@ only chooses which rows). Another server process rebuilds a changed couple at it
 view. The database stays the truth: a row is stored under the stamps read before it was
 computed, so a write racing the computation leaves a stale stamp that the next view
 rebuilds, never a stale row under a fresh stamp.
+
+Reading 20,000 couples' stamps still cost a supervisor's view 30 ms to learn that nothing
+changed. So each view (who looks, and the filters) also keeps its couples' keys with the
+per-counsellor stamps they were read under (migration 0016: bumped whenever a couple of
+the counsellor changes or leaves them); the next view reads one short row per counsellor
+and re-reads the keys of only the counsellors whose stamp moved (`keys`), and when no key
+and no name moved, the finished table of the last view is served again (`view`). The
+per-counsellor stamps are read before the keys, so the keys are never older than the
+stamps they are kept under.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -29,6 +40,20 @@ from core.db import Database
 
 VERSIONS = ["rating_version", "record_version"]
 MAX_COUPLES = 100_000  # far above a national provider's 20,000: a bound, not a policy
+# Views kept per database: each role's scope with the filters in use (a search is a view
+# of its own); the least recently seen is dropped first.
+MAX_VIEWS = 64
+
+
+@dataclass
+class _View:
+    """One view's keys, the counsellor stamps they were read under, and its last table."""
+
+    stamps: pd.Series  # version by counsellor_id
+    keys: pd.DataFrame
+    table: pd.DataFrame | None = None
+    table_of: tuple[Any, ...] | None = None  # (keys, names, context) the table was made of
+    sorted_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 class CaseloadCache:
@@ -39,10 +64,88 @@ class CaseloadCache:
     def __init__(self) -> None:
         self._rows = pd.DataFrame()
         self._lock = threading.Lock()
+        self._views: OrderedDict[Hashable, _View] = OrderedDict()
         self.context: Hashable | None = None  # the key of what the rows were judged by
         # What the last view judged by (the reference and today): a write rebuilds its
         # couple for it at once (progress_views.refresh_after_write).
         self.last_view: tuple[Any, Any] | None = None
+
+    def keys(
+        self,
+        view: Hashable,
+        stamps: pd.Series,
+        read: Callable[[list[int] | None], pd.DataFrame],
+    ) -> pd.DataFrame:
+        """The keys (caseload_queries.KEY_COLUMNS, by case code) of `view`, given the
+        counsellor stamps just read (version by counsellor_id): those kept for the view
+        if no stamp moved, else the kept ones with the couples of the counsellors whose
+        stamp moved read again (`read(counsellor_ids)`; `read(None)` reads all)."""
+        with self._lock:
+            kept = self._views.get(view)
+            if kept is not None:
+                self._views.move_to_end(view)
+        if kept is None:
+            keys = read(None)
+        else:
+            before = kept.stamps.reindex(stamps.index)
+            moved = stamps.index[(before != stamps).to_numpy()].tolist()
+            if not moved:
+                return kept.keys
+            keys = _spliced(kept.keys, read(moved), moved)
+        with self._lock:
+            self._views[view] = _View(stamps, keys)
+            self._views.move_to_end(view)
+            while len(self._views) > MAX_VIEWS:
+                self._views.popitem(last=False)
+        return keys
+
+    def view(
+        self,
+        view: Hashable,
+        keys: pd.DataFrame,
+        names: pd.Series,
+        context: Hashable,
+        compute: Callable[[list[int]], pd.DataFrame],
+    ) -> pd.DataFrame:
+        """The caseload table of `view`: the rows of `keys` (`rows`) with each couple's
+        counsellor's name from `names`; the last one again if it was made of these very
+        keys, the same names and context. Callers must not change it in place."""
+        with self._lock:
+            kept = self._views.get(view)
+        made_of = (keys, context)
+        if (
+            kept is not None
+            and kept.table is not None
+            and kept.table_of is not None
+            and kept.table_of[0] is keys
+            and kept.table_of[1] == context
+            and kept.table_of[2].equals(names)
+        ):
+            return kept.table
+        rows = self.rows(keys, context, compute)
+        # The name from the counsellors' list read with the stamps: a renamed account
+        # changes no couple's row.
+        counsellor_of = keys.set_index("couple_id")["counsellor_id"]
+        table = rows.assign(counsellor=rows["couple_id"].map(counsellor_of).map(names))
+        if kept is not None and kept.keys is keys:
+            with self._lock:
+                kept.table, kept.table_of, kept.sorted_tables = table, (*made_of, names), {}
+        return table
+
+    def sorted_table(
+        self, view: Hashable, table: pd.DataFrame, by: str, sort: Callable[[], pd.DataFrame]
+    ) -> pd.DataFrame:
+        """`sort()` of the view's `table`, kept with it (a rerun of the page sorts nothing)."""
+        with self._lock:
+            kept = self._views.get(view)
+            done = kept.sorted_tables.get(by) if kept is not None and kept.table is table else None
+        if done is not None:
+            return done
+        result = sort()
+        if kept is not None and kept.table is table:
+            with self._lock:
+                kept.sorted_tables[by] = result
+        return result
 
     def rows(
         self,
@@ -82,6 +185,25 @@ class CaseloadCache:
     def clear(self) -> None:
         with self._lock:
             self._rows, self.context, self.last_view = pd.DataFrame(), None, None
+            self._views.clear()
+
+
+def _spliced(kept: pd.DataFrame, fresh: pd.DataFrame, counsellors: list[int]) -> pd.DataFrame:
+    """`kept` keys with those of `counsellors` replaced by `fresh`, by case code. When the
+    same couples come back (a note or rating saved: the usual write), their counsellor and
+    versions are replaced in place; otherwise the keys are merged and sorted again."""
+    theirs = kept["counsellor_id"].isin(counsellors).to_numpy()
+    if (
+        theirs.sum() == len(fresh)
+        and (kept.loc[theirs, "couple_id"].to_numpy() == fresh["couple_id"].to_numpy()).all()
+    ):
+        keys = kept.copy()
+        # The counsellor too: a couple reassigned between two of them stays in the view.
+        moved = ["counsellor_id", *VERSIONS]
+        keys.loc[theirs, moved] = fresh[moved].to_numpy()
+        return keys
+    merged = pd.concat([kept.loc[~theirs], fresh], ignore_index=True)
+    return merged.sort_values("case_code", kind="stable", ignore_index=True)
 
 
 _CACHES: dict[str, CaseloadCache] = {}

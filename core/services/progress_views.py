@@ -257,32 +257,50 @@ def caseload_progress(
     statuses: list[CoupleStatus] | None = None,
     counsellor_ids: list[int] | None = None,
     search: str = "",
+    sort: str | None = None,
 ) -> pd.DataFrame:
     """The caseload with progress status, flags and an attention score per couple, by
-    case code (caseload_summary's columns); filtered in the database.
+    case code (caseload_summary's columns), or sorted by `sort` (sorted_caseload's);
+    filtered in the database. Read-only: the table may be served again to the next view.
 
     Each couple's row comes from the per-couple cache (core.services.caseload_cache):
     only couples whose records changed since the last view, or all of them on a new day
-    or reference, are rebuilt, from their own records."""
+    or reference, are rebuilt, from their own records; and only the counsellors whose
+    couples changed have their couples' stamps read again."""
     search = parse(SearchIn, {"query": search}).query
+    filters = {"statuses": statuses, "counsellor_ids": counsellor_ids, "search": search}
+    view = (
+        "every caseload" if actor.sees_every_caseload else actor.id,
+        tuple(sorted(statuses or [])),
+        tuple(sorted(counsellor_ids or [])),
+        search,
+    )
+    scope = caseload_scope(actor)
+    cache = caseload_cache.cache_for(db)
     with db.read() as session:
         require_active(session, actor)
-        keys = caseload_queries.caseload_keys(
-            session,
-            caseload_scope(actor),
-            statuses=statuses,
-            counsellor_ids=counsellor_ids,
-            search=search,
+        stamps = caseload_queries.counsellor_stamps(
+            session, None if actor.sees_every_caseload else actor.id
         )
+
+        def read(counsellors: list[int] | None) -> pd.DataFrame:
+            where = scope if counsellors is None else scope & Couple.counsellor_id.in_(counsellors)
+            return caseload_queries.caseload_keys(session, where, **filters)
+
+        keys = cache.keys(view, stamps["version"], read)
     if keys.empty:
         return pd.DataFrame(columns=caseload_queries.CASELOAD_COLUMNS)
-    cache = caseload_cache.cache_for(db)
     cache.last_view = (reference, today)
-    rows = cache.rows(
-        keys, _judged_by(reference, today), lambda ids: _rows_of(db, ids, reference, today)
+    table = cache.view(
+        view,
+        keys,
+        stamps["counsellor"],
+        _judged_by(reference, today),
+        lambda ids: _rows_of(db, ids, reference, today),
     )
-    # The counsellor's name is read with the stamps: a renamed account changes no couple.
-    return rows.assign(counsellor=rows["couple_id"].map(keys.set_index("couple_id")["counsellor"]))
+    if sort is None:
+        return table
+    return cache.sorted_table(view, table, sort, lambda: sorted_caseload(table, by=sort))
 
 
 def refresh_after_write(db: Database, couple_id: int) -> None:

@@ -13,7 +13,12 @@ from sqlalchemy import text, true
 from core.db import Database
 from core.domain import CoupleStatus
 from core.models import Couple
-from core.queries.caseload import CASELOAD_COLUMNS, caseload_frame, caseload_keys
+from core.queries.caseload import (
+    CASELOAD_COLUMNS,
+    caseload_frame,
+    caseload_keys,
+    counsellor_stamps,
+)
 from core.services import safety, sessions
 from core.services.access import caseload_scope
 from core.services.couples import CoupleView
@@ -172,7 +177,54 @@ def test_the_keys_list_what_the_caseload_lists_with_the_same_filters(
     for filters in cases:
         with db.read() as session:
             listed = caseload_frame(session, true(), today=TODAY, **filters)
+            names = counsellor_stamps(session)["counsellor"]
         keys = keys_of(db, **filters)
         assert keys["couple_id"].tolist() == listed["couple_id"].tolist(), filters
-        assert keys["counsellor"].tolist() == listed["counsellor"].tolist(), filters
+        assert keys["case_code"].tolist() == listed["case_code"].tolist(), filters
+        assert keys["counsellor_id"].map(names).tolist() == listed["counsellor"].tolist(), filters
     assert keys_of(db, caseload_scope(team.alice))["couple_id"].tolist() == [kit_and_lou.id]
+
+
+def counsellor_versions(db: Database) -> dict[int, int]:
+    with db.read() as session:
+        return counsellor_stamps(session)["version"].to_dict()
+
+
+def test_a_counsellors_stamp_moves_with_every_change_to_their_couples_only(
+    db: Database, team: Team, kit_and_lou: CoupleView, mara_and_nils: CoupleView
+) -> None:
+    """Migration 0016: chained on the couple stamps, so every writer is covered, a bare
+    SQL statement included; the other counsellor's stamp stays."""
+    alice, bruno = team.alice.id, team.bruno.id
+    seen = counsellor_versions(db)
+
+    def bare(sql: str) -> None:
+        with db.transaction() as session:
+            session.execute(text(sql), {"couple": kit_and_lou.id})
+        now = counsellor_versions(db)
+        assert now[alice] != seen[alice], sql
+        assert now[bruno] == seen[bruno], sql
+        seen.update(now)
+
+    sessions.record_session(db, team.alice, kit_and_lou.id, note_form(date(2026, 10, 1)))
+    assert counsellor_versions(db)[alice] != seen[alice]  # a note with ratings
+    seen.update(counsellor_versions(db))
+    bare("UPDATE couples SET goals = 'Rebuild trust' WHERE id = :couple")
+    bare("UPDATE partners SET pronouns = 'they' WHERE couple_id = :couple")
+    bare("UPDATE measurements SET total = total + 1 WHERE couple_id = :couple")  # ratings only
+    bare("DELETE FROM measurements WHERE couple_id = :couple")
+
+
+def test_a_reassigned_couple_moves_both_counsellors_stamps(
+    db: Database, team: Team, kit_and_lou: CoupleView, mara_and_nils: CoupleView
+) -> None:
+    before = counsellor_versions(db)
+    with db.transaction() as session:
+        session.execute(
+            text("UPDATE couples SET counsellor_id = :to WHERE id = :couple"),
+            {"to": team.bruno.id, "couple": kit_and_lou.id},
+        )
+    after = counsellor_versions(db)
+    assert after[team.alice.id] != before[team.alice.id]  # the one it left
+    assert after[team.bruno.id] != before[team.bruno.id]  # the one it joined
+    assert after[team.supervisor.id] == before[team.supervisor.id]

@@ -15,7 +15,9 @@ from sqlalchemy import select, update
 from core import progress
 from core.db import Database
 from core.demo import load_demo
+from core.domain import CoupleStatus
 from core.models import Counsellor
+from core.queries import caseload as caseload_queries
 from core.queries import ratings as rating_queries
 from core.services import couples, progress_views, safety, sessions
 from core.services.access import Actor, caseload_scope
@@ -202,3 +204,123 @@ def test_a_renamed_counsellor_shows_at_the_next_view_without_a_rebuild(
     assert reads == []
     theirs = couples.caseload(db, writer, today=TODAY)["couple_id"]
     assert set(after.loc[after["couple_id"].isin(theirs), "counsellor"]) == {"Renamed"}
+
+
+def key_reads(monkeypatch: pytest.MonkeyPatch) -> list[set[int]]:
+    """The counsellors whose couples' stamps each read returned, read by read."""
+    reads: list[set[int]] = []
+    original = caseload_queries.caseload_keys
+
+    def spy(*args: Any, **kwargs: Any) -> pd.DataFrame:
+        keys = original(*args, **kwargs)
+        reads.append(set(keys["counsellor_id"]))
+        return keys
+
+    monkeypatch.setattr(caseload_queries, "caseload_keys", spy)
+    return reads
+
+
+def test_a_view_reads_only_the_stamps_of_counsellors_whose_couples_changed(
+    clinic: tuple[Database, ClinicReference], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 0016: one row per counsellor tells the next view whose couples changed;
+    when none did, no couple's stamp is read and the last table is served again."""
+    db, reference = clinic
+    supervisor, writer = actor(db, "supervisor"), actor(db, "counsellor2")
+    progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    reads = key_reads(monkeypatch)
+    again = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    assert reads == []
+    theirs = int(couples.caseload(db, writer, today=TODAY).iloc[0]["couple_id"])
+    sessions.record_session(
+        db, writer, theirs, session_form(session_date=TODAY - timedelta(days=1)), today=TODAY
+    )
+    reads.clear()
+    after = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    assert reads == [{writer.id}]
+    assert after.set_index("couple_id").loc[theirs, "sessions"] == (
+        again.set_index("couple_id").loc[theirs, "sessions"] + 1
+    )
+    pd.testing.assert_frame_equal(
+        after.reset_index(drop=True),
+        full_recomputation(db, supervisor, reference).reset_index(drop=True),
+        check_dtype=False,
+    )
+
+
+def test_a_reassigned_couple_moves_between_caseloads_at_the_next_view(
+    clinic: tuple[Database, ClinicReference], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, reference = clinic
+    supervisor = actor(db, "supervisor")
+    first, second = actor(db, "counsellor1"), actor(db, "counsellor2")
+    views = {
+        user.username: progress_views.caseload_progress(db, user, today=TODAY, reference=reference)
+        for user in (supervisor, first, second)
+    }
+    moved = views["counsellor1"].iloc[-1]
+    version = couples.get_couple(db, supervisor, int(moved["couple_id"])).version
+    couples.reassign(db, supervisor, int(moved["couple_id"]), second.id, expected_version=version)
+    reads = key_reads(monkeypatch)
+    for user in (supervisor, first, second):
+        after = progress_views.caseload_progress(db, user, today=TODAY, reference=reference)
+        pd.testing.assert_frame_equal(
+            after.reset_index(drop=True),
+            full_recomputation(db, user, reference).reset_index(drop=True),
+            check_dtype=False,
+        )
+        assert after["case_code"].is_monotonic_increasing
+        listed = moved["couple_id"] in set(after["couple_id"])
+        assert listed == (user is not first), user.username
+    # The supervisor's view re-reads both counsellors' couples, each counsellor's their own.
+    assert reads == [{first.id, second.id}, {first.id}, {second.id}]
+    row = after.set_index("couple_id").loc[moved["couple_id"]]
+    assert row["counsellor"] == second.display_name != moved["counsellor"]
+
+
+def test_a_status_change_leaves_a_filtered_view_at_the_next_view(
+    clinic: tuple[Database, ClinicReference],
+) -> None:
+    db, reference = clinic
+    supervisor = actor(db, "supervisor")
+    active = [CoupleStatus.ACTIVE]
+
+    def view() -> pd.DataFrame:
+        return progress_views.caseload_progress(
+            db, supervisor, today=TODAY, reference=reference, statuses=active
+        )
+
+    before = view()
+    leaving = int(before.iloc[0]["couple_id"])
+    current = couples.get_couple(db, supervisor, leaving)
+    with db.read() as session:
+        owner = Actor.of(session.get_one(Counsellor, current.counsellor_id))
+    couples.change_status(
+        db, owner, leaving, {"target": CoupleStatus.PAUSED}, expected_version=current.version
+    )
+    after = view()
+    assert leaving not in set(after["couple_id"])
+    assert len(after) == len(before) - 1
+
+
+def test_the_sorted_caseload_is_kept_with_its_table(
+    clinic: tuple[Database, ClinicReference], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, reference = clinic
+    supervisor = actor(db, "supervisor")
+    table = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    expected = progress_views.sorted_caseload(table, by="attention")
+    sorts: list[int] = []
+    original = progress.needs_attention_first
+
+    def counted(summary: pd.DataFrame) -> pd.DataFrame:
+        sorts.append(len(summary))
+        return original(summary)
+
+    monkeypatch.setattr(progress, "needs_attention_first", counted)
+    for _ in range(2):
+        served = progress_views.caseload_progress(
+            db, supervisor, today=TODAY, reference=reference, sort="attention"
+        )
+        pd.testing.assert_frame_equal(served, expected)
+    assert sorts == [len(table)]  # sorted once, then kept
