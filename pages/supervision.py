@@ -63,11 +63,24 @@ instrument = (
     )
     or "csi4"
 )
-st.plotly_chart(
-    caseload_charts.caseload_overview(summary, instrument_key=instrument), key="caseload_overview"
+# Charts and tables kept with the summary: a rerun with nothing changed draws them again
+# without building them again.
+overview = progress_views.kept_with(
+    summary,
+    ("overview", instrument),
+    lambda: caseload_charts.caseload_overview(summary, instrument_key=instrument),
 )
-st.plotly_chart(caseload_charts.outcomes_by_counsellor_chart(outcomes), key="outcomes_chart")
-st.dataframe(progress_views.outcomes_table(outcomes), hide_index=True)
+st.plotly_chart(overview, key="caseload_overview")
+st.plotly_chart(
+    progress_views.kept_with(
+        outcomes, "chart", lambda: caseload_charts.outcomes_by_counsellor_chart(outcomes)
+    ),
+    key="outcomes_chart",
+)
+st.dataframe(
+    progress_views.kept_with(outcomes, "table", lambda: progress_views.outcomes_table(outcomes)),
+    hide_index=True,
+)
 
 st.subheader("Needs a second look")
 flagged = progress_views.needing_attention(summary)

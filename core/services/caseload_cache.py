@@ -29,9 +29,10 @@ stamps they are kept under.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -53,7 +54,6 @@ class _View:
     keys: pd.DataFrame
     table: pd.DataFrame | None = None
     table_of: tuple[Any, ...] | None = None  # (keys, names, context) the table was made of
-    sorted_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 class CaseloadCache:
@@ -129,23 +129,8 @@ class CaseloadCache:
         table = rows.assign(counsellor=rows["couple_id"].map(counsellor_of).map(names))
         if kept is not None and kept.keys is keys:
             with self._lock:
-                kept.table, kept.table_of, kept.sorted_tables = table, (*made_of, names), {}
+                kept.table, kept.table_of = table, (*made_of, names)
         return table
-
-    def sorted_table(
-        self, view: Hashable, table: pd.DataFrame, by: str, sort: Callable[[], pd.DataFrame]
-    ) -> pd.DataFrame:
-        """`sort()` of the view's `table`, kept with it (a rerun of the page sorts nothing)."""
-        with self._lock:
-            kept = self._views.get(view)
-            done = kept.sorted_tables.get(by) if kept is not None and kept.table is table else None
-        if done is not None:
-            return done
-        result = sort()
-        if kept is not None and kept.table is table:
-            with self._lock:
-                kept.sorted_tables[by] = result
-        return result
 
     def rows(
         self,
@@ -204,6 +189,29 @@ def _spliced(kept: pd.DataFrame, fresh: pd.DataFrame, counsellors: list[int]) ->
         return keys
     merged = pd.concat([kept.loc[~theirs], fresh], ignore_index=True)
     return merged.sort_values("case_code", kind="stable", ignore_index=True)
+
+
+# What pages derive from a served table (its sorted order, the outcomes per counsellor, a
+# chart), kept as long as the table itself: a table is served again, the same object,
+# until something it shows changes, so its derivations are computed once per change.
+_DERIVED: dict[int, dict[Hashable, Any]] = {}
+_DERIVED_LOCK = threading.Lock()
+
+
+def kept_with(table: pd.DataFrame, key: Hashable, make: Callable[[], Any]) -> Any:
+    """`make()`, computed once per `table` object and `key` (while the table lives).
+    Only for tables nobody changes in place (CaseloadCache.view's)."""
+    with _DERIVED_LOCK:
+        derived = _DERIVED.get(id(table))
+        if derived is None:
+            derived = _DERIVED[id(table)] = {}
+            weakref.finalize(table, _DERIVED.pop, id(table), None)
+        if key in derived:
+            return derived[key]
+    value = make()
+    with _DERIVED_LOCK:
+        derived[key] = value
+    return value
 
 
 _CACHES: dict[str, CaseloadCache] = {}

@@ -49,6 +49,7 @@ from core.services.access import (
     require_role,
     require_view,
 )
+from core.services.caseload_cache import kept_with as kept_with
 
 # The clinic's reference in force (a stored, dated snapshot): core.services.reference.
 from core.services.reference import ClinicReference as ClinicReference
@@ -300,7 +301,7 @@ def caseload_progress(
     )
     if sort is None:
         return table
-    return cache.sorted_table(view, table, sort, lambda: sorted_caseload(table, by=sort))
+    return kept_with(table, ("sorted", sort), lambda: sorted_caseload(table, by=sort))
 
 
 def refresh_after_write(db: Database, couple_id: int) -> None:
@@ -379,7 +380,7 @@ def supervision(
     summary = caseload_progress(db, actor, today=today, reference=reference)
     if summary.empty:
         return summary, pd.DataFrame()
-    return summary, progress.outcomes_by_counsellor(summary)
+    return summary, kept_with(summary, "outcomes", lambda: progress.outcomes_by_counsellor(summary))
 
 
 def _extras(db: Database, scope: Any, couple_ids: pd.Series, today: date) -> pd.DataFrame:
@@ -539,7 +540,15 @@ def outcomes_table(outcomes: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+FLAGGED_COLUMNS = ["case_code", "counsellor", "progress_status", "safety", "attention_reasons"]
+
+
 def needing_attention(summary: pd.DataFrame) -> pd.DataFrame:
-    flagged = progress.needs_attention_first(summary)
-    flagged = flagged.loc[flagged["attention"] > 0]
-    return flagged[["case_code", "counsellor", "progress_status", "safety", "attention_reasons"]]
+    """The flagged couples, what needs a second look first (kept with a served table)."""
+
+    def flagged() -> pd.DataFrame:
+        ordered = progress.needs_attention_first(summary)
+        ordered = ordered.loc[ordered["attention"] > 0]
+        return ordered[FLAGGED_COLUMNS]
+
+    return kept_with(summary, "flagged", flagged)

@@ -324,3 +324,56 @@ def test_the_sorted_caseload_is_kept_with_its_table(
         )
         pd.testing.assert_frame_equal(served, expected)
     assert sorts == [len(table)]  # sorted once, then kept
+
+
+def test_what_is_derived_from_a_served_table_is_made_once_per_table() -> None:
+    import gc
+
+    from core.services import caseload_cache
+
+    made: list[str] = []
+
+    def make(name: str) -> Any:
+        return lambda: made.append(name) or f"{name}!"
+
+    table, other = pd.DataFrame({"a": [1]}), pd.DataFrame({"a": [1]})
+    assert caseload_cache.kept_with(table, "x", make("x")) == "x!"
+    assert caseload_cache.kept_with(table, "x", make("x")) == "x!"
+    assert caseload_cache.kept_with(table, "y", make("y")) == "y!"
+    assert caseload_cache.kept_with(other, "x", make("other x")) == "other x!"  # equal, not same
+    assert made == ["x", "y", "other x"]
+    kept = len(caseload_cache._DERIVED)
+    del table
+    gc.collect()
+    assert len(caseload_cache._DERIVED) == kept - 1  # gone with its table
+
+
+def test_supervision_derives_outcomes_and_flags_once_until_a_write(
+    clinic: tuple[Database, ClinicReference], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, reference = clinic
+    supervisor, writer = actor(db, "supervisor"), actor(db, "counsellor2")
+    derived: list[str] = []
+    for name in ("outcomes_by_counsellor", "needs_attention_first"):
+        original = getattr(progress, name)
+        monkeypatch.setattr(
+            progress, name, lambda s, _o=original, _n=name: derived.append(_n) or _o(s)
+        )
+
+    def look() -> tuple[pd.DataFrame, pd.DataFrame]:
+        summary, outcomes = progress_views.supervision(
+            db, supervisor, today=TODAY, reference=reference
+        )
+        return outcomes, progress_views.needing_attention(summary)
+
+    first = look()
+    assert sorted(derived) == ["needs_attention_first", "outcomes_by_counsellor"]
+    again = look()
+    assert len(derived) == 2
+    pd.testing.assert_frame_equal(again[0], first[0])
+    theirs = int(couples.caseload(db, writer, today=TODAY).iloc[0]["couple_id"])
+    sessions.record_session(
+        db, writer, theirs, session_form(session_date=TODAY - timedelta(days=1)), today=TODAY
+    )
+    look()
+    assert len(derived) == 4  # the write changed the table: derived again
