@@ -5,8 +5,12 @@ below it, and the reasons name the concern in words."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
+import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.progress import ATTENTION_WEIGHTS, caseload_summary, needs_attention_first
 from tests.progress_support import DEFAULTS, INTAKE, flat_band, frame_of, rating
@@ -157,3 +161,61 @@ def test_a_second_look_is_on_the_attention_list_with_its_reason() -> None:
     assert summary.loc[1, "attention"] == ATTENTION_WEIGHTS["second_look"]
     assert summary.loc[1, "attention_reasons"].startswith("second look: ")
     assert ATTENTION_WEIGHTS["not_on_track"] > ATTENTION_WEIGHTS["second_look"]
+
+
+def sorted_by_pandas(summary: pd.DataFrame) -> pd.DataFrame:
+    """needs_attention_first as first written: a frame sorted by six columns."""
+    from core.progress.constants import STATUSES
+
+    attention = summary["attention"].astype("int64").to_numpy()
+    keys = pd.DataFrame(
+        {
+            "_safety": attention >= ATTENTION_WEIGHTS["safety_concern"],
+            "_trauma": (attention % ATTENTION_WEIGHTS["safety_homework"])
+            >= ATTENTION_WEIGHTS["trauma_follow_up"],
+            "attention": attention,
+            "_urgency": summary["progress_status"]
+            .map({s: i for i, s in enumerate(STATUSES)})
+            .to_numpy(),
+            "_gap": summary["weeks_since_last_session"].to_numpy(),
+            "case_code": summary["case_code"].to_numpy(),
+        }
+    )
+    order = keys.sort_values(
+        list(keys.columns),
+        ascending=[False, False, False, True, False, True],
+        na_position="last",
+        kind="stable",
+    ).index
+    return summary.iloc[order].reset_index(drop=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from([*ATTENTION_WEIGHTS.values(), 0, 1, 3])
+            | st.integers(0, 3 * max(ATTENTION_WEIGHTS.values())),
+            st.sampled_from(["deteriorated", "not on track", "on track", "too early", "odd"]),
+            st.none() | st.integers(0, 30).map(float) | st.floats(0, 30, allow_nan=False),
+        ),
+        max_size=40,
+    ),
+    shuffled=st.randoms(use_true_random=False),
+)
+def test_the_lexsort_order_is_the_six_column_sort(rows: list[Any], shuffled: Any) -> None:
+    """Same order as the frame sort it replaced, ties and missing gaps included, whether
+    or not the rows come in case-code order."""
+    codes = [f"C-{n:04d}" for n in range(len(rows))]
+    if rows and shuffled.random() < 0.5:
+        shuffled.shuffle(codes)
+    summary = pd.DataFrame(
+        {
+            "couple_id": range(len(rows)),
+            "case_code": codes,
+            "attention": [r[0] for r in rows],
+            "progress_status": [r[1] for r in rows],
+            "weeks_since_last_session": [np.nan if r[2] is None else r[2] for r in rows],
+        }
+    )
+    pd.testing.assert_frame_equal(needs_attention_first(summary), sorted_by_pandas(summary))
