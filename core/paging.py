@@ -4,6 +4,7 @@ is sorted whole, and only the page being read is sent to the browser."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import pandas as pd
 
@@ -27,15 +28,28 @@ class TablePage:
         return self.first + len(self.rows) - 1 if self.total else 0
 
 
+class Rows(Protocol):
+    """A long table read a slice at a time (e.g. caseload_cache.SortedCaseload): only the
+    page shown is ever made into a DataFrame."""
+
+    def __len__(self) -> int: ...
+
+    def rows(self, start: int, stop: int) -> pd.DataFrame: ...
+
+
 def page_count(total: int, size: int | None = None) -> int:
     return max(1, -(-total // (size or PAGE_ROWS)))
 
 
-def page_of(table: pd.DataFrame, number: int, size: int | None = None) -> TablePage:
+def page_of(table: pd.DataFrame | Rows, number: int, size: int | None = None) -> TablePage:
     """Page `number` (clamped to the pages there are) of `table`, in its order; pages of
     `size` rows, PAGE_ROWS by default (read at the call, so a test may lower it)."""
     size = size or PAGE_ROWS
     pages = page_count(len(table), size)
     number = min(max(int(number), 1), pages)
-    rows = table.iloc[(number - 1) * size : number * size].reset_index(drop=True)
+    start, stop = (number - 1) * size, number * size
+    if isinstance(table, pd.DataFrame):
+        rows = table.iloc[start:stop].reset_index(drop=True)
+    else:
+        rows = table.rows(start, stop)
     return TablePage(rows, number, pages, len(table), size)

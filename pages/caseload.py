@@ -54,18 +54,18 @@ search = filters[-2].text_input(
 sort = filters[-1].selectbox("Sort", list(SORTS), key="caseload_sort")
 
 with st.spinner("Loading caseload…"):
-    table = progress_views.caseload_progress(
+    caseload = progress_views.sorted_caseload_view(
         db,
         user,
         today=ui.local_today(),
         reference=ui.clinic_reference(),
+        sort=SORTS[sort],
         statuses=statuses,
         counsellor_ids=counsellor_ids,
         search=search,
-        sort=SORTS[sort],
     )
 
-if table.empty and not progress_views.has_couples(db, user):
+if caseload.empty and not progress_views.has_couples(db, user):
     if user.is_counsellor:
         st.info(
             "Your caseload is empty. Start with **New couple** to record an intake: both "
@@ -81,13 +81,13 @@ if table.empty and not progress_views.has_couples(db, user):
             icon=":material/waving_hand:",
         )
     st.stop()
-if table.empty:
+if caseload.empty:
     st.info("No couples match these filters. Clear the search or choose more statuses.")
     st.stop()
 
 export_buttons.caseload(db, user)
-st.caption(f"{plural(len(table), 'couple')}. Select a row to open the couple.")
-table = paging.paged(table, key="caseload_page")
+st.caption(f"{plural(len(caseload), 'couple')}. Select a row to open the couple.")
+table = paging.paged(caseload, key="caseload_page")
 selection = st.dataframe(
     table,
     hide_index=True,

@@ -30,8 +30,8 @@ Modules, each importing only those above it::
     change       change_table, milestones
     trajectory   reference_curve, reference_band, empirical_band
     status       classify, couple_status
-    caseload     asymmetry, caseload_summary, progress_columns, needs_attention_first,
-                 outcomes_by_counsellor
+    caseload     asymmetry, caseload_summary, progress_columns, needs_attention_first
+                 (attention_order_of, urgency: its keys as arrays), outcomes_by_counsellor
 
 Time is "weeks since intake" (days / 7, a float) everywhere; week 26 is the six-month
 marker and weeks 6 and 12 are the earlier milestones (DOMAIN.md).
@@ -45,10 +45,12 @@ from __future__ import annotations
 from core.progress.caseload import (
     PROGRESS_COLUMNS,
     asymmetry,
+    attention_order_of,
     caseload_summary,
     needs_attention_first,
     outcomes_by_counsellor,
     progress_columns,
+    urgency,
 )
 from core.progress.change import (
     change_table,
@@ -163,6 +165,7 @@ __all__ = [
     "TRUST_GAP",
     "TRUST_INSTRUMENT",
     "asymmetry",
+    "attention_order_of",
     "caseload_summary",
     "change_table",
     "classify",
@@ -176,4 +179,5 @@ __all__ = [
     "progress_columns",
     "reference_band",
     "reference_curve",
+    "urgency",
 ]

@@ -32,18 +32,24 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from core import progress
 from core.db import Database
 
 VERSIONS = ["rating_version", "record_version"]
+URGENCY = "_urgency"  # the progress status's rank, kept to sort without a text column
+INTERNAL = [*VERSIONS, URGENCY]
 MAX_COUPLES = 100_000  # far above a national provider's 20,000: a bound, not a policy
 # Views kept per database: each role's scope with the filters in use (a search is a view
 # of its own); the least recently seen is dropped first.
 MAX_VIEWS = 64
+# Beyond this many changed couples, a view's table is rebuilt rather than patched.
+MAX_PATCHED = 200
 
 
 @dataclass
@@ -53,7 +59,13 @@ class _View:
     stamps: pd.Series  # version by counsellor_id
     keys: pd.DataFrame
     table: pd.DataFrame | None = None
-    table_of: tuple[Any, ...] | None = None  # (keys, names, context) the table was made of
+    table_of: tuple[Any, ...] | None = None  # (keys, context, names) the table was made of
+    order_of: tuple[int, Hashable] | None = None  # (id of the keys, context) of `orders`
+    orders: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    @property
+    def last_table(self) -> tuple[pd.DataFrame | None, tuple[Any, ...] | None]:
+        return self.table, self.table_of
 
 
 class CaseloadCache:
@@ -93,7 +105,10 @@ class CaseloadCache:
                 return kept.keys
             keys = _spliced(kept.keys, read(moved), moved)
         with self._lock:
-            self._views[view] = _View(stamps, keys)
+            # The last table stays, made of the older keys: the next view patches it.
+            self._views[view] = (
+                _View(stamps, keys) if kept is None else _View(stamps, keys, *kept.last_table)
+            )
             self._views.move_to_end(view)
             while len(self._views) > MAX_VIEWS:
                 self._views.popitem(last=False)
@@ -112,16 +127,10 @@ class CaseloadCache:
         keys, the same names and context. Callers must not change it in place."""
         with self._lock:
             kept = self._views.get(view)
-        made_of = (keys, context)
-        if (
-            kept is not None
-            and kept.table is not None
-            and kept.table_of is not None
-            and kept.table_of[0] is keys
-            and kept.table_of[1] == context
-            and kept.table_of[2].equals(names)
-        ):
-            return kept.table
+        if kept is not None and kept.table is not None and kept.table_of is not None:
+            made_of_keys, made_for, made_with = kept.table_of
+            if made_of_keys is keys and made_for == context and made_with.equals(names):
+                return kept.table
         rows = self.rows(keys, context, compute)
         # The name from the counsellors' list read with the stamps: a renamed account
         # changes no couple's row.
@@ -129,8 +138,39 @@ class CaseloadCache:
         table = rows.assign(counsellor=rows["couple_id"].map(counsellor_of).map(names))
         if kept is not None and kept.keys is keys:
             with self._lock:
-                kept.table, kept.table_of = table, (*made_of, names)
+                kept.table, kept.table_of = table, (keys, context, names)
         return table
+
+    def sorted_view(
+        self,
+        view: Hashable,
+        keys: pd.DataFrame,
+        names: pd.Series,
+        context: Hashable,
+        compute: Callable[[list[int]], pd.DataFrame],
+        by: str,
+    ) -> SortedCaseload:
+        """The caseload of `view` sorted `by` ("attention": needs_attention_first's order,
+        or "case_code"), to be read a page at a time: after a write, the order is made
+        from three numeric columns of the kept rows, and only the page shown is ever
+        materialised (no 20,000-row table per view)."""
+        with self._lock:
+            kept = self._views.get(view)
+            fresh = context == self.context
+            frame = self._rows
+        done = None
+        if fresh and kept is not None and kept.order_of == (id(keys), context):
+            done = kept.orders.get(by)
+        if done is None:
+            frame = self._ensure(keys, context, compute)
+            done = _ordered(frame, keys, by)
+            if kept is not None and kept.keys is keys:
+                with self._lock:
+                    if kept.order_of != (id(keys), context):
+                        kept.order_of, kept.orders = (id(keys), context), {}
+                    kept.orders[by] = done
+        couple_ids, counsellor_ids = done
+        return SortedCaseload(frame, couple_ids, counsellor_ids, names)
 
     def rows(
         self,
@@ -140,24 +180,36 @@ class CaseloadCache:
     ) -> pd.DataFrame:
         """The rows of `keys` (couple_id and VERSIONS, in the order wanted), computing with
         `compute(couple_ids)` (a frame with a couple_id column) those not cached at
-        their versions for `context`. Returned without the VERSIONS columns."""
+        their versions for `context`. Returned without the cache's own columns."""
+        cached = self._ensure(keys, context, compute)
+        known = cached.reindex(pd.Index(keys["couple_id"], name="couple_id"))
+        found = known[VERSIONS[0]].notna()  # a couple gone since its stamp was read
+        return known.loc[found.to_numpy()].drop(columns=INTERNAL).reset_index()
+
+    def _ensure(
+        self,
+        keys: pd.DataFrame,
+        context: Hashable,
+        compute: Callable[[list[int]], pd.DataFrame],
+    ) -> pd.DataFrame:
+        """The kept rows (indexed by couple_id), every couple of `keys` in them at its
+        versions for `context`: the stale ones computed first. Never changed in place
+        (a store makes a new frame), so a caller may read it after the lock."""
         with self._lock:
             if context != self.context:
                 self._rows, self.context = pd.DataFrame(), context
             cached = self._rows
         wanted = pd.Index(keys["couple_id"], name="couple_id")
-        known = cached.reindex(wanted) if len(cached) else pd.DataFrame(index=wanted)
-        stale = pd.Series(True, index=wanted)
+        stale = np.ones(len(wanted), dtype=bool)
         if len(cached):
-            stale = (known[VERSIONS] != keys.set_index("couple_id")[VERSIONS]).any(axis=1)
+            kept_versions = cached[VERSIONS].reindex(wanted).to_numpy()
+            stale = (kept_versions != keys[VERSIONS].to_numpy()).any(axis=1)
         if stale.any():
-            missing = wanted[stale.to_numpy()]
-            fresh = compute(missing.tolist()).set_index("couple_id")
+            fresh = compute(wanted[stale].tolist()).set_index("couple_id")
             fresh[VERSIONS] = keys.set_index("couple_id").loc[fresh.index, VERSIONS]
+            fresh[URGENCY] = progress.urgency(fresh["progress_status"])
             cached = self._store(cached, fresh, context)
-            known = cached.reindex(wanted)
-        found = known[VERSIONS[0]].notna()  # a couple gone since its stamp was read
-        return known.loc[found.to_numpy()].drop(columns=VERSIONS).reset_index()
+        return cached
 
     def _store(self, cached: pd.DataFrame, fresh: pd.DataFrame, context: Hashable) -> pd.DataFrame:
         kept = cached.drop(index=fresh.index, errors="ignore") if len(cached) else None
@@ -189,6 +241,55 @@ def _spliced(kept: pd.DataFrame, fresh: pd.DataFrame, counsellors: list[int]) ->
         return keys
     merged = pd.concat([kept.loc[~theirs], fresh], ignore_index=True)
     return merged.sort_values("case_code", kind="stable", ignore_index=True)
+
+
+@dataclass(frozen=True)
+class SortedCaseload:
+    """A sorted caseload read a page at a time (core.paging.Rows): the kept rows and the
+    couples in display order with their counsellors' names; `rows` materialises only
+    the slice asked for, in caseload_progress's columns."""
+
+    frame: pd.DataFrame  # the cache's rows, indexed by couple_id (never changed in place)
+    couple_ids: np.ndarray
+    counsellor_ids: np.ndarray
+    names: pd.Series  # display name by counsellor id
+
+    def __len__(self) -> int:
+        return len(self.couple_ids)
+
+    @property
+    def empty(self) -> bool:
+        return len(self) == 0
+
+    def rows(self, start: int, stop: int) -> pd.DataFrame:
+        wanted = pd.Index(self.couple_ids[start:stop], name="couple_id")
+        rows = self.frame.loc[wanted].drop(columns=INTERNAL).reset_index()
+        names = self.names.reindex(self.counsellor_ids[start:stop]).to_numpy()
+        return rows.assign(counsellor=names)
+
+
+def _ordered(frame: pd.DataFrame, keys: pd.DataFrame, by: str) -> tuple[np.ndarray, np.ndarray]:
+    """The couple ids of `keys` found in `frame`, sorted `by`, with their counsellor ids."""
+    columns = ["attention", URGENCY, "weeks_since_last_session"]
+    sort_keys = frame[columns].reindex(pd.Index(keys["couple_id"], name="couple_id"))
+    found = sort_keys["attention"].notna().to_numpy()  # a couple gone since its stamp was read
+    positions = np.flatnonzero(found)
+    if by == "attention":
+        found_keys = sort_keys.iloc[positions]
+        positions = positions[
+            progress.attention_order_of(
+                found_keys["attention"].to_numpy(dtype="int64"),
+                found_keys[URGENCY].to_numpy(dtype="float64"),
+                found_keys["weeks_since_last_session"].to_numpy(dtype="float64", na_value=np.nan),
+                np.arange(len(positions)),  # keys come by case code
+            )
+        ]
+    elif by != "case_code":
+        raise ValueError(f"No caseload sort {by!r}")
+    return (
+        keys["couple_id"].to_numpy()[positions],
+        keys["counsellor_id"].to_numpy()[positions],
+    )
 
 
 # What pages derive from a served table (its sorted order, the outcomes per counsellor, a

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from sqlalchemy.orm import Session, selectinload
@@ -258,16 +259,66 @@ def caseload_progress(
     statuses: list[CoupleStatus] | None = None,
     counsellor_ids: list[int] | None = None,
     search: str = "",
-    sort: str | None = None,
 ) -> pd.DataFrame:
     """The caseload with progress status, flags and an attention score per couple, by
-    case code (caseload_summary's columns), or sorted by `sort` (sorted_caseload's);
-    filtered in the database. Read-only: the table may be served again to the next view.
+    case code (caseload_summary's columns); filtered in the database. Read-only: the
+    same table is served again until something it shows changes.
 
     Each couple's row comes from the per-couple cache (core.services.caseload_cache):
     only couples whose records changed since the last view, or all of them on a new day
     or reference, are rebuilt, from their own records; and only the counsellors whose
     couples changed have their couples' stamps read again."""
+    view, keys, names = _caseload_keys(db, actor, statuses, counsellor_ids, search)
+    if keys.empty:
+        return pd.DataFrame(columns=caseload_queries.CASELOAD_COLUMNS)
+    cache = caseload_cache.cache_for(db)
+    cache.last_view = (reference, today)
+    return cache.view(
+        view,
+        keys,
+        names,
+        _judged_by(reference, today),
+        lambda ids: _rows_of(db, ids, reference, today),
+    )
+
+
+def sorted_caseload_view(
+    db: Database,
+    actor: Actor,
+    *,
+    today: date,
+    reference: ClinicReference,
+    sort: str,
+    statuses: list[CoupleStatus] | None = None,
+    counsellor_ids: list[int] | None = None,
+    search: str = "",
+) -> caseload_cache.SortedCaseload:
+    """The caseload_progress rows sorted by `sort` ("attention" or "case_code"), to be
+    read a page at a time (core.paging): what the caseload page shows."""
+    view, keys, names = _caseload_keys(db, actor, statuses, counsellor_ids, search)
+    cache = caseload_cache.cache_for(db)
+    if keys.empty:
+        return caseload_cache.SortedCaseload(pd.DataFrame(), np.array([]), np.array([]), names)
+    cache.last_view = (reference, today)
+    return cache.sorted_view(
+        view,
+        keys,
+        names,
+        _judged_by(reference, today),
+        lambda ids: _rows_of(db, ids, reference, today),
+        sort,
+    )
+
+
+def _caseload_keys(
+    db: Database,
+    actor: Actor,
+    statuses: list[CoupleStatus] | None,
+    counsellor_ids: list[int] | None,
+    search: str,
+) -> tuple[Hashable, pd.DataFrame, pd.Series]:
+    """The view (who looks, and the filters), its couples' keys (kept between views,
+    re-read only for counsellors whose stamp moved) and the counsellors' names."""
     search = parse(SearchIn, {"query": search}).query
     filters = {"statuses": statuses, "counsellor_ids": counsellor_ids, "search": search}
     view = (
@@ -277,7 +328,6 @@ def caseload_progress(
         search,
     )
     scope = caseload_scope(actor)
-    cache = caseload_cache.cache_for(db)
     with db.read() as session:
         require_active(session, actor)
         stamps = caseload_queries.counsellor_stamps(
@@ -288,20 +338,8 @@ def caseload_progress(
             where = scope if counsellors is None else scope & Couple.counsellor_id.in_(counsellors)
             return caseload_queries.caseload_keys(session, where, **filters)
 
-        keys = cache.keys(view, stamps["version"], read)
-    if keys.empty:
-        return pd.DataFrame(columns=caseload_queries.CASELOAD_COLUMNS)
-    cache.last_view = (reference, today)
-    table = cache.view(
-        view,
-        keys,
-        stamps["counsellor"],
-        _judged_by(reference, today),
-        lambda ids: _rows_of(db, ids, reference, today),
-    )
-    if sort is None:
-        return table
-    return kept_with(table, ("sorted", sort), lambda: sorted_caseload(table, by=sort))
+        keys = caseload_cache.cache_for(db).keys(view, stamps["version"], read)
+    return view, keys, stamps["counsellor"]
 
 
 def refresh_after_write(db: Database, couple_id: int) -> None:

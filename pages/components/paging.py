@@ -5,15 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.paging import page_count, page_of
+from core.paging import Rows, page_count, page_of
 
 
-def paged(table: pd.DataFrame, *, key: str, noun: str = "couples") -> pd.DataFrame:
+def paged(table: pd.DataFrame | Rows, *, key: str, noun: str = "couples") -> pd.DataFrame:
     """The rows of the page chosen (all rows when they fit on one), with a caption
     saying which of how many are shown."""
     pages = page_count(len(table))
     if pages == 1:
-        return table
+        return table if isinstance(table, pd.DataFrame) else page_of(table, 1).rows
     if st.session_state.get(key, 1) > pages:  # fewer pages since the filters changed
         st.session_state[key] = pages
     left, right = st.columns([4, 1], vertical_alignment="bottom")

@@ -303,27 +303,45 @@ def test_a_status_change_leaves_a_filtered_view_at_the_next_view(
     assert len(after) == len(before) - 1
 
 
-def test_the_sorted_caseload_is_kept_with_its_table(
+def test_the_sorted_view_pages_the_table_in_needs_attention_first_order(
     clinic: tuple[Database, ClinicReference], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The caseload page's view: every page in the full table's sorted order, the same
+    after a write as a full recomputation sorted, and its order kept between views."""
     db, reference = clinic
-    supervisor = actor(db, "supervisor")
-    table = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
-    expected = progress_views.sorted_caseload(table, by="attention")
-    sorts: list[int] = []
-    original = progress.needs_attention_first
+    supervisor, writer = actor(db, "supervisor"), actor(db, "counsellor2")
 
-    def counted(summary: pd.DataFrame) -> pd.DataFrame:
-        sorts.append(len(summary))
-        return original(summary)
-
-    monkeypatch.setattr(progress, "needs_attention_first", counted)
-    for _ in range(2):
-        served = progress_views.caseload_progress(
-            db, supervisor, today=TODAY, reference=reference, sort="attention"
+    def pages_of(sort: str) -> pd.DataFrame:
+        view = progress_views.sorted_caseload_view(
+            db, supervisor, today=TODAY, reference=reference, sort=sort
         )
-        pd.testing.assert_frame_equal(served, expected)
-    assert sorts == [len(table)]  # sorted once, then kept
+        return pd.concat([view.rows(start, start + 5) for start in range(0, len(view), 5)])
+
+    def expected(by: str) -> pd.DataFrame:
+        table = full_recomputation(db, supervisor, reference)
+        return progress_views.sorted_caseload(table, by=by)
+
+    for sort in ("attention", "case_code"):
+        pd.testing.assert_frame_equal(
+            pages_of(sort).reset_index(drop=True), expected(sort), check_dtype=False
+        )
+    orders: list[int] = []
+    original = progress.attention_order_of
+    monkeypatch.setattr(progress, "attention_order_of", lambda *a: orders.append(1) or original(*a))
+    pages_of("attention")
+    assert orders == []  # kept: nothing changed
+    theirs = int(couples.caseload(db, writer, today=TODAY).iloc[0]["couple_id"])
+    safety.record_screen(
+        db,
+        writer,
+        theirs,
+        {"partner_label": "A", "screened_on": TODAY, "coercive_control": True, "plan": "Apart."},
+    )
+    after = pages_of("attention").reset_index(drop=True)
+    assert orders == [1]
+    concerns = int(after["safety_concern"].sum())
+    assert theirs in set(after["couple_id"].iloc[:concerns])  # open safety concerns first
+    pd.testing.assert_frame_equal(after, expected("attention"), check_dtype=False)
 
 
 def test_what_is_derived_from_a_served_table_is_made_once_per_table() -> None:
