@@ -40,7 +40,7 @@ statuses = filters[0].multiselect(
 )
 counsellor_ids: list[int] = []
 if user.sees_every_caseload:
-    directory = {c.id: c.display_name for c in accounts.counsellor_directory(db)}
+    directory = accounts.counsellor_names(db)
     counsellor_ids = filters[1].multiselect(
         "Counsellor",
         list(directory),

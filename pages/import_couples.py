@@ -34,7 +34,7 @@ for column, kind in zip(st.columns(2), FILES, strict=True):
 
 counsellor_id = user.id
 if user.role is Role.ADMIN:
-    directory = {c.id: c.display_name for c in accounts.counsellor_directory(db)}
+    directory = accounts.counsellor_names(db)
     if not directory:
         st.info("There is no active counsellor to import couples for. Create one first.")
         st.stop()

@@ -79,9 +79,9 @@ def status(db: Database, user: Actor, couple: CoupleView) -> None:
 
 def reassign(db: Database, user: Actor, couple: CoupleView) -> None:
     directory = {
-        c.id: c.display_name
-        for c in accounts.counsellor_directory(db)
-        if c.id != couple.counsellor_id
+        counsellor_id: name
+        for counsellor_id, name in accounts.counsellor_names(db).items()
+        if counsellor_id != couple.counsellor_id
     }
     if not directory:
         st.info("There is no other active counsellor to take this couple.")

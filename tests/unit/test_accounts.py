@@ -550,10 +550,10 @@ def test_deactivated_admin_cannot_administer(db: Database, team: Team) -> None:
     assert _count(db, Counsellor) == 5
 
 
-def test_counsellor_directory_lists_active_counsellors_only(db: Database, team: Team) -> None:
-    assert [a.username for a in accounts.counsellor_directory(db)] == ["alice", "bruno"]
+def test_counsellor_names_list_active_counsellors_only(db: Database, team: Team) -> None:
+    assert accounts.counsellor_names(db) == {team.alice.id: "Alice", team.bruno.id: "Bruno"}
     accounts.set_active(db, team.admin, team.bruno.id, False)
-    assert [a.username for a in accounts.counsellor_directory(db)] == ["alice"]
+    assert accounts.counsellor_names(db) == {team.alice.id: "Alice"}
 
 
 def test_has_accounts(db: Database) -> None:
