@@ -12,7 +12,7 @@ from core.services import exports, progress_views
 from core.services.access import Actor
 from core.services.couples import CoupleView
 from pages import ui
-from pages.components import reference_note, report_download, safety_marks
+from pages.components import lazy, reference_note, report_download, safety_marks
 
 STATUS_STYLE = {
     "recovered": "green",
@@ -76,8 +76,9 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
     st.subheader("Milestones")
     st.dataframe(progress_views.milestone_table(result), hide_index=True)
     reference_note.caption(reference)
-    with st.expander("Constants behind these figures"):
-        st.dataframe(progress_views.constants_table(reference), hide_index=True)
+    if box := lazy.expander("Constants behind these figures", key=f"constants_open_{couple.id}"):
+        with box:
+            st.dataframe(progress_views.constants_table(reference), hide_index=True)
     st.download_button(  # made on the click, and audited as an export then
         "Download chart data (CSV)",
         data=lambda: exports.chart_data(
