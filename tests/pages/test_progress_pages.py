@@ -60,6 +60,33 @@ def test_progress_tab_shows_status_trend_with_the_six_month_marker_and_csv(
     assert any(h.value.startswith("### :") for h in at.markdown)
 
 
+def test_the_progress_tab_draws_one_chart_at_a_time_and_offers_every_one(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    couple = rated_couple(page_db, page_team)
+    homework.assign(
+        page_db, page_team.alice, couple.id, homework_form(page_db, "state-of-the-union")
+    )
+    at = open_app(page_team.alice, COUPLE, case=couple.case_code)
+    (chart,) = at.segmented_control
+    assert chart.label == "Chart"
+    assert chart.options == [
+        "Five C's",
+        "CSI-4",
+        "Distress",
+        "Five C's profile",
+        "Homework adherence",
+    ]
+    (first,) = chart_specs(at)  # the first measure's trend only
+    titles = [first["layout"]["title"]["text"]]
+    for key in ["csi4", "distress", "five_cs_profile", "adherence"]:
+        at.segmented_control[0].set_value(key).run()
+        (spec,) = chart_specs(at)  # one chart drawn, whichever is chosen
+        titles.append(spec["layout"]["title"]["text"])
+    assert len(set(titles)) == 5, titles
+    assert "Five C's" in titles[0] and "adherence" in titles[-1].lower()
+
+
 def test_the_couple_pages_closed_sections_send_their_labels_only(
     open_app: OpenApp, page_team: Team, page_db: Database
 ) -> None:
