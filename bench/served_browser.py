@@ -52,6 +52,38 @@ DRAWN = """(charts) => {
     .filter((c) => c.checkVisibility());
   return shown.length >= charts && shown.every((c) => c.querySelector('.main-svg'));
 }"""
+# Where a navigation's time goes, read in the page: ms from its navigation start to the
+# websocket's opening, its first and last message, the first heading, the first chart's
+# element and its first drawn chart. Installed only for navigations after the timed ones
+# (its DOM observer, busier on the bigger page, is in no timing compared).
+RECORDER = """(() => {
+  const m = window.__mendMarks = {};
+  const mark = (k) => { if (!(k in m)) m[k] = performance.now(); };
+  const Native = window.WebSocket;
+  window.WebSocket = function (...args) {
+    const ws = new Native(...args);
+    ws.addEventListener('open', () => mark('websocket open'));
+    ws.addEventListener('message', () => {
+      mark('first message'); m['last message'] = performance.now();
+    });
+    return ws;
+  };
+  window.WebSocket.prototype = Native.prototype;
+  Object.assign(window.WebSocket, Native);
+  new MutationObserver(() => {
+    if (document.querySelector('h1')) mark('first heading');
+    if (document.querySelector('[data-testid="stPlotlyChart"]')) mark('chart element');
+    if (document.querySelector('.main-svg')) mark('chart drawn');
+  }).observe(document, {subtree: true, childList: true});
+})();"""
+MARKS = (
+    "websocket open",
+    "first message",
+    "first heading",
+    "last message",
+    "chart element",
+    "chart drawn",
+)
 EMPTY_DRAWN = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
@@ -297,9 +329,34 @@ def simulated_users(url: str, users: list[User], timeout_s: float) -> list[Journ
 # --- navigation to a drawn page -----------------------------------------------------------
 
 
+@dataclass
+class Navigation:
+    """Median ms from navigation to the drawn couple's Progress tab and to the drawn empty
+    page; `progress_marks`, `empty_marks`: each MARKS' median over navigations of its own."""
+
+    progress_ms: float
+    empty_ms: float
+    progress_marks: dict[str, float] = field(default_factory=dict)
+    empty_marks: dict[str, float] = field(default_factory=dict)
+
+
+def _medians(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {
+        name: statistics.median(r[name] for r in runs if name in r)
+        for name in MARKS
+        if any(name in r for r in runs)
+    }
+
+
 async def _navigation_ms(
-    app_url: str, empty_url: str, user: User, case_code: str, charts: int, repeats: int
-) -> tuple[list[float], list[float]]:
+    app_url: str,
+    empty_url: str,
+    user: User,
+    case_code: str,
+    charts: int,
+    repeats: int,
+    marked: int,
+) -> Navigation:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
@@ -322,10 +379,22 @@ async def _navigation_ms(
             for _ in range(repeats):  # interleaved: a drift in load falls on both alike
                 empty.append(await timed(empty_url, EMPTY_DRAWN, None))
                 progress.append(await timed(couple_url, DRAWN, charts))
+            await context.add_init_script(RECORDER)  # from here on: untimed, marked
+            progress_marks, empty_marks = [], []
+            for _ in range(marked):
+                await timed(empty_url, EMPTY_DRAWN, None)
+                empty_marks.append(await page.evaluate("window.__mendMarks"))
+                await timed(couple_url, DRAWN, charts)
+                progress_marks.append(await page.evaluate("window.__mendMarks"))
             await context.close()
         finally:
             await browser.close()
-    return progress, empty
+    return Navigation(
+        statistics.median(progress),
+        statistics.median(empty),
+        _medians(progress_marks),
+        _medians(empty_marks),
+    )
 
 
 def navigation_ms(
@@ -336,13 +405,15 @@ def navigation_ms(
     charts: int,
     repeats: int,
     timeout_s: float,
-) -> tuple[float, float]:
+    marked: int = 3,
+) -> Navigation:
     """Median ms from navigation to the couple's Progress tab with its `charts` charts
     drawn, and to the empty page drawn (served by a Streamlit server of its own), after
-    one warm-up of each, in a logged-in browser context."""
-    progress, empty = asyncio.run(
+    one warm-up of each, in a logged-in browser context; then `marked` navigations to
+    each with RECORDER, for where the time goes (MARKS)."""
+    return asyncio.run(
         asyncio.wait_for(
-            _navigation_ms(app_url, empty_url, user, case_code, charts, repeats), timeout_s
+            _navigation_ms(app_url, empty_url, user, case_code, charts, repeats, marked),
+            timeout_s,
         )
     )
-    return statistics.median(progress), statistics.median(empty)

@@ -11,12 +11,16 @@ from core.services import audit
 from core.services.access import Actor
 from core.services.couples import CoupleView
 from pages import ui
+from pages.components import lazy
 
 TITLE = "Who looked at this case"
 
 
 def show(db: Database, user: Actor, couple: CoupleView) -> None:
-    with st.expander(TITLE, icon=":material/visibility:"):
+    box = lazy.expander(TITLE, key=f"case_viewers_open_{couple.id}", icon=":material/visibility:")
+    if box is None:
+        return
+    with box:
         views = ui.attempt(lambda: audit.case_views(db, user, couple.id))
         if views is None:
             return

@@ -16,6 +16,7 @@ from core.services import exports
 from core.services.access import Actor
 from core.services.couples import CoupleView
 from pages import ui
+from pages.components import lazy
 
 KIND_LABELS = {"csv": "CSV", "xlsx": "Excel"}
 COUPLE_EXPORTS = {"ratings": "Ratings", "sessions": "Sessions", "homework": "Homework"}
@@ -53,7 +54,12 @@ def caseload(db: Database, user: Actor) -> None:
 def couple(db: Database, user: Actor, view: CoupleView) -> None:
     """A couple's ratings, sessions (note text only when asked) and homework."""
     today = ui.local_today()
-    with st.expander("Export this couple's records", icon=":material/download:"):
+    box = lazy.expander(
+        "Export this couple's records", key=f"export_open_{view.id}", icon=":material/download:"
+    )
+    if box is None:
+        return
+    with box:
         notes = st.checkbox(
             "Include the session notes' text",
             key="export_notes",

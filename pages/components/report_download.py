@@ -12,6 +12,7 @@ from core.services import reports
 from core.services.access import Actor
 from core.services.couples import CoupleView
 from pages import ui
+from pages.components import lazy
 
 PREPARE = "Prepare the report"
 VERSION = "Version"
@@ -21,7 +22,12 @@ PARTNER = "Partner (one-partner version)"
 
 def show(user: Actor, couple: CoupleView) -> None:
     key = f"report_{couple.id}"
-    with st.expander("Progress report (PDF)", icon=":material/picture_as_pdf:"):
+    box = lazy.expander(
+        "Progress report (PDF)", key=f"report_open_{couple.id}", icon=":material/picture_as_pdf:"
+    )
+    if box is None:
+        return
+    with box:
         with st.form(f"{key}_form", border=False):
             version = st.selectbox(
                 VERSION, list(ReportVersion), format_func=REPORT_VERSION_LABELS.__getitem__

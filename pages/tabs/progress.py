@@ -12,7 +12,7 @@ from core.services import exports, progress_views
 from core.services.access import Actor
 from core.services.couples import CoupleView
 from pages import ui
-from pages.components import reference_note, report_download, safety_marks
+from pages.components import lazy, reference_note, report_download, safety_marks
 
 STATUS_STYLE = {
     "recovered": "green",
@@ -23,6 +23,13 @@ STATUS_STYLE = {
     "too early": "gray",
     "no ratings": "gray",
 }
+# Besides each measure's trend (the options named by the measure), one chart each.
+PROFILE, ADHERENCE = "five_cs_profile", "adherence"
+CHART_LABELS = {PROFILE: "Five C's profile", ADHERENCE: "Homework adherence"}
+CHART_HELP = (
+    "One chart at a time: a measure's trend for each partner against the expected range, "
+    "each partner's five C's at the first and the latest rating, or homework done by week."
+)
 
 
 def render(db: Database, user: Actor, couple: CoupleView) -> None:
@@ -54,30 +61,37 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
             "start from the first one."
         )
         return
+    homework_given = not result.adherence_by_week.empty
+    options = keys + [PROFILE] * ("five_cs" in keys) + [ADHERENCE] * homework_given
+    # One chart drawn at a time (each one costs the browser its drawing on every visit).
     chosen = (
         st.segmented_control(
-            "Measure",
-            keys,
+            "Chart",
+            options,
             default=keys[0],
-            format_func=lambda k: INSTRUMENTS[k].short_name,
-            key=f"progress_measure_{couple.id}",
+            format_func=lambda k: CHART_LABELS.get(k) or INSTRUMENTS[k].short_name,
+            key=f"progress_chart_{couple.id}",
+            help=CHART_HELP,
         )
         or keys[0]
     )
     # Built once per what they draw (kept for the couples viewed lately).
-    figures = progress_views.progress_charts(db, result, chosen, reference=reference)
-    st.plotly_chart(figures.trend, key=f"trend_{couple.id}")
-    if figures.five_cs is not None:
+    measure = chosen if chosen in keys else keys[0]
+    figures = progress_views.progress_charts(db, result, measure, reference=reference)
+    if chosen == PROFILE and figures.five_cs is not None:
         st.plotly_chart(figures.five_cs, key=f"five_cs_{couple.id}")
-    if figures.adherence is None:
-        st.caption("No homework given yet, so there is no adherence to chart.")
-    else:
+    elif chosen == ADHERENCE and figures.adherence is not None:
         st.plotly_chart(figures.adherence, key=f"adherence_{couple.id}")
+    else:
+        st.plotly_chart(figures.trend, key=f"trend_{couple.id}")
+    if not homework_given:
+        st.caption("No homework given yet, so there is no adherence to chart.")
     st.subheader("Milestones")
     st.dataframe(progress_views.milestone_table(result), hide_index=True)
     reference_note.caption(reference)
-    with st.expander("Constants behind these figures"):
-        st.dataframe(progress_views.constants_table(reference), hide_index=True)
+    if box := lazy.expander("Constants behind these figures", key=f"constants_open_{couple.id}"):
+        with box:
+            st.dataframe(progress_views.constants_table(reference), hide_index=True)
     st.download_button(  # made on the click, and audited as an export then
         "Download chart data (CSV)",
         data=lambda: exports.chart_data(

@@ -52,6 +52,15 @@ def open_app(page_db: Database) -> OpenApp:
     return _open
 
 
+def open_expander(at: AppTest, key: str) -> AppTest:
+    """Open the closed-until-asked expander `key` (pages/components/lazy.py) and run, as a
+    click on it does (AppTest has no expander clicks)."""
+    at.session_state[key] = True
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def open_tab(at: AppTest, label: str) -> AppTest:
     """Switch an opened couple page to the tab `label` and run it, as a click on the tab
     does (AppTest has no tab clicks: the tabs are bound to the address's `tab`, so both

@@ -126,7 +126,7 @@ def test_a_hidden_tab_does_none_of_its_work(
 
     calls.clear()
     open_tab(at, "Progress")
-    assert len(at.get("plotly_chart")) == 3  # trend, five C's profile, adherence
+    assert len(at.get("plotly_chart")) == 1  # the trend; the others one click away each
     assert calls["couple_progress"] == calls["progress_charts"] == 1
     assert calls["homework_tab"] == calls["list_sessions"] == calls["ptsd_totals"] == 0
     assert calls["trend"] == 1

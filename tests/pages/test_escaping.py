@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.db import Database
 from tests.conftest import Team
-from tests.pages.conftest import OpenApp, open_tab
+from tests.pages.conftest import OpenApp, open_expander, open_tab
 from tests.pages.escape_support import PAYLOADS, World, assert_shown_as_text, build
 
 COUPLE = "pages/couple.py"
@@ -33,6 +33,20 @@ def assert_every_tab_shown_as_text(at: AppTest, name: str) -> list[str]:
     return labels
 
 
+def assert_every_chart_and_section_shown_as_text(at: AppTest, world: World, name: str) -> None:
+    """The Progress tab's charts (one drawn at a time) and the couple page's sections that
+    run only once opened (pages/components/lazy.py)."""
+    couple_id = world.couple.id
+    chart = at.segmented_control(key=f"progress_chart_{couple_id}")
+    assert chart.options[-2:] == ["Five C's profile", "Homework adherence"]
+    for key in ("five_cs_profile", "adherence"):
+        chart.set_value(key).run()
+        assert len(at.get("plotly_chart")) == 1
+        assert_shown_as_text(at, name)
+    for section in ("report_open", "constants_open", "export_open", "case_viewers_open"):
+        assert_shown_as_text(open_expander(at, f"{section}_{couple_id}"), name)
+
+
 @each_payload
 def test_couple_page_and_every_tab_as_its_counsellor(
     open_app: OpenApp, page_team: Team, page_db: Database, name: str
@@ -41,6 +55,7 @@ def test_couple_page_and_every_tab_as_its_counsellor(
     at = open_app(world.alice, COUPLE, case=world.couple.case_code)
     assert_shown_as_text(at, name)
     assert at.get("plotly_chart"), "the Progress tab draws its charts"
+    assert_every_chart_and_section_shown_as_text(at, world, name)
     assert assert_every_tab_shown_as_text(at, name) == [
         "Progress",
         "Sessions",

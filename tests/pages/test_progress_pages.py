@@ -13,7 +13,7 @@ from core.domain import AssignmentStatus
 from core.services import couples, homework, sessions
 from tests.conftest import Team, intake_form
 from tests.homework_support import TODAY, homework_form
-from tests.pages.conftest import OpenApp, texts
+from tests.pages.conftest import OpenApp, open_expander, texts
 from tests.pages.test_sessions_pages import RATINGS, click, fill_ratings
 
 COUPLE = "pages/couple.py"
@@ -58,6 +58,58 @@ def test_progress_tab_shows_status_trend_with_the_six_month_marker_and_csv(
     assert {t.get("name") for t in trend["data"]} >= {"Kit (A)", "Lou (B)"}
     assert at.get("download_button")
     assert any(h.value.startswith("### :") for h in at.markdown)
+
+
+def test_the_progress_tab_draws_one_chart_at_a_time_and_offers_every_one(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    couple = rated_couple(page_db, page_team)
+    homework.assign(
+        page_db, page_team.alice, couple.id, homework_form(page_db, "state-of-the-union")
+    )
+    at = open_app(page_team.alice, COUPLE, case=couple.case_code)
+    (chart,) = at.segmented_control
+    assert chart.label == "Chart"
+    assert chart.options == [
+        "Five C's",
+        "CSI-4",
+        "Distress",
+        "Five C's profile",
+        "Homework adherence",
+    ]
+    (first,) = chart_specs(at)  # the first measure's trend only
+    titles = [first["layout"]["title"]["text"]]
+    for key in ["csi4", "distress", "five_cs_profile", "adherence"]:
+        at.segmented_control[0].set_value(key).run()
+        (spec,) = chart_specs(at)  # one chart drawn, whichever is chosen
+        titles.append(spec["layout"]["title"]["text"])
+    assert len(set(titles)) == 5, titles
+    assert "Five C's" in titles[0] and "adherence" in titles[-1].lower()
+
+
+def test_the_couple_pages_closed_sections_send_their_labels_only(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    """The report, the constants, the exports and who looked: closed until asked for, so a
+    navigation sends the browser none of their widgets and tables; opening one shows it."""
+    couple = rated_couple(page_db, page_team)
+    at = open_app(page_team.alice, COUPLE, case=couple.case_code)
+    labels = [e.label for e in at.expander]
+    for label in (
+        "Progress report (PDF)",
+        "Constants behind these figures",
+        "Export this couple's records",
+        "Who looked at this case",
+    ):
+        assert label in labels
+    assert not at.selectbox and not at.checkbox
+    assert [b.proto.label for b in at.get("download_button")] == ["Download chart data (CSV)"]
+    assert len(at.dataframe) == 1  # the milestones
+    open_expander(at, f"constants_open_{couple.id}")
+    assert len(at.dataframe) == 2
+    open_expander(at, f"export_open_{couple.id}")
+    assert len(at.get("download_button")) == 1 + 6  # ratings, sessions, homework: CSV, Excel
+    assert [c.label for c in at.checkbox] == ["Include the session notes' text"]
 
 
 def test_progress_tab_without_ratings_says_what_to_do(

@@ -69,7 +69,13 @@ def test_the_table_and_results_file(tmp_path: Path) -> None:
     first = served_browser.Journey("supervisor", login_ms=2000.0, couple_ms=[3000.0])
     first.after_kb = 200 * 1024
     rows = served.memory_rows(sampler, 150 * 1024, journeys, 42.0, first)
-    rows += served.navigation_rows(progress_ms=300.0, empty_ms=100.0, case_code="C-0001")
+    rows += served.navigation_rows(
+        progress_ms=300.0,
+        empty_ms=100.0,
+        case_code="C-0001",
+        progress_marks={"websocket open": 120.0, "chart drawn": 280.0},
+        empty_marks={"websocket open": 90.0},
+    )
     rows.append(served.Measure("figure JSON: trend", "12.0 KB", "≤ 200 KB", True))
     text = served.table(rows)
     lines = text.splitlines()
@@ -80,6 +86,10 @@ def test_the_table_and_results_file(tmp_path: Path) -> None:
     assert "| first visit before the others (1 user, 1 couple) | 5,000 ms, then 200 MB" in text
     assert "| users who finished (3 couple pages each) | 1 of 2 in 42 s |  |  |" in text
     assert "| Chromium: Progress tab / empty page | 3.0x | ≤ 2x | **no** |" in text
+    assert (
+        "C-0001's Progress tab (ms from navigation start, median of untimed navigations) | " in text
+    )
+    assert "| websocket open 120, chart drawn 280 |" in text
     assert "| error: supervisor | TimeoutError: not drawn |  |  |" in text
     assert "| figure JSON: trend | 12.0 KB | ≤ 200 KB | yes |" in text
     results = tmp_path / "results-served.md"

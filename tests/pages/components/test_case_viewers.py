@@ -34,13 +34,17 @@ def _restore_ui_module(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _open_couple(
-    user: Actor, case: str = "C-0001", memory: Any = None, tab: str | None = None
+    user: Actor,
+    case: str = "C-0001",
+    memory: Any = None,
+    tab: str | None = None,
+    opened: str | None = None,
 ) -> AppTest:
     """A run of app.py landing on the couple page (on `tab`, else the first), as every run
     in the browser is (AppTest runs a page directly after its first run). `memory`: the
     browser session's record of what it already logged. pages/ui.py takes Streamlit out
     of its legacy pages/ mode when the app imports it, so the app imports it afresh each
-    time."""
+    time. `opened`: the key of a closed-until-asked expander the tab has opened."""
     sys.modules.pop("pages.ui", None)
     vars(pages).pop("ui", None)
     at = AppTest.from_file(APP, default_timeout=30)
@@ -50,6 +54,8 @@ def _open_couple(
     at.query_params["case"] = case
     if tab is not None:
         at.query_params["tab"] = tab
+    if opened is not None:
+        at.session_state[opened] = True
     at.switch_page(COUPLE)  # before the first run: the page whose address was asked for
     at.run()
     assert not at.exception, at.exception
@@ -96,16 +102,21 @@ def test_a_route_to_another_counsellors_case_is_audited(page_team: Team, page_db
 
 
 def test_the_counsellor_sees_who_looked_at_the_case(page_team: Team, page_db: Database) -> None:
-    couples.create_couple(page_db, page_team.alice, intake_form())
+    couple = couples.create_couple(page_db, page_team.alice, intake_form())
     _open_couple(page_team.supervisor)
     _open_couple(page_team.bruno)
     at = _open_couple(page_team.alice)
 
     assert TITLE in [e.label for e in at.expander]
+    assert not [d for d in at.dataframe if "what" in d.value.columns]  # closed: not read
+    memory = at.session_state[MEMORY_KEY]
+    # The click that opens it: the same page view, already listed by then.
+    at = _open_couple(page_team.alice, memory=memory, opened=f"case_viewers_open_{couple.id}")
     (panel,) = [d.value for d in at.dataframe if "what" in d.value.columns]
-    assert list(panel["name"]) == ["Bruno", "Super1"]
-    assert list(panel["role"]) == ["Counsellor", "Supervisor"]
+    assert list(panel["name"]) == ["Alice", "Bruno", "Super1"]
+    assert list(panel["role"]) == ["Counsellor", "Counsellor", "Supervisor"]
     assert list(panel["what"]) == [
+        "Details, Progress, Safety screens",
         "Refused: tried to open the case",
         "Details, Progress, Safety screens",  # the first tab's, the one opened
     ]

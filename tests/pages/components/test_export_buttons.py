@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.db import Database
 from core.services import couples
 from tests.conftest import Team, intake_form
-from tests.pages.conftest import OpenApp
+from tests.pages.conftest import OpenApp, open_expander
 
 COUPLE = "pages/couple.py"
 
@@ -27,6 +27,8 @@ def test_the_couple_page_offers_ratings_sessions_and_homework(
 ) -> None:
     made = couples.create_couple(page_db, page_team.alice, intake_form())
     at = open_app(page_team.alice, COUPLE, case=made.case_code)
+    assert download_labels(at) == []  # closed until asked for
+    open_expander(at, f"export_open_{made.id}")
     assert download_labels(at) == [
         f"{what} ({kind})"
         for what in ("Ratings", "Sessions", "Homework")

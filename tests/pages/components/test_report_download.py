@@ -8,7 +8,7 @@ from core.db import Database
 from core.reports import images
 from pages.components import report_download
 from tests.conftest import Team
-from tests.pages.conftest import OpenApp, by_label
+from tests.pages.conftest import OpenApp, by_label, open_expander
 from tests.pages.test_progress_pages import COUPLE, rated_couple
 from tests.unit.reports.report_support import white_pngs
 
@@ -23,6 +23,8 @@ def test_the_report_action_renders_its_choices(
 ) -> None:
     couple = rated_couple(page_db, page_team)
     at = open_app(page_team.alice, COUPLE, case=couple.case_code)
+    assert not at.selectbox  # closed: only its label was sent
+    open_expander(at, f"report_open_{couple.id}")
     versions = by_label(at.selectbox, report_download.VERSION)
     assert versions.options == ["Clinician / supervision", "For the couple", "For one partner"]
     assert by_label(at.checkbox, report_download.NAMES).value is False
@@ -39,7 +41,9 @@ def test_preparing_a_report_offers_its_pdf(
     open_app: OpenApp, page_team: Team, page_db: Database, plain_images: None
 ) -> None:
     couple = rated_couple(page_db, page_team)
-    at = open_app(page_team.alice, COUPLE, case=couple.case_code)
+    at = open_expander(
+        open_app(page_team.alice, COUPLE, case=couple.case_code), f"report_open_{couple.id}"
+    )
     by_label(at.selectbox, report_download.VERSION).set_value("partner")
     by_label(at.selectbox, report_download.PARTNER).set_value("B")
     by_label(at.button, report_download.PREPARE).click()
