@@ -8,8 +8,9 @@ as the admin), it times:
 
 - warm: the page's run through AppTest after app.py registered the pages (AppTest
   then reruns the page's script itself, without app.py's login gate), median of
-  `--repeats` reruns after one warm-up run, each script compiled once as a server
-  does (`served_script_cache`). The couple page runs only its open tab, so
+  `--repeats` reruns after one warm-up run, each script compiled once and each run's
+  reads audited as a server does (`served_page_runs`). The couple page runs only its
+  open tab, so
   it has one row per tab the role sees (couple/progress, couple/sessions, ...: the tab
   in the address, ?tab=...), each with the couple page's floor;
 - after write: the same run right after another counsellor (counsellor2) saved a note
@@ -248,6 +249,36 @@ def served_script_cache() -> Iterator[None]:
         app_test.ScriptCache, local_script_runner.ScriptCache = originals  # type: ignore[misc]
 
 
+@contextmanager
+def served_page_runs() -> Iterator[None]:
+    """Each page run wrapped as app.py wraps it (`page_reads.audited`: one audit event per
+    couple and page view, none again on a rerun within READ_REPEAT). After switch_page,
+    AppTest runs the page's script itself, without app.py, so each audited read would
+    commit an event of its own: 3 to 7 commits a couple-page run that the served app
+    never makes."""
+    from streamlit.navigation.page import StreamlitPage
+
+    from core.services import audit
+    from pages.components import page_reads
+
+    original = StreamlitPage.run
+
+    def run_audited(page: StreamlitPage) -> None:
+        if audit._page.get() is not None:  # app.py's own run: already wrapped
+            return original(page)
+        import streamlit as st
+
+        with page_reads.audited(page, st.session_state.get("user")):
+            return original(page)
+
+    StreamlitPage.run = run_audited  # type: ignore[method-assign]
+    try:
+        with served_script_cache():
+            yield
+    finally:
+        StreamlitPage.run = original  # type: ignore[method-assign]
+
+
 def _timed(action: Callable[[], object]) -> float:
     start = time.perf_counter()
     action()
@@ -418,7 +449,7 @@ def bench_size(
     st.cache_resource.clear()
     gc.collect()
     os.environ["DATABASE_URL"] = url  # read by pages/ui.py on every run
-    with served_script_cache():
+    with served_page_runs():
         return _bench_pages(url, size, repeats, engine, pages, notes)
 
 
@@ -504,7 +535,8 @@ def write_results(
         "page after `switch_page` from app.py (AppTest then runs the page's script itself: "
         "app.py's login gate and sidebar are not in the time; `make bench-served` times "
         "the served app; on the couple page the tab of the row, the only one that runs; "
-        "scripts compiled once, as a server does, not at every AppTest run). "
+        "scripts compiled once and a run's reads audited as one event per couple, as the "
+        "served app does, not at every AppTest run and read). "
         "*After write*: the run "
         "right after counsellor2 saved a note with ratings through the service. *Floor*: an "
         "empty Streamlit page's AppTest run, timed like the pages (a rerun of a warm AppTest), "

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, func, make_url, select, text
 
 from bench import databases, report, run
 from core.db import Database, alembic_config
@@ -150,3 +150,44 @@ def test_the_bench_compiles_each_script_once_as_a_server_does(
     at.run()  # outside the bench: AppTest's own behaviour again, a compile per run
     assert compiled.count(str(script)) == 1
     assert app_test.ScriptCache is script_cache.ScriptCache
+
+
+def test_the_bench_audits_a_page_runs_reads_as_the_served_app_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under served_page_runs, three runs of a couple's tab write one case_viewed event
+    (app.py's page_reads.audited: one per page view, none on a rerun); without it each
+    audited read of each run commits its own."""
+    from core.domain import CASE_VIEWED
+    from core.models import AuditEvent
+
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    db = Database.from_url(url)
+    from core.db import upgrade_schema
+
+    upgrade_schema(db.engine)
+    load_demo(db, couples=4, seed=1)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("MEND_DEMO", raising=False)
+    ctx = run.context(url)
+    page = next(p for p in run.PAGES if p.name == "couple/sessions")
+
+    def case_views_after_three_runs() -> int:
+        with ctx.db.read() as session:
+            before = session.scalar(select(func.count()).where(AuditEvent.action == CASE_VIEWED))
+        at = run.open_page(ctx, page, "counsellor")
+        for _ in range(3):
+            run._checked_run(at)
+        with ctx.db.read() as session:
+            return (
+                session.scalar(select(func.count()).where(AuditEvent.action == CASE_VIEWED))
+                - before
+            )
+
+    with run.served_page_runs():
+        served = case_views_after_three_runs()
+    bare = case_views_after_three_runs()
+    assert served == 1
+    assert bare > 3
+    ctx.db.dispose()
+    db.dispose()
