@@ -9,9 +9,12 @@ import pytest
 
 from core.db import Database
 from core.domain import NoteStatus
+from core.formatting import plain
 from core.measures import session_instruments
+from core.queries import sessions as session_queries
 from core.services import couples, safety, sessions
 from tests.conftest import Team, intake_form
+from tests.notes_support import add_notes
 from tests.pages.conftest import OpenApp, texts
 
 LOG = "pages/log_session.py"
@@ -124,9 +127,10 @@ def test_sessions_tab_signs_a_draft_after_confirmation(
     at.button(key=f"sign_{draft.id}").click()
     at.run()
     assert sessions.get_session(page_db, page_team.alice, draft.id).is_signed
-    # The save's rerun stays on the Sessions tab: the note is shown signed, with its form.
+    # The save's rerun stays on the Sessions tab: the note is shown signed, with the
+    # button that opens its addendum form.
     assert at.query_params["tab"] in ("Sessions", ["Sessions"])
-    assert any(t.label.startswith("Add a dated addendum") for t in at.text_area)
+    assert at.button(key=f"addendum_open_{draft.id}").label == "Add addendum"
 
 
 def test_signed_note_takes_an_addendum_and_keeps_its_text(
@@ -136,12 +140,122 @@ def test_signed_note_takes_an_addendum_and_keeps_its_text(
     draft = sessions.record_session(page_db, page_team.alice, couple.id, note())
     sessions.sign(page_db, page_team.alice, draft.id, expected_version=draft.version)
     at = open_app(page_team.alice, COUPLE, case=couple.case_code, tab="Sessions")
+    assert not at.text_area  # each note's form opens on its "Add addendum"
+    at = click(at, "Add addendum")
     form_area = next(t for t in at.text_area if t.label.startswith("Add a dated addendum"))
     form_area.set_value("Partner B phoned: correct date of next session.")
-    at = click(at, "Add addendum")
+    at = click(at, "Save addendum")
     signed = sessions.get_session(page_db, page_team.alice, draft.id)
     assert [a.text for a in signed.addenda] == ["Partner B phoned: correct date of next session."]
     assert signed.note_data == "Talked about the week."
+    assert "Addendum added." in texts(at, "success")
+    assert not at.text_area  # the form closed, the button is back
+    assert [b.label for b in at.button if b.label == "Add addendum"] == ["Add addendum"]
+
+
+def test_a_refused_addendum_keeps_its_text_and_cancel_closes_the_form(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    couple = a_couple(page_db, page_team)
+    draft = sessions.record_session(page_db, page_team.alice, couple.id, note())
+    sessions.sign(page_db, page_team.alice, draft.id, expected_version=draft.version)
+    at = open_app(page_team.alice, COUPLE, case=couple.case_code, tab="Sessions")
+    at = click(at, "Add addendum")
+    at.text_area[0].set_value("Typed with a NUL\x00 in it.")
+    at = click(at, "Save addendum")
+    assert at.error, "the refusal is shown"
+    assert at.text_area[0].value == "Typed with a NUL\x00 in it."  # nothing typed is lost
+    assert sessions.get_session(page_db, page_team.alice, draft.id).addenda == ()
+    at = click(at, "Cancel")
+    assert not at.text_area
+    at = click(at, "Add addendum")
+    assert at.text_area[0].value == ""  # a fresh form
+
+
+def _note_days(at) -> list[str]:  # type: ignore[no-untyped-def]
+    """The notes on the open page, by the "Session of <day>." their previews begin with."""
+    return [e.label.split(" — ")[1] for e in at.expander if " — Session of " in e.label]
+
+
+def _notes_on_pages(
+    open_app: OpenApp, page_team: Team, page_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> tuple[couples.CoupleView, list[int], Any]:
+    """A couple with 7 notes (every other one a draft), 3 a page: pages of 3, 3 and 1."""
+    monkeypatch.setattr(session_queries, "NOTES_PER_PAGE", 3)
+    couple = a_couple(page_db, page_team)
+    ids = add_notes(page_db, page_team.alice, couple, 7)
+    at = open_app(page_team.alice, COUPLE, case=couple.case_code, tab="Sessions")
+    return couple, ids, at
+
+
+def test_sessions_tab_shows_the_newest_notes_first_and_every_note_on_one_page(
+    open_app: OpenApp, page_team: Team, page_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    couple, _, at = _notes_on_pages(open_app, page_team, page_db, monkeypatch)
+    newest_first = sessions.list_sessions(page_db, page_team.alice, couple.id)
+    expected = [f"Session of {view.session_date}." for view in newest_first]
+    pager = at.number_input(key=f"notes_page_{couple.id}")
+    assert (pager.value, pager.max) == (1, 3)
+    assert "Sessions 1–3 of 7, newest first (page 1 of 3)." in texts(at, "caption")
+    shown = _note_days(at)
+    for number in (2, 3):
+        at.number_input(key=f"notes_page_{couple.id}").set_value(number).run()
+        shown += _note_days(at)
+    assert shown == expected
+
+
+def test_a_draft_on_another_page_is_one_click_away_and_signs_there(
+    open_app: OpenApp, page_team: Team, page_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    couple, ids, at = _notes_on_pages(open_app, page_team, page_db, monkeypatch)
+    # Drafts: notes 1, 3 and 5 (of 0-6); newest first the pages are 6 5 4 | 3 2 1 | 0.
+    assert "7 sessions, :orange[3 unsigned drafts]" in texts(at, "caption")
+    assert at.button(key=f"sign_{ids[5]}")  # on this page: no button to it
+    assert not [b for b in at.button if b.key == f"to_draft_{ids[5]}"]
+    to_draft = at.button(key=f"to_draft_{ids[3]}")
+    assert to_draft.label.endswith(": page 2")
+    to_draft.click().run()
+    assert at.number_input(key=f"notes_page_{couple.id}").value == 2
+    at.checkbox(key=f"confirm_sign_{ids[3]}").check().run()
+    at.button(key=f"sign_{ids[3]}").click().run()
+    assert not at.exception, at.exception
+    assert sessions.get_session(page_db, page_team.alice, ids[3]).is_signed
+    assert "Note signed." in texts(at, "success")
+    assert at.number_input(key=f"notes_page_{couple.id}").value == 2  # still on its page
+    assert at.button(key=f"addendum_open_{ids[3]}")
+
+
+def test_an_addendum_saves_on_the_second_page(
+    open_app: OpenApp, page_team: Team, page_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    couple, ids, at = _notes_on_pages(open_app, page_team, page_db, monkeypatch)
+    at.number_input(key=f"notes_page_{couple.id}").set_value(2).run()
+    at.button(key=f"addendum_open_{ids[2]}").click().run()
+    (area,) = at.text_area
+    area.set_value("Added on page two.")
+    at = click(at, "Save addendum")
+    assert [a.text for a in sessions.get_session(page_db, page_team.alice, ids[2]).addenda] == [
+        "Added on page two."
+    ]
+    assert at.number_input(key=f"notes_page_{couple.id}").value == 2
+    assert "Added on page two." in "".join(texts(at, "info"))
+
+
+def test_a_notes_ratings_are_a_table_of_totals_per_partner(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    couple = a_couple(page_db, page_team)
+    sessions.record_session(page_db, page_team.alice, couple.id, note())
+    at = open_app(page_team.alice, COUPLE, case=couple.case_code, tab="Sessions")
+    assert not [d for d in at.dataframe if "Instrument" in d.value.columns]  # no grid a note
+    (table,) = [m.value for m in at.markdown if m.value.startswith("| Partner |")]
+    names = [plain(p.name) for p in couple.partners]
+    assert table.splitlines() == [
+        "| Partner | Five C's | CSI-4 | Distress |",
+        "| --- | ---: | ---: | ---: |",
+        f"| {names[0]} | 20 | 10 | 7 |",
+        f"| {names[1]} | 20 | 10 | 7 |",
+    ]
 
 
 def test_safety_tab_records_a_concern_and_shows_the_banner(
