@@ -1,6 +1,6 @@
-"""One session note on the couple's Sessions tab: a closed expander with the note, its
-ratings (a small markdown table: one row per partner), its addenda and what the viewer
-may do with it (sign a draft, add an addendum, co-sign)."""
+"""One session note on the couple's Sessions tab: an expander, drawn only when opened,
+with the note, its ratings (a small markdown table: one row per partner), its addenda and
+what the viewer may do with it (sign a draft, add an addendum, co-sign)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,6 @@ from core.services.access import Actor
 from pages import ui
 from pages.components import clock, confirm
 
-ADDENDUM_OPEN = "addendum_open"  # the note whose addendum form is open
-ADDENDUM_TEXT = "addendum_text_"
-
 
 def show(db: Database, user: Actor, view: sessions.SessionView, names: dict[str, str]) -> None:
     signed = f":green[signed {clock.moment(view.signed_at)}]"
@@ -29,7 +26,12 @@ def show(db: Database, user: Actor, view: sessions.SessionView, names: dict[str,
         f"{MODALITY_LABELS[view.modality].lower()} · {_attended(view.attendees, names)}"
     )
     marker = "" if view.is_signed else ":orange[**Draft**] · "
-    with st.expander(f"{marker}{title} — {plain(view.preview)}", expanded=False):
+    # Closed, a note is only its title: its text, ratings and forms are drawn (a rerun)
+    # when it is opened, so a long page of notes costs little.
+    label = f"{marker}{title} — {plain(view.preview)}"
+    with st.expander(label, key=note_key(view.id), on_change="rerun") as note:
+        if note.open is False:
+            return
         st.markdown(
             f"{badge} · by {plain(view.author)}"
             + (f" · co-signed by {plain(view.cosigned_by)}" if view.cosigned_by else "")
@@ -49,6 +51,11 @@ def show(db: Database, user: Actor, view: sessions.SessionView, names: dict[str,
                 f"{clock.moment(addendum.created_at)}  \n{plain(addendum.text)}"
             )
         _actions(db, user, view)
+
+
+def note_key(session_id: int) -> str:
+    """The note's expander, open or closed (st.session_state[note_key(id)])."""
+    return f"note_{session_id}"
 
 
 def ratings_table(ratings: Sequence[sessions.RatingView], names: dict[str, str]) -> str:
@@ -94,13 +101,26 @@ def _actions(db: Database, user: Actor, view: sessions.SessionView) -> None:
             confirmed = confirm.tick(
                 "I have reviewed this note; sign and lock it", key=f"confirm_sign_{view.id}"
             )
-        if right.button("Sign note", key=f"sign_{view.id}", disabled=not confirmed, type="primary"):
+        if right.button(
+            "Sign note",
+            key=f"sign_{view.id}",
+            disabled=not confirmed,
+            type="primary",
+            on_click=_keep_open,  # signed, its title changes: a new expander, closed
+            args=(view.id,),
+        ):
             _done(
                 ui.attempt(lambda: sessions.sign(db, user, view.id, expected_version=view.version)),
                 "Note signed.",
             )
     if view.is_signed:
-        _addendum(db, user, view)
+        with st.form(f"addendum_{view.id}", clear_on_submit=True):
+            text = st.text_area("Add a dated addendum (the signed note stays as it is)")
+            if st.form_submit_button("Add addendum"):
+                _done(
+                    ui.attempt(lambda: sessions.add_addendum(db, user, view.id, text)),
+                    "Addendum added.",
+                )
         if (
             user.role is Role.SUPERVISOR
             and view.cosigned_by is None
@@ -109,35 +129,8 @@ def _actions(db: Database, user: Actor, view: sessions.SessionView) -> None:
             _done(ui.attempt(lambda: sessions.cosign(db, user, view.id)), "Note co-signed.")
 
 
-def _addendum(db: Database, user: Actor, view: sessions.SessionView) -> None:
-    """ "Add addendum" opens the form in this note (one note's at a time: a form in every
-    note would cost each note its drawing); text whose save is refused stays typed."""
-    if st.session_state.get(ADDENDUM_OPEN) != view.id:
-        st.button("Add addendum", key=f"addendum_open_{view.id}", on_click=_open, args=(view.id,))
-        return
-    with st.form(f"addendum_{view.id}"):
-        text = st.text_area(
-            "Add a dated addendum (the signed note stays as it is)",
-            key=f"{ADDENDUM_TEXT}{view.id}",
-        )
-        save, cancel = st.columns(2)
-        saved = save.form_submit_button("Save addendum", type="primary")
-        cancel.form_submit_button("Cancel", on_click=_close)
-    if saved:
-        added = ui.attempt(lambda: sessions.add_addendum(db, user, view.id, text))
-        if added is not None:
-            _close()
-            _done(added, "Addendum added.")
-
-
-def _open(session_id: int) -> None:
-    _close()
-    st.session_state[ADDENDUM_OPEN] = session_id
-
-
-def _close() -> None:
-    st.session_state.pop(ADDENDUM_OPEN, None)
-    ui.forget_widgets(ADDENDUM_TEXT)
+def _keep_open(session_id: int) -> None:
+    st.session_state[note_key(session_id)] = True
 
 
 def _done(result: object, message: str) -> None:

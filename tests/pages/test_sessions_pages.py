@@ -13,6 +13,7 @@ from core.formatting import plain
 from core.measures import session_instruments
 from core.queries import sessions as session_queries
 from core.services import couples, safety, sessions
+from pages.components.note_card import note_key
 from tests.conftest import Team, intake_form
 from tests.notes_support import add_notes
 from tests.pages.conftest import OpenApp, texts
@@ -120,6 +121,8 @@ def test_sessions_tab_signs_a_draft_after_confirmation(
     couple = a_couple(page_db, page_team)
     draft = sessions.record_session(page_db, page_team.alice, couple.id, note())
     at = open_app(page_team.alice, COUPLE, case=couple.case_code, tab="Sessions")
+    assert not [b for b in at.button if b.key == f"sign_{draft.id}"]  # the note is closed
+    open_note(at, draft.id)
     sign = at.button(key=f"sign_{draft.id}")
     assert sign.disabled
     at.checkbox(key=f"confirm_sign_{draft.id}").check()
@@ -127,10 +130,9 @@ def test_sessions_tab_signs_a_draft_after_confirmation(
     at.button(key=f"sign_{draft.id}").click()
     at.run()
     assert sessions.get_session(page_db, page_team.alice, draft.id).is_signed
-    # The save's rerun stays on the Sessions tab: the note is shown signed, with the
-    # button that opens its addendum form.
+    # The save's rerun stays on the Sessions tab: the note is shown signed, with its form.
     assert at.query_params["tab"] in ("Sessions", ["Sessions"])
-    assert at.button(key=f"addendum_open_{draft.id}").label == "Add addendum"
+    assert any(t.label.startswith("Add a dated addendum") for t in at.text_area)
 
 
 def test_signed_note_takes_an_addendum_and_keeps_its_text(
@@ -140,36 +142,46 @@ def test_signed_note_takes_an_addendum_and_keeps_its_text(
     draft = sessions.record_session(page_db, page_team.alice, couple.id, note())
     sessions.sign(page_db, page_team.alice, draft.id, expected_version=draft.version)
     at = open_app(page_team.alice, COUPLE, case=couple.case_code, tab="Sessions")
-    assert not at.text_area  # each note's form opens on its "Add addendum"
-    at = click(at, "Add addendum")
+    assert not at.text_area  # a closed note draws none of its content
+    open_note(at, draft.id)
     form_area = next(t for t in at.text_area if t.label.startswith("Add a dated addendum"))
     form_area.set_value("Partner B phoned: correct date of next session.")
-    at = click(at, "Save addendum")
+    at = click(at, "Add addendum")
     signed = sessions.get_session(page_db, page_team.alice, draft.id)
     assert [a.text for a in signed.addenda] == ["Partner B phoned: correct date of next session."]
     assert signed.note_data == "Talked about the week."
     assert "Addendum added." in texts(at, "success")
-    assert not at.text_area  # the form closed, the button is back
-    assert [b.label for b in at.button if b.label == "Add addendum"] == ["Add addendum"]
+    # The note stays open, with its addendum.
+    assert any("Partner B phoned" in text for text in texts(at, "info"))
 
 
-def test_a_refused_addendum_keeps_its_text_and_cancel_closes_the_form(
+def test_a_note_is_drawn_only_when_opened(
     open_app: OpenApp, page_team: Team, page_db: Database
 ) -> None:
     couple = a_couple(page_db, page_team)
-    draft = sessions.record_session(page_db, page_team.alice, couple.id, note())
-    sessions.sign(page_db, page_team.alice, draft.id, expected_version=draft.version)
+    first = sessions.record_session(page_db, page_team.alice, couple.id, note())
+    second = sessions.record_session(
+        page_db, page_team.alice, couple.id, note(note_data="Second week.")
+    )
     at = open_app(page_team.alice, COUPLE, case=couple.case_code, tab="Sessions")
-    at = click(at, "Add addendum")
-    at.text_area[0].set_value("Typed with a NUL\x00 in it.")
-    at = click(at, "Save addendum")
-    assert at.error, "the refusal is shown"
-    assert at.text_area[0].value == "Typed with a NUL\x00 in it."  # nothing typed is lost
-    assert sessions.get_session(page_db, page_team.alice, draft.id).addenda == ()
-    at = click(at, "Cancel")
-    assert not at.text_area
-    at = click(at, "Add addendum")
-    assert at.text_area[0].value == ""  # a fresh form
+    signing = [c for c in at.checkbox if str(c.key).startswith("confirm_sign_")]
+    assert len(at.expander) >= 2 and not signing and not at.text_area
+    assert not [m for m in at.markdown if "Talked about the week" in m.value]
+    open_note(at, first.id)
+    assert at.checkbox(key=f"confirm_sign_{first.id}")
+    assert not [c for c in at.checkbox if c.key == f"confirm_sign_{second.id}"]
+    assert [m for m in at.markdown if "Talked about the week" in m.value]
+    at.session_state[note_key(first.id)] = False
+    at.run()
+    assert not [c for c in at.checkbox if str(c.key).startswith("confirm_sign_")]
+
+
+def open_note(at, session_id: int):  # type: ignore[no-untyped-def]
+    """Open a note's expander, as a click on it does (its state is under its key)."""
+    at.session_state[note_key(session_id)] = True
+    at.run()
+    assert not at.exception, at.exception
+    return at
 
 
 def _note_days(at) -> list[str]:  # type: ignore[no-untyped-def]
@@ -210,19 +222,20 @@ def test_a_draft_on_another_page_is_one_click_away_and_signs_there(
     couple, ids, at = _notes_on_pages(open_app, page_team, page_db, monkeypatch)
     # Drafts: notes 1, 3 and 5 (of 0-6); newest first the pages are 6 5 4 | 3 2 1 | 0.
     assert "7 sessions, :orange[3 unsigned drafts]" in texts(at, "caption")
-    assert at.button(key=f"sign_{ids[5]}")  # on this page: no button to it
-    assert not [b for b in at.button if b.key == f"to_draft_{ids[5]}"]
+    assert not [b for b in at.button if b.key == f"to_draft_{ids[5]}"]  # on this page
     to_draft = at.button(key=f"to_draft_{ids[3]}")
     assert to_draft.label.endswith(": page 2")
     to_draft.click().run()
     assert at.number_input(key=f"notes_page_{couple.id}").value == 2
+    assert [e.label for e in at.expander if e.label.startswith(":orange[**Draft**]")]
+    open_note(at, ids[3])
     at.checkbox(key=f"confirm_sign_{ids[3]}").check().run()
     at.button(key=f"sign_{ids[3]}").click().run()
     assert not at.exception, at.exception
     assert sessions.get_session(page_db, page_team.alice, ids[3]).is_signed
     assert "Note signed." in texts(at, "success")
     assert at.number_input(key=f"notes_page_{couple.id}").value == 2  # still on its page
-    assert at.button(key=f"addendum_open_{ids[3]}")
+    assert any(t.label.startswith("Add a dated addendum") for t in at.text_area)  # still open
 
 
 def test_an_addendum_saves_on_the_second_page(
@@ -230,10 +243,10 @@ def test_an_addendum_saves_on_the_second_page(
 ) -> None:
     couple, ids, at = _notes_on_pages(open_app, page_team, page_db, monkeypatch)
     at.number_input(key=f"notes_page_{couple.id}").set_value(2).run()
-    at.button(key=f"addendum_open_{ids[2]}").click().run()
+    open_note(at, ids[2])
     (area,) = at.text_area
     area.set_value("Added on page two.")
-    at = click(at, "Save addendum")
+    at = click(at, "Add addendum")
     assert [a.text for a in sessions.get_session(page_db, page_team.alice, ids[2]).addenda] == [
         "Added on page two."
     ]
@@ -245,8 +258,10 @@ def test_a_notes_ratings_are_a_table_of_totals_per_partner(
     open_app: OpenApp, page_team: Team, page_db: Database
 ) -> None:
     couple = a_couple(page_db, page_team)
-    sessions.record_session(page_db, page_team.alice, couple.id, note())
-    at = open_app(page_team.alice, COUPLE, case=couple.case_code, tab="Sessions")
+    view = sessions.record_session(page_db, page_team.alice, couple.id, note())
+    at = open_note(
+        open_app(page_team.alice, COUPLE, case=couple.case_code, tab="Sessions"), view.id
+    )
     assert not [d for d in at.dataframe if "Instrument" in d.value.columns]  # no grid a note
     (table,) = [m.value for m in at.markdown if m.value.startswith("| Partner |")]
     names = [plain(p.name) for p in couple.partners]
