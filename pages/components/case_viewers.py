@@ -1,5 +1,6 @@
 """'Who looked at this case': who opened the couple (or was refused), when (the browser's
-local time) and what they read; for its counsellor, supervisors and admins."""
+local time) and what they read; for its counsellor, supervisors and admins. Read only
+while the panel is open."""
 
 from __future__ import annotations
 
@@ -15,8 +16,19 @@ from pages import ui
 TITLE = "Who looked at this case"
 
 
+def panel_key(couple_id: int) -> str:
+    """The panel's expander, open or closed (st.session_state[panel_key(id)])."""
+    return f"case_viewers_panel_{couple_id}"
+
+
 def show(db: Database, user: Actor, couple: CoupleView) -> None:
-    with st.expander(TITLE, icon=":material/visibility:"):
+    # Read and drawn only when opened (every tab of the couple page has it: up to 200
+    # events a run otherwise).
+    with st.expander(
+        TITLE, icon=":material/visibility:", key=panel_key(couple.id), on_change="rerun"
+    ) as panel:
+        if panel.open is False:
+            return
         views = ui.attempt(lambda: audit.case_views(db, user, couple.id))
         if views is None:
             return

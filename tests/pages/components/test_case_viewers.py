@@ -16,7 +16,7 @@ import pages
 from core.db import Database
 from core.domain import ACCESS_REFUSED, CASE_VIEWED
 from core.models import AuditEvent
-from core.services import couples
+from core.services import audit, couples
 from core.services.access import Actor
 from tests.conftest import Team, intake_form
 from tests.pages.conftest import APP, OpenApp, by_label, texts
@@ -34,7 +34,11 @@ def _restore_ui_module(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _open_couple(
-    user: Actor, case: str = "C-0001", memory: Any = None, tab: str | None = None
+    user: Actor,
+    case: str = "C-0001",
+    memory: Any = None,
+    tab: str | None = None,
+    panel: int | None = None,
 ) -> AppTest:
     """A run of app.py landing on the couple page (on `tab`, else the first), as every run
     in the browser is (AppTest runs a page directly after its first run). `memory`: the
@@ -50,6 +54,8 @@ def _open_couple(
     at.query_params["case"] = case
     if tab is not None:
         at.query_params["tab"] = tab
+    if panel is not None:  # the couple whose "Who looked at this case" is open
+        at.session_state[f"case_viewers_panel_{panel}"] = True  # case_viewers.panel_key
     at.switch_page(COUPLE)  # before the first run: the page whose address was asked for
     at.run()
     assert not at.exception, at.exception
@@ -95,12 +101,13 @@ def test_a_route_to_another_counsellors_case_is_audited(page_team: Team, page_db
     assert _reads(page_db) == [(ACCESS_REFUSED, "bruno", {"case_code": "C-0001", "doing": "open"})]
 
 
-def test_the_counsellor_sees_who_looked_at_the_case(page_team: Team, page_db: Database) -> None:
-    couples.create_couple(page_db, page_team.alice, intake_form())
+def test_the_counsellor_sees_who_looked_at_the_case(
+    page_team: Team, page_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    couple = couples.create_couple(page_db, page_team.alice, intake_form())
     _open_couple(page_team.supervisor)
     _open_couple(page_team.bruno)
-    at = _open_couple(page_team.alice)
-
+    at = _open_couple(page_team.alice, panel=couple.id)
     assert TITLE in [e.label for e in at.expander]
     (panel,) = [d.value for d in at.dataframe if "what" in d.value.columns]
     assert list(panel["name"]) == ["Bruno", "Super1"]
@@ -110,6 +117,11 @@ def test_the_counsellor_sees_who_looked_at_the_case(page_team: Team, page_db: Da
         "Details, Progress, Safety screens",  # the first tab's, the one opened
     ]
     assert str(panel["at"].dt.tz) == "UTC"  # AppTest's browser has no time zone
+    reads: list[int] = []
+    monkeypatch.setattr(audit, "case_views", lambda db, actor, couple_id: reads.append(couple_id))
+    closed = _open_couple(page_team.alice)  # the panel closed: the log is not read
+    assert TITLE in [e.label for e in closed.expander]
+    assert reads == [] and not [d for d in closed.dataframe if "what" in d.value.columns]
 
 
 def test_the_admin_filters_the_audit_log_by_couple(
