@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import charts
 from core.db import Database
 from core.domain import CONCERN_LABELS, CaseRead, ScreenStatus, TraumaFollowUpKind
 from core.errors import NotFound, ValidationError
@@ -20,7 +21,7 @@ from core.measures import PCPTSD5
 from core.models import Measurement, Partner, SafetyScreen, TraumaFollowUp, utcnow
 from core.queries import safety as safety_queries
 from core.schemas import ResolutionIn, ScreenIn, TraumaFollowUpIn, parse
-from core.services import audit
+from core.services import audit, progress_cache
 from core.services.access import (
     Actor,
     load_couple,
@@ -213,6 +214,22 @@ def ptsd_totals(db: Database, actor: Actor, couple_id: int) -> pd.DataFrame:
         totals = safety_queries.ptsd_totals(session, couple_id)
     audit.record_read(db, actor, couple_id, CaseRead.SAFETY)
     return totals
+
+
+def ptsd_chart(db: Database, totals: pd.DataFrame, *, cutoff: float, case_code: str) -> Any:
+    """The PC-PTSD-5 chart of `totals` (ptsd_totals: read, access checked and audited
+    there), built once per what it draws for the couples viewed lately, as the Progress
+    tab's figures are (progress_cache): a figure is shared, draw it, never change it."""
+    drawn = tuple(
+        totals[["partner_label", "partner_name", "measured_on", "total"]].itertuples(
+            index=False, name=None
+        )
+    )
+    return progress_cache.memo_for(db, "ptsd_figures").get(
+        case_code,
+        (cutoff, drawn),
+        lambda: charts.ptsd_over_time(totals, cutoff=cutoff, case_code=case_code),
+    )
 
 
 def resolve_screen(db: Database, actor: Actor, screen_id: int, note: str) -> ScreenView:
