@@ -1,6 +1,6 @@
 """The couple's Sessions tab: its notes newest first, a page at a time
-(sessions.NOTES_PER_PAGE), with a way to each unsigned draft; each note's text, ratings,
-addenda, signing and addenda in pages/components/note_card.py."""
+(sessions.NOTES_PER_PAGE), with a button to each other page holding unsigned drafts; each
+note (text, ratings, addenda, signing) is pages/components/note_card.py."""
 
 from __future__ import annotations
 
@@ -50,16 +50,20 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
 
 
 def _drafts_elsewhere(page: sessions.TimelinePage, key: str) -> None:
-    """A button to the page of each unsigned draft not on this one."""
+    """A button to each other page holding unsigned drafts, with their dates."""
+    elsewhere: dict[int, list[str]] = {}
     for draft in page.drafts:
         if draft.page != page.number:
-            st.button(
-                f"Unsigned draft of {ui.show_date(draft.session_date)}: page {draft.page}",
-                key=f"to_draft_{draft.id}",
-                icon=":material/edit_note:",
-                on_click=_go_to,
-                args=(key, draft.page),
-            )
+            elsewhere.setdefault(draft.page, []).append(ui.show_date(draft.session_date))
+    for number, days in sorted(elsewhere.items()):
+        more = f" and {len(days) - 3} more" if len(days) > 3 else ""
+        st.button(
+            f"Page {number}: {plural(len(days), 'unsigned draft')} ({', '.join(days[:3])}{more})",
+            key=f"{key}_drafts_{number}",
+            icon=":material/edit_note:",
+            on_click=_go_to,
+            args=(key, number),
+        )
 
 
 def _go_to(key: str, number: int) -> None:
