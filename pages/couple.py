@@ -43,7 +43,7 @@ except MendError as error:
     st.stop()
 
 ui.show_flash()
-concerns = safety_service.open_concerns(db, user, couple.id)  # read once: the banner and the marks
+concerns, follow_ups = safety_service.marks(db, user, couple.id)  # the banner and the badges
 safety_banner.banner(concerns)
 
 today = ui.local_today()
@@ -54,7 +54,7 @@ st.caption(
     f"intake {ui.show_date(couple.intake_date)} · week {couple.weeks_in_care(today)} in care · "
     f"{PATTERN_LABELS[couple.pattern].lower()}"
 )
-safety_marks.row(concerns, safety_service.follow_ups(db, user, couple.id))
+safety_marks.row(concerns, follow_ups)
 if couple.status is CoupleStatus.CLOSED and couple.closing_reason:
     st.info(f"Closed: {plain(couple.closing_reason)}")
 

@@ -266,19 +266,38 @@ def screens(db: Database, actor: Actor, couple_id: int) -> list[ScreenView]:
         require_active(session, actor)
         couple = load_couple(session, couple_id)
         require_view(actor, couple)
-        rows = session.execute(
-            select(SafetyScreen, Partner)
-            .join(Partner, Partner.id == SafetyScreen.partner_id)
-            .where(Partner.couple_id == couple_id)
-            .order_by(SafetyScreen.screened_on.desc(), SafetyScreen.id.desc())
-        ).all()
-        views = [_view(screen, partner) for screen, partner in rows]
+        views = _screens(session, couple_id)
     audit.record_read(db, actor, couple_id, CaseRead.SAFETY)
     return views
 
 
 def open_concerns(db: Database, actor: Actor, couple_id: int) -> list[ScreenView]:
     return [s for s in screens(db, actor, couple_id) if s.status is ScreenStatus.OPEN]
+
+
+def marks(
+    db: Database, actor: Actor, couple_id: int
+) -> tuple[list[ScreenView], list[FollowUpView]]:
+    """What a couple's header shows of its safety, in one read: the open concerns (as
+    open_concerns) and the trauma follow-ups (as follow_ups)."""
+    with db.read() as session:
+        require_active(session, actor)
+        couple = load_couple(session, couple_id)
+        require_view(actor, couple)
+        concerns = _screens(session, couple_id, SafetyScreen.status == ScreenStatus.OPEN)
+        found = [_follow_up_view(f, p) for f, p in safety_queries.follow_ups(session, couple_id)]
+    audit.record_read(db, actor, couple_id, CaseRead.SAFETY)
+    return concerns, found
+
+
+def _screens(session: Session, couple_id: int, *where: Any) -> list[ScreenView]:
+    rows = session.execute(
+        select(SafetyScreen, Partner)
+        .join(Partner, Partner.id == SafetyScreen.partner_id)
+        .where(Partner.couple_id == couple_id, *where)
+        .order_by(SafetyScreen.screened_on.desc(), SafetyScreen.id.desc())
+    ).all()
+    return [_view(screen, partner) for screen, partner in rows]
 
 
 def has_open_concern(session: Session, couple_id: int) -> bool:

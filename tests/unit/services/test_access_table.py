@@ -161,6 +161,7 @@ TABLE: dict[str, str] = {
     "reports.report_facts": "YNYYNN",
     # safety
     "safety.follow_ups": "YNYYNN",
+    "safety.marks": "YNYYNN",
     "safety.open_concerns": "YNYYNN",
     "safety.ptsd_totals": "YNYYNN",
     "safety.record_follow_up": "YNNNNN",
@@ -439,6 +440,7 @@ CALLS: dict[str, Call] = {
         db, a, t.couple_id, ReportIn(**REPORT), today=TODAY, reference=w.reference
     ),
     "safety.follow_ups": lambda db, a, t, w: safety.follow_ups(db, a, t.couple_id),
+    "safety.marks": lambda db, a, t, w: safety.marks(db, a, t.couple_id),
     "safety.open_concerns": lambda db, a, t, w: safety.open_concerns(db, a, t.couple_id),
     "safety.ptsd_totals": lambda db, a, t, w: safety.ptsd_totals(db, a, t.couple_id),
     "safety.record_follow_up": lambda db, a, t, w: safety.record_follow_up(
@@ -537,6 +539,7 @@ AUDITED: dict[str, tuple[str, ...]] = {
     "reports.progress_report": (reports.AUDIT_ACTION, CASE_VIEWED),
     "sessions.session_from_link": (CASE_VIEWED,),
     "sessions.timeline_page": (CASE_VIEWED,),
+    "safety.marks": (CASE_VIEWED,),
 }
 
 
