@@ -13,6 +13,7 @@ from core.domain import (
 from core.errors import MendError
 from core.formatting import plain
 from core.services import couples
+from core.services import safety as safety_service
 from pages import ui
 from pages.components import (
     case_viewers,
@@ -42,7 +43,8 @@ except MendError as error:
     st.stop()
 
 ui.show_flash()
-safety_banner.show(db, user, couple.id)
+concerns, follow_ups = safety_service.marks(db, user, couple.id)  # the banner and the badges
+safety_banner.banner(concerns)
 
 today = ui.local_today()
 # No anchor: a heading anchor would put the partners' names into the address.
@@ -52,7 +54,7 @@ st.caption(
     f"intake {ui.show_date(couple.intake_date)} · week {couple.weeks_in_care(today)} in care · "
     f"{PATTERN_LABELS[couple.pattern].lower()}"
 )
-safety_marks.for_couple(db, user, couple.id)
+safety_marks.row(concerns, follow_ups)
 if couple.status is CoupleStatus.CLOSED and couple.closing_reason:
     st.info(f"Closed: {plain(couple.closing_reason)}")
 

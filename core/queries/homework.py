@@ -365,11 +365,17 @@ def adherence_inputs(session: Session, couple_id: int) -> tuple[pd.DataFrame, pd
         [(i, value(t), f, a, d, value(s)) for i, t, f, a, d, s in given],
         columns=[c for c in ASSIGNMENT_INPUT_COLUMNS if c not in PAUSE_COLUMNS],
     )
-    windows = pause_windows(*_pauses(session, couple_id))
+    completions = pd.DataFrame(done, columns=COMPLETION_INPUT_COLUMNS)
+    paused, screens = _pauses(session, couple_id)
+    if paused.empty:  # the usual case: no pause to merge in (the merge costs milliseconds)
+        assignments[PAUSE_COLUMNS] = pd.DataFrame(
+            {column: [None] * len(assignments) for column in PAUSE_COLUMNS}, dtype=object
+        )
+        return assignments, completions
+    windows = pause_windows(paused, screens)
     assignments = assignments.merge(windows, how="left", on="id")[ASSIGNMENT_INPUT_COLUMNS]
     pauses = assignments[PAUSE_COLUMNS].astype(object)
     assignments[PAUSE_COLUMNS] = pauses.where(pauses.notna(), None)
-    completions = pd.DataFrame(done, columns=COMPLETION_INPUT_COLUMNS)
     return assignments, completions
 
 

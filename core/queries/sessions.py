@@ -1,8 +1,8 @@
 """Read side of session notes: the view objects and the SELECTs that build them.
 
-A couple's timeline is read in a fixed number of statements whatever its length:
-the notes (with author, co-signer and case code joined in), then every rating of
-those notes, then every addendum. Access checks stay in core.services.sessions.
+A couple's timeline (or one page of it) is read in a fixed number of statements whatever
+its length: the notes (with author, co-signer and case code joined in), then every rating
+of those notes, then every addendum. Access checks stay in core.services.sessions.
 """
 
 from __future__ import annotations
@@ -15,15 +15,20 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, func, literal_column, select
+from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from core.db import like_pattern
 from core.domain import Attendees, Modality, NoteStatus
 from core.models import Addendum, Counsellor, Couple, Measurement, Partner
 from core.models import Session as SessionRow
+from core.paging import page_count
 
 PREVIEW_CHARS = 140
+# Mend's own choice: a couple's Sessions tab shows its notes ten at a time, newest first.
+# About ten weeks of weekly sessions, what a counsellor rereads before a session, and a
+# page that draws quickly whatever the length of the couple's history (issue 10).
+NOTES_PER_PAGE = 10
 EXCERPT_RADIUS = 60
 UNSIGNED_AFTER_DAYS = 3
 UNSIGNED_COLUMNS = ["session_id", "case_code", "session_date", "days_unsigned"]
@@ -104,12 +109,85 @@ def timeline(session: Session, couple_id: int) -> list[SessionView]:
     return _views(session, SessionRow.couple_id == couple_id)
 
 
+@dataclass(frozen=True)
+class DraftSpot:
+    """An unsigned draft of the couple and the page of its timeline it is on."""
+
+    id: int
+    session_date: date
+    page: int
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    """One page of a couple's notes, newest first, and where its drafts are."""
+
+    notes: list[SessionView]
+    number: int  # 1-based, clamped to the pages there are
+    pages: int
+    total: int
+    size: int
+    drafts: tuple[DraftSpot, ...]  # every draft of the couple, newest first
+
+    @property
+    def first(self) -> int:
+        return min((self.number - 1) * self.size + 1, self.total)
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.notes) - 1 if self.total else 0
+
+
+def timeline_page(session: Session, couple_id: int, number: int, size: int) -> TimelinePage:
+    """Page `number` (clamped) of the couple's notes, `size` a page, newest first: only
+    that page's notes, ratings and addenda are read, with the number of notes and the
+    couple's drafts (five statements whatever the number of notes)."""
+    total = session.scalar(
+        select(func.count(SessionRow.id)).where(SessionRow.couple_id == couple_id)
+    )
+    pages = page_count(total or 0, size)
+    number = min(max(int(number), 1), pages)
+    newer = aliased(SessionRow)
+    ahead = (  # the notes before a draft in the timeline's order
+        select(func.count(newer.id))
+        .where(
+            newer.couple_id == SessionRow.couple_id,
+            or_(
+                newer.session_date > SessionRow.session_date,
+                and_(newer.session_date == SessionRow.session_date, newer.id > SessionRow.id),
+            ),
+        )
+        .scalar_subquery()
+    )
+    drafts = session.execute(
+        select(SessionRow.id, SessionRow.session_date, ahead)
+        .where(SessionRow.couple_id == couple_id, SessionRow.status == NoteStatus.DRAFT)
+        .order_by(SessionRow.session_date.desc(), SessionRow.id.desc())
+    ).all()
+    notes = _views(
+        session, SessionRow.couple_id == couple_id, limit=size, offset=(number - 1) * size
+    )
+    return TimelinePage(
+        notes,
+        number,
+        pages,
+        total or 0,
+        size,
+        tuple(DraftSpot(sid, day, before // size + 1) for sid, day, before in drafts),
+    )
+
+
 def note(session: Session, session_id: int) -> SessionView | None:
     views = _views(session, SessionRow.id == session_id)
     return views[0] if views else None
 
 
-def _views(session: Session, *where: ColumnElement[bool]) -> list[SessionView]:
+def _views(
+    session: Session,
+    *where: ColumnElement[bool],
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[SessionView]:
     author, cosigner = aliased(Counsellor), aliased(Counsellor)
     notes = session.execute(
         select(
@@ -139,6 +217,8 @@ def _views(session: Session, *where: ColumnElement[bool]) -> list[SessionView]:
         .outerjoin(cosigner, cosigner.id == SessionRow.cosigned_by_id)
         .where(*where)
         .order_by(SessionRow.session_date.desc(), SessionRow.id.desc())
+        .limit(limit)
+        .offset(offset or None)
     ).all()
     if not notes:
         return []

@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import charts
 from core.db import Database
 from core.domain import CONCERN_LABELS, CaseRead, ScreenStatus, TraumaFollowUpKind
 from core.errors import NotFound, ValidationError
@@ -20,7 +21,7 @@ from core.measures import PCPTSD5
 from core.models import Measurement, Partner, SafetyScreen, TraumaFollowUp, utcnow
 from core.queries import safety as safety_queries
 from core.schemas import ResolutionIn, ScreenIn, TraumaFollowUpIn, parse
-from core.services import audit
+from core.services import audit, progress_cache
 from core.services.access import (
     Actor,
     load_couple,
@@ -215,6 +216,22 @@ def ptsd_totals(db: Database, actor: Actor, couple_id: int) -> pd.DataFrame:
     return totals
 
 
+def ptsd_chart(db: Database, totals: pd.DataFrame, *, cutoff: float, case_code: str) -> Any:
+    """The PC-PTSD-5 chart of `totals` (ptsd_totals: read, access checked and audited
+    there), built once per what it draws for the couples viewed lately, as the Progress
+    tab's figures are (progress_cache): a figure is shared, draw it, never change it."""
+    drawn = tuple(
+        totals[["partner_label", "partner_name", "measured_on", "total"]].itertuples(
+            index=False, name=None
+        )
+    )
+    return progress_cache.memo_for(db, "ptsd_figures").get(
+        case_code,
+        (cutoff, drawn),
+        lambda: charts.ptsd_over_time(totals, cutoff=cutoff, case_code=case_code),
+    )
+
+
 def resolve_screen(db: Database, actor: Actor, screen_id: int, note: str) -> ScreenView:
     note = parse(ResolutionIn, {"note": note}).note
     with db.transaction() as session:
@@ -249,19 +266,38 @@ def screens(db: Database, actor: Actor, couple_id: int) -> list[ScreenView]:
         require_active(session, actor)
         couple = load_couple(session, couple_id)
         require_view(actor, couple)
-        rows = session.execute(
-            select(SafetyScreen, Partner)
-            .join(Partner, Partner.id == SafetyScreen.partner_id)
-            .where(Partner.couple_id == couple_id)
-            .order_by(SafetyScreen.screened_on.desc(), SafetyScreen.id.desc())
-        ).all()
-        views = [_view(screen, partner) for screen, partner in rows]
+        views = _screens(session, couple_id)
     audit.record_read(db, actor, couple_id, CaseRead.SAFETY)
     return views
 
 
 def open_concerns(db: Database, actor: Actor, couple_id: int) -> list[ScreenView]:
     return [s for s in screens(db, actor, couple_id) if s.status is ScreenStatus.OPEN]
+
+
+def marks(
+    db: Database, actor: Actor, couple_id: int
+) -> tuple[list[ScreenView], list[FollowUpView]]:
+    """What a couple's header shows of its safety, in one read: the open concerns (as
+    open_concerns) and the trauma follow-ups (as follow_ups)."""
+    with db.read() as session:
+        require_active(session, actor)
+        couple = load_couple(session, couple_id)
+        require_view(actor, couple)
+        concerns = _screens(session, couple_id, SafetyScreen.status == ScreenStatus.OPEN)
+        found = [_follow_up_view(f, p) for f, p in safety_queries.follow_ups(session, couple_id)]
+    audit.record_read(db, actor, couple_id, CaseRead.SAFETY)
+    return concerns, found
+
+
+def _screens(session: Session, couple_id: int, *where: Any) -> list[ScreenView]:
+    rows = session.execute(
+        select(SafetyScreen, Partner)
+        .join(Partner, Partner.id == SafetyScreen.partner_id)
+        .where(Partner.couple_id == couple_id, *where)
+        .order_by(SafetyScreen.screened_on.desc(), SafetyScreen.id.desc())
+    ).all()
+    return [_view(screen, partner) for screen, partner in rows]
 
 
 def has_open_concern(session: Session, couple_id: int) -> bool:

@@ -25,10 +25,13 @@ from core.models import Addendum, Couple, Measurement, Partner, utcnow
 from core.models import Session as SessionRow
 from core.queries import sessions as queries
 from core.queries.sessions import EXCERPT_RADIUS as EXCERPT_RADIUS
+from core.queries.sessions import NOTES_PER_PAGE as NOTES_PER_PAGE
 from core.queries.sessions import PREVIEW_CHARS as PREVIEW_CHARS
 from core.queries.sessions import UNSIGNED_AFTER_DAYS, SessionView
 from core.queries.sessions import AddendumView as AddendumView
+from core.queries.sessions import DraftSpot as DraftSpot
 from core.queries.sessions import RatingView as RatingView
+from core.queries.sessions import TimelinePage as TimelinePage
 from core.queries.sessions import excerpt as excerpt
 from core.queries.sessions import note_text as note_text
 from core.schemas import (
@@ -236,6 +239,21 @@ def list_sessions(db: Database, actor: Actor, couple_id: int) -> list[SessionVie
         timeline = queries.timeline(session, couple_id)
     audit.record_read(db, actor, couple_id, CaseRead.NOTES)
     return timeline
+
+
+def timeline_page(
+    db: Database, actor: Actor, couple_id: int, number: int, *, size: int | None = None
+) -> TimelinePage:
+    """Page `number` of the couple's notes, newest first (NOTES_PER_PAGE a page, read at
+    the call so a test may lower it), with where each unsigned draft is: only that page's
+    notes are read (a fixed number of statements)."""
+    with db.read() as session:
+        require_active(session, actor)
+        couple = load_couple(session, couple_id)
+        require_view(actor, couple)
+        page = queries.timeline_page(session, couple_id, number, size or queries.NOTES_PER_PAGE)
+    audit.record_read(db, actor, couple_id, CaseRead.NOTES)
+    return page
 
 
 def unsigned_notes(

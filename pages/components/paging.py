@@ -1,4 +1,5 @@
-"""A page number under a long table; short tables are shown whole."""
+"""A page number under a long table (short tables are shown whole), or for content read
+a page at a time (`chosen` and `picker`)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,21 @@ def paged(table: pd.DataFrame | Rows, *, key: str, noun: str = "couples") -> pd.
         f"(page {page.number:,} of {page.pages:,}). Search or filter to find one couple."
     )
     return page.rows
+
+
+def chosen(key: str) -> int:
+    """The page number kept under `key` (1 before any choice), for content read a page
+    at a time: read that page, then show `picker` with the page it turned out to be."""
+    return int(st.session_state.get(key, 1))
+
+
+def picker(*, key: str, number: int, pages: int, caption: str) -> None:
+    """The page number under `key` (none when everything fits on one page) beside
+    `caption`; `number` is the page read (clamped when there are fewer pages now)."""
+    if pages == 1:
+        return
+    if st.session_state.get(key) != number:
+        st.session_state[key] = number
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    right.number_input("Page", min_value=1, max_value=pages, step=1, key=key)
+    left.caption(caption)

@@ -31,7 +31,11 @@ def texts(concerns: list[safety.ScreenView]) -> list[str]:
 
 def show(db: Database, user: Actor, couple_id: int) -> bool:
     """Show the banner if a concern is open; True if one is."""
-    concerns = safety.open_concerns(db, user, couple_id)
+    return banner(safety.open_concerns(db, user, couple_id))
+
+
+def banner(concerns: list[safety.ScreenView]) -> bool:
+    """The banner for these open concerns (safety.open_concerns), if any; True if shown."""
     if not concerns:
         return False
     partners = [

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import charts
 from core.db import Database
 from core.domain import TRAUMA_FOLLOW_UP_LABELS, TraumaFollowUpKind
 from core.measures import PCPTSD5
@@ -70,7 +69,7 @@ def totals(db: Database, user: Actor, couple_id: int, case_code: str) -> None:
     st.subheader("PC-PTSD-5 over time")
     cutoff = float(PCPTSD5.cutoff or 0)
     st.plotly_chart(
-        charts.ptsd_over_time(frame, cutoff=cutoff, case_code=case_code),
+        safety.ptsd_chart(db, frame, cutoff=cutoff, case_code=case_code),
         key=f"ptsd_{couple_id}",
     )
     st.dataframe(

@@ -94,7 +94,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
         (progress_views, "couple_progress"),
         (progress_views, "progress_charts"),
         (charts, "trend"),
-        (sessions, "list_sessions"),
+        (sessions, "timeline_page"),
         (homework, "homework_tab"),
         (safety, "ptsd_totals"),
     ]
@@ -122,13 +122,13 @@ def test_a_hidden_tab_does_none_of_its_work(
     assert calls["homework_tab"] == 1
     # No analysis shown, no figure built, no notes or trauma screens read.
     assert calls["couple_progress"] == calls["progress_charts"] == calls["trend"] == 0
-    assert calls["list_sessions"] == calls["ptsd_totals"] == 0
+    assert calls["timeline_page"] == calls["ptsd_totals"] == 0
 
     calls.clear()
     open_tab(at, "Progress")
     assert len(at.get("plotly_chart")) == 1  # the trend; the others one click away each
     assert calls["couple_progress"] == calls["progress_charts"] == 1
-    assert calls["homework_tab"] == calls["list_sessions"] == calls["ptsd_totals"] == 0
+    assert calls["homework_tab"] == calls["timeline_page"] == calls["ptsd_totals"] == 0
     assert calls["trend"] == 1
     at.run()
     assert calls["couple_progress"] == calls["progress_charts"] == 2
@@ -137,7 +137,7 @@ def test_a_hidden_tab_does_none_of_its_work(
     calls.clear()
     open_tab(at, "Sessions")
     open_tab(at, "Safety")
-    assert calls["list_sessions"] == calls["ptsd_totals"] == 1
+    assert calls["timeline_page"] == calls["ptsd_totals"] == 1
     assert calls["couple_progress"] == calls["homework_tab"] == 0
 
 

@@ -8,6 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.db import Database
+from core.services import sessions
+from pages.components.note_card import note_key
 from tests.conftest import Team
 from tests.pages.conftest import OpenApp, open_expander, open_tab
 from tests.pages.escape_support import PAYLOADS, World, assert_shown_as_text, build
@@ -68,6 +70,12 @@ def test_couple_page_and_every_tab_as_its_counsellor(
     open_tab(at, "Homework")
     for assignment in world.assignments:  # the Homework tab, each assignment in turn
         at.selectbox(key=f"hw_pick_{world.couple.id}").set_value(assignment).run()
+        assert_shown_as_text(at, name)
+    open_tab(at, "Sessions")  # each note open (a closed one draws only its title)
+    for note in sessions.list_sessions(page_db, world.alice, world.couple.id):
+        at.session_state[note_key(note.id)] = True
+        at.run()
+        assert [m for m in at.markdown if m.value.startswith("| Partner |")] or not note.ratings
         assert_shown_as_text(at, name)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from core import charts
 from core.db import Database
 from core.services import couples, safety
 from tests.conftest import Team, intake_form
@@ -203,3 +204,29 @@ def test_admin_sees_the_crisis_lines_and_where_they_are_set(
     assert any("Comes from" in t and "MEND_CRISIS_LINE is not set" in t for t in shown)
     assert any(t.startswith("Comes from: MEND_SELF_HARM_LINE") for t in shown)
     assert any("MEND_REGION=NZ" in t for t in texts(at, "text"))
+
+
+def test_the_ptsd_chart_is_built_once_per_what_it_draws(
+    open_app: OpenApp, page_team: Team, page_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calm, _worried = two_couples(page_db, page_team)
+    answers = {"exposure": 1, "nightmares": 1, "avoidance": 0, "on_guard": 0, "numb": 0, "guilt": 0}
+    screen = {"partner_label": "A", "screened_on": SCREEN_DAY, "ptsd_answers": answers}
+    safety.record_screen(page_db, page_team.alice, calm.id, screen)
+    built: list[int] = []
+    real = charts.ptsd_over_time
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        built.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(charts, "ptsd_over_time", counted)
+    at = open_app(page_team.alice, COUPLE, case=calm.case_code, tab="Safety")
+    at.run()
+    assert len(at.get("plotly_chart")) == 1 and len(built) == 1  # kept for the rerun
+    later = {**screen, "screened_on": date(2026, 10, 6), "partner_label": "B"}
+    safety.record_screen(page_db, page_team.alice, calm.id, later)
+    at.run()
+    assert len(built) == 2  # a new screen: drawn again, with both partners
+    (figure,) = at.get("plotly_chart")
+    assert len(json.loads(figure.proto.spec)["data"]) == 2

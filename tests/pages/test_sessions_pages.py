@@ -9,9 +9,13 @@ import pytest
 
 from core.db import Database
 from core.domain import NoteStatus
+from core.formatting import plain
 from core.measures import session_instruments
+from core.queries import sessions as session_queries
 from core.services import couples, safety, sessions
+from pages.components.note_card import note_key
 from tests.conftest import Team, intake_form
+from tests.notes_support import add_notes
 from tests.pages.conftest import OpenApp, texts
 
 LOG = "pages/log_session.py"
@@ -117,6 +121,8 @@ def test_sessions_tab_signs_a_draft_after_confirmation(
     couple = a_couple(page_db, page_team)
     draft = sessions.record_session(page_db, page_team.alice, couple.id, note())
     at = open_app(page_team.alice, COUPLE, case=couple.case_code, tab="Sessions")
+    assert not [b for b in at.button if b.key == f"sign_{draft.id}"]  # the note is closed
+    open_note(at, draft.id)
     sign = at.button(key=f"sign_{draft.id}")
     assert sign.disabled
     at.checkbox(key=f"confirm_sign_{draft.id}").check()
@@ -136,12 +142,141 @@ def test_signed_note_takes_an_addendum_and_keeps_its_text(
     draft = sessions.record_session(page_db, page_team.alice, couple.id, note())
     sessions.sign(page_db, page_team.alice, draft.id, expected_version=draft.version)
     at = open_app(page_team.alice, COUPLE, case=couple.case_code, tab="Sessions")
+    assert not at.text_area  # a closed note draws none of its content
+    open_note(at, draft.id)
     form_area = next(t for t in at.text_area if t.label.startswith("Add a dated addendum"))
     form_area.set_value("Partner B phoned: correct date of next session.")
     at = click(at, "Add addendum")
     signed = sessions.get_session(page_db, page_team.alice, draft.id)
     assert [a.text for a in signed.addenda] == ["Partner B phoned: correct date of next session."]
     assert signed.note_data == "Talked about the week."
+    assert "Addendum added." in texts(at, "success")
+    # The note stays open, with its addendum.
+    assert any("Partner B phoned" in text for text in texts(at, "info"))
+
+
+def test_a_note_is_drawn_only_when_opened(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    couple = a_couple(page_db, page_team)
+    first = sessions.record_session(page_db, page_team.alice, couple.id, note())
+    second = sessions.record_session(
+        page_db, page_team.alice, couple.id, note(note_data="Second week.")
+    )
+    at = open_app(page_team.alice, COUPLE, case=couple.case_code, tab="Sessions")
+    signing = [c for c in at.checkbox if str(c.key).startswith("confirm_sign_")]
+    assert len(at.expander) >= 2 and not signing and not at.text_area
+    assert not [m for m in at.markdown if "Talked about the week" in m.value]
+    open_note(at, first.id)
+    assert at.checkbox(key=f"confirm_sign_{first.id}")
+    assert not [c for c in at.checkbox if c.key == f"confirm_sign_{second.id}"]
+    assert [m for m in at.markdown if "Talked about the week" in m.value]
+    at.session_state[note_key(first.id)] = False
+    at.run()
+    assert not [c for c in at.checkbox if str(c.key).startswith("confirm_sign_")]
+
+
+def open_note(at, session_id: int):  # type: ignore[no-untyped-def]
+    """Open a note's expander, as a click on it does (its state is under its key)."""
+    at.session_state[note_key(session_id)] = True
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def ui_date(db: Database, team: Team, session_id: int) -> str:
+    """A note's date as the page shows it (AppTest's browser has no locale: ISO)."""
+    return sessions.get_session(db, team.alice, session_id).session_date.isoformat()
+
+
+def _note_days(at) -> list[str]:  # type: ignore[no-untyped-def]
+    """The notes on the open page, by the "Session of <day>." their previews begin with."""
+    return [e.label.split(" — ")[1] for e in at.expander if " — Session of " in e.label]
+
+
+def _notes_on_pages(
+    open_app: OpenApp, page_team: Team, page_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> tuple[couples.CoupleView, list[int], Any]:
+    """A couple with 7 notes (every other one a draft), 3 a page: pages of 3, 3 and 1."""
+    monkeypatch.setattr(session_queries, "NOTES_PER_PAGE", 3)
+    couple = a_couple(page_db, page_team)
+    ids = add_notes(page_db, page_team.alice, couple, 7)
+    at = open_app(page_team.alice, COUPLE, case=couple.case_code, tab="Sessions")
+    return couple, ids, at
+
+
+def test_sessions_tab_shows_the_newest_notes_first_and_every_note_on_one_page(
+    open_app: OpenApp, page_team: Team, page_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    couple, _, at = _notes_on_pages(open_app, page_team, page_db, monkeypatch)
+    newest_first = sessions.list_sessions(page_db, page_team.alice, couple.id)
+    expected = [f"Session of {view.session_date}." for view in newest_first]
+    pager = at.number_input(key=f"notes_page_{couple.id}")
+    assert (pager.value, pager.max) == (1, 3)
+    assert "Sessions 1–3 of 7, newest first (page 1 of 3)." in texts(at, "caption")
+    shown = _note_days(at)
+    for number in (2, 3):
+        at.number_input(key=f"notes_page_{couple.id}").set_value(number).run()
+        shown += _note_days(at)
+    assert shown == expected
+
+
+def test_a_draft_on_another_page_is_one_click_away_and_signs_there(
+    open_app: OpenApp, page_team: Team, page_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    couple, ids, at = _notes_on_pages(open_app, page_team, page_db, monkeypatch)
+    # Drafts: notes 1, 3 and 5 (of 0-6); newest first the pages are 6 5 4 | 3 2 1 | 0.
+    assert "7 sessions, :orange[3 unsigned drafts]" in texts(at, "caption")
+    # Page 1 holds the draft of note 5: buttons to pages 2 (notes 3 and 1) only.
+    to_drafts = [b for b in at.button if "unsigned draft" in b.label]
+    days = [ui_date(page_db, page_team, ids[n]) for n in (3, 1)]
+    assert [b.label for b in to_drafts] == [f"Page 2: 2 unsigned drafts ({', '.join(days)})"]
+    to_drafts[0].click().run()
+    assert at.number_input(key=f"notes_page_{couple.id}").value == 2
+    assert [e.label for e in at.expander if e.label.startswith(":orange[**Draft**]")]
+    open_note(at, ids[3])
+    at.checkbox(key=f"confirm_sign_{ids[3]}").check().run()
+    at.button(key=f"sign_{ids[3]}").click().run()
+    assert not at.exception, at.exception
+    assert sessions.get_session(page_db, page_team.alice, ids[3]).is_signed
+    assert "Note signed." in texts(at, "success")
+    assert at.number_input(key=f"notes_page_{couple.id}").value == 2  # still on its page
+    assert any(t.label.startswith("Add a dated addendum") for t in at.text_area)  # still open
+
+
+def test_an_addendum_saves_on_the_second_page(
+    open_app: OpenApp, page_team: Team, page_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    couple, ids, at = _notes_on_pages(open_app, page_team, page_db, monkeypatch)
+    at.number_input(key=f"notes_page_{couple.id}").set_value(2).run()
+    open_note(at, ids[2])
+    (area,) = at.text_area
+    area.set_value("Added on page two.")
+    at = click(at, "Add addendum")
+    assert [a.text for a in sessions.get_session(page_db, page_team.alice, ids[2]).addenda] == [
+        "Added on page two."
+    ]
+    assert at.number_input(key=f"notes_page_{couple.id}").value == 2
+    assert "Added on page two." in "".join(texts(at, "info"))
+
+
+def test_a_notes_ratings_are_a_table_of_totals_per_partner(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    couple = a_couple(page_db, page_team)
+    view = sessions.record_session(page_db, page_team.alice, couple.id, note())
+    at = open_note(
+        open_app(page_team.alice, COUPLE, case=couple.case_code, tab="Sessions"), view.id
+    )
+    assert not [d for d in at.dataframe if "Instrument" in d.value.columns]  # no grid a note
+    (table,) = [m.value for m in at.markdown if m.value.startswith("| Partner |")]
+    names = [plain(p.name) for p in couple.partners]
+    assert table.splitlines() == [
+        "| Partner | Five C's | CSI-4 | Distress |",
+        "| --- | ---: | ---: | ---: |",
+        f"| {names[0]} | 20 | 10 | 7 |",
+        f"| {names[1]} | 20 | 10 | 7 |",
+    ]
 
 
 def test_safety_tab_records_a_concern_and_shows_the_banner(

@@ -417,3 +417,22 @@ def test_recording_and_resolving_are_audited(
     (resolved,) = _events(db, "safety_concern_resolved")
     assert (resolved.entity, resolved.entity_id) == ("safety_screen", str(screen.id))
     assert json.loads(resolved.detail) == {"case_code": "C-0001"}
+
+
+def test_the_headers_marks_are_the_open_concerns_and_the_follow_ups_in_one_read(
+    db: Database, team: Team, kit_and_lou: CoupleView
+) -> None:
+    resolved = safety.record_screen(db, team.alice, kit_and_lou.id, concern_form())
+    safety.resolve_screen(db, team.alice, resolved.id, "Safe now.")
+    later = SCREEN_DAY + timedelta(days=7)
+    safety.record_screen(db, team.alice, kit_and_lou.id, screen_form(screened_on=later))
+    still_open = safety.record_screen(
+        db, team.alice, kit_and_lou.id, concern_form(partner_label="B", ptsd_answers=ptsd(1, 4))
+    )
+    concerns, follow_ups = safety.marks(db, team.alice, kit_and_lou.id)
+    assert concerns == safety.open_concerns(db, team.alice, kit_and_lou.id)
+    assert [c.id for c in concerns] == [still_open.id]
+    assert follow_ups == safety.follow_ups(db, team.alice, kit_and_lou.id)
+    assert [f.partner_label for f in follow_ups] == ["B"]
+    with pytest.raises(PermissionDenied):
+        safety.marks(db, team.bruno, kit_and_lou.id)

@@ -173,3 +173,77 @@ def test_search_keeps_to_the_scope(
     assert own["session_id"].tolist() == [alices]
     assert every["session_id"].tolist() == [brunos, alices]
     assert list(own.columns) == queries.SEARCH_COLUMNS
+
+
+# --- the timeline a page at a time (the Sessions tab) -----------------------------------------
+
+
+def test_timeline_pages_hold_every_note_once_newest_first_and_find_each_draft(
+    db: Database, team: Team, kit_and_lou: CoupleView
+) -> None:
+    ids = add_notes(db, team.alice, kit_and_lou, 23)  # every other one a draft
+    newest_first = list(reversed(ids))
+    shown: list[int] = []
+    for number in (1, 2, 3):
+        page = sessions.timeline_page(db, team.alice, kit_and_lou.id, number, size=10)
+        assert (page.number, page.pages, page.total) == (number, 3, 23)
+        assert (page.first, page.last) == (10 * number - 9, min(10 * number, 23))
+        shown += [view.id for view in page.notes]
+        assert all(len(view.ratings) == 6 for view in page.notes)
+    assert shown == newest_first  # each note on exactly one page, the newest on the first
+
+    drafts = {spot.id: spot.page for spot in page.drafts}
+    assert drafts == {
+        sid: newest_first.index(sid) // 10 + 1 for n, sid in enumerate(ids) if n % 2 == 1
+    }
+    assert [spot.id for spot in page.drafts] == [s for s in newest_first if s in drafts]
+
+
+def test_a_page_past_the_last_is_the_last_and_no_notes_is_one_empty_page(
+    db: Database, team: Team, kit_and_lou: CoupleView
+) -> None:
+    empty = sessions.timeline_page(db, team.alice, kit_and_lou.id, 3, size=10)
+    assert (empty.notes, empty.number, empty.pages, empty.total, empty.drafts) == ([], 1, 1, 0, ())
+    assert (empty.first, empty.last) == (0, 0)
+    ids = add_notes(db, team.alice, kit_and_lou, 12)
+    last = sessions.timeline_page(db, team.alice, kit_and_lou.id, 9, size=10)
+    assert last.number == 2 and [view.id for view in last.notes] == [ids[1], ids[0]]
+    assert sessions.timeline_page(db, team.alice, kit_and_lou.id, 0, size=10).number == 1
+
+
+def test_notes_on_one_day_keep_the_timeline_order_across_pages(
+    db: Database, team: Team, kit_and_lou: CoupleView
+) -> None:
+    """Same-day notes are ordered newest id first, and a draft's page follows that order."""
+    day = kit_and_lou.intake_date + timedelta(days=3)
+    made = [
+        sessions.record_session(db, team.alice, kit_and_lou.id, note_form(day)) for _ in range(5)
+    ]
+    full = [view.id for view in sessions.list_sessions(db, team.alice, kit_and_lou.id)]
+    paged = [
+        view.id
+        for number in (1, 2, 3)
+        for view in sessions.timeline_page(db, team.alice, kit_and_lou.id, number, size=2).notes
+    ]
+    assert paged == full == sorted((view.id for view in made), reverse=True)
+    page = sessions.timeline_page(db, team.alice, kit_and_lou.id, 1, size=2)
+    assert [(spot.id, spot.page) for spot in page.drafts] == [
+        (sid, n // 2 + 1) for n, sid in enumerate(full)
+    ]
+
+
+def test_a_timeline_page_reads_only_its_notes_in_the_same_statements_for_40_notes_as_for_4(
+    db: Database, team: Team, kit_and_lou: CoupleView
+) -> None:
+    small = _another_couple(db, team)
+    add_notes(db, team.alice, kit_and_lou, 40)
+    add_notes(db, team.alice, small, 4)
+
+    with statements(db.engine) as many:
+        page = sessions.timeline_page(db, team.alice, kit_and_lou.id, 2, size=10)
+    with statements(db.engine) as few:
+        sessions.timeline_page(db, team.alice, small.id, 1, size=10)
+    assert len(page.notes) == 10 and page.total == 40
+    assert len(many) == len(few)
+    notes = [s for s in many if "note_data" in s]
+    assert len(notes) == 1 and "LIMIT" in notes[0].upper(), notes

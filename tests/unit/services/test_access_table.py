@@ -161,6 +161,7 @@ TABLE: dict[str, str] = {
     "reports.report_facts": "YNYYNN",
     # safety
     "safety.follow_ups": "YNYYNN",
+    "safety.marks": "YNYYNN",
     "safety.open_concerns": "YNYYNN",
     "safety.ptsd_totals": "YNYYNN",
     "safety.record_follow_up": "YNNNNN",
@@ -172,6 +173,7 @@ TABLE: dict[str, str] = {
     "sessions.cosign": "NNYNNN",
     "sessions.get_session": "YNYYNN",
     "sessions.list_sessions": "YNYYNN",
+    "sessions.timeline_page": "YNYYNN",
     "sessions.record_session": "YNNNNN",
     "sessions.search_notes": "YHYYNH",
     "sessions.session_from_link": "YNYYNN",
@@ -438,6 +440,7 @@ CALLS: dict[str, Call] = {
         db, a, t.couple_id, ReportIn(**REPORT), today=TODAY, reference=w.reference
     ),
     "safety.follow_ups": lambda db, a, t, w: safety.follow_ups(db, a, t.couple_id),
+    "safety.marks": lambda db, a, t, w: safety.marks(db, a, t.couple_id),
     "safety.open_concerns": lambda db, a, t, w: safety.open_concerns(db, a, t.couple_id),
     "safety.ptsd_totals": lambda db, a, t, w: safety.ptsd_totals(db, a, t.couple_id),
     "safety.record_follow_up": lambda db, a, t, w: safety.record_follow_up(
@@ -460,6 +463,7 @@ CALLS: dict[str, Call] = {
     "sessions.cosign": lambda db, a, t, w: sessions.cosign(db, a, t.signed_id),
     "sessions.get_session": lambda db, a, t, w: sessions.get_session(db, a, t.signed_id),
     "sessions.list_sessions": lambda db, a, t, w: sessions.list_sessions(db, a, t.couple_id),
+    "sessions.timeline_page": lambda db, a, t, w: sessions.timeline_page(db, a, t.couple_id, 1),
     "sessions.record_session": lambda db, a, t, w: sessions.record_session(
         db, a, t.couple_id, note(date(2026, 10, 20)), today=TODAY
     ),
@@ -534,6 +538,8 @@ AUDITED: dict[str, tuple[str, ...]] = {
     "importing.import_couples": ("couples_imported",),
     "reports.progress_report": (reports.AUDIT_ACTION, CASE_VIEWED),
     "sessions.session_from_link": (CASE_VIEWED,),
+    "sessions.timeline_page": (CASE_VIEWED,),
+    "safety.marks": (CASE_VIEWED,),
 }
 
 
