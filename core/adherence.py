@@ -63,72 +63,21 @@ def adherence(assignments: pd.DataFrame, completions: pd.DataFrame, today: date)
     Every completion given counts, whatever its date (`adherence_by_week` counts
     only those up to each week's end).
     """
-    # One couple's few assignments: scored row by row in Python (a pandas pass costs far
-    # more than the rows do); `adherence_by_week` applies the same rules in one pandas
-    # pass over every week, and the tests hold the two to the same results.
-    asof = pd.Timestamp(today)
-    paused_columns = "paused_from" in assignments
-    completed: dict[tuple[int, str], int] = {}
-    for assignment_id, label in zip(
-        completions["assignment_id"], completions["partner_label"], strict=True
-    ):
-        counted = (int(assignment_id), label)
-        completed[counted] = completed.get(counted, 0) + 1
-    totals = {label: [0, 0] for label in PARTNERS}  # expected, done
-    for row in assignments.itertuples(index=False):
-        start = pd.Timestamp(row.assigned_on)
-        if not start <= asof:
-            continue
-        due = pd.Timestamp(row.due_on)
-        end = due if due <= asof else asof
-        paused_days, paused_now = (
-            _pause(row.paused_from, row.paused_until, start, end, asof)
-            if paused_columns
-            else (0, False)
-        )
-        days = (end - start).days + 1 - paused_days
-        frequency, status = row.frequency, str(row.status)
-        expected = days if frequency == "daily" else -(-days // 7) if frequency == "weekly" else 1
-        once = frequency == "once"
-        once_done = once and status == AssignmentStatus.DONE.value
-        for label in TARGET_PARTNERS.get(row.target, ()):
-            if label not in totals:
-                continue
-            count = completed.get((int(row.id), label), 0)
-            owed = 0 if once and paused_now and not once_done and count == 0 else expected
-            if once_done:
-                count = owed
-            if status == AssignmentStatus.SKIPPED.value:
-                count = 0
-            totals[label][0] += owed
-            totals[label][1] += min(count, owed)
-    frame = pd.DataFrame(
-        {
-            "partner": PARTNERS,
-            "expected": np.array([totals[p][0] for p in PARTNERS], dtype="int64"),
-            "done": np.array([totals[p][1] for p in PARTNERS], dtype="int64"),
-        }
+    given = assignments.assign(asof=pd.Timestamp(today))
+    per_partner = _per_partner(given, _counted(completions, []), [])
+    return _adherence_frame(per_partner[["partner", "expected", "done"]])
+
+
+def _adherence_frame(per_partner: pd.DataFrame) -> pd.DataFrame:
+    """Totals per partner A and B (0 expected for a partner without homework)."""
+    totals = (
+        per_partner.astype({"expected": "int64", "done": "int64"})
+        .groupby("partner")[["expected", "done"]]
+        .sum()
+        .reindex(PARTNERS, fill_value=0)
     )
-    frame["rate"] = frame["done"] / frame["expected"].where(frame["expected"] > 0)
-    return frame[ADHERENCE_COLUMNS]
-
-
-def _pause(
-    paused_from: object,
-    paused_until: object,
-    start: pd.Timestamp,
-    end: pd.Timestamp,
-    asof: pd.Timestamp,
-) -> tuple[int, bool]:
-    """One assignment's `_pauses`: the days of its span it was paused, and whether it is
-    paused on the day scored."""
-    if paused_from is None or pd.isna(paused_from):
-        return 0, False
-    began = pd.Timestamp(paused_from)
-    lifted = asof if paused_until is None or pd.isna(paused_until) else pd.Timestamp(paused_until)
-    first = began if began > start else start
-    last = lifted if lifted < end else end
-    return max((last - first).days + 1, 0), began <= asof <= lifted
+    totals["rate"] = totals["done"] / totals["expected"].where(totals["expected"] > 0)
+    return totals.rename_axis("partner").reset_index()[ADHERENCE_COLUMNS]
 
 
 def adherence_by_week(

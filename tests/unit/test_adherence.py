@@ -15,10 +15,7 @@ from hypothesis import strategies as st
 from core.adherence import (
     ADHERENCE_COLUMNS,
     ASSIGNMENT_INPUT_COLUMNS,
-    PARTNERS,
     WEEKLY_COLUMNS,
-    _counted,
-    _per_partner,
     adherence,
     adherence_by_week,
 )
@@ -268,38 +265,6 @@ def test_adherence_by_week_matches_the_week_by_week_loop(
     expected = weekly_by_loop(given_, done, intake, today, NAMES)
     actual = adherence_by_week(given_, done, intake, today, NAMES)
     pd.testing.assert_frame_equal(actual, expected)
-
-
-def adherence_in_pandas(given: pd.DataFrame, done: pd.DataFrame, today: date) -> pd.DataFrame:
-    """The reference: `adherence` as one pandas pass (the by-week pass's rules for one day),
-    as it was before it scored one couple's rows in Python."""
-    rows = _per_partner(given.assign(asof=pd.Timestamp(today)), _counted(done, []), [])
-    totals = (
-        rows[["partner", "expected", "done"]]
-        .astype({"expected": "int64", "done": "int64"})
-        .groupby("partner")[["expected", "done"]]
-        .sum()
-        .reindex(PARTNERS, fill_value=0)
-    )
-    totals["rate"] = totals["done"] / totals["expected"].where(totals["expected"] > 0)
-    return totals.rename_axis("partner").reset_index()[ADHERENCE_COLUMNS]
-
-
-@settings(max_examples=80, deadline=None)
-@given(homework_history(), st.booleans())
-def test_adherence_matches_the_pandas_pass(
-    history: tuple[pd.DataFrame, pd.DataFrame, date, date], as_text: bool
-) -> None:
-    """Every completion counts, later ones too; dates may come as text."""
-    given_, done, _, today = history
-    if as_text:
-        given_ = given_.astype({"assigned_on": str, "due_on": str})
-    actual = adherence(given_, done, today)
-    pd.testing.assert_frame_equal(actual, adherence_in_pandas(given_, done, today))
-    without_pauses = given_.drop(columns=["paused_from", "paused_until"])
-    pd.testing.assert_frame_equal(
-        adherence(without_pauses, done, today), adherence_in_pandas(without_pauses, done, today)
-    )
 
 
 def test_adherence_by_week_without_homework_is_empty() -> None:
