@@ -254,6 +254,13 @@ class SortedCaseload:
     counsellor_ids: np.ndarray
     names: pd.Series  # display name by counsellor id
 
+    @classmethod
+    def nothing(cls, columns: list[str], names: pd.Series) -> SortedCaseload:
+        """An empty caseload with these columns (couple_id among them)."""
+        frame = pd.DataFrame(columns=[*columns, *INTERNAL]).set_index("couple_id")
+        empty = np.array([], dtype="int64")
+        return cls(frame, empty, empty, names)
+
     def __len__(self) -> int:
         return len(self.couple_ids)
 

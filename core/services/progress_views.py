@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from sqlalchemy.orm import Session, selectinload
@@ -298,7 +297,7 @@ def sorted_caseload_view(
     view, keys, names = _caseload_keys(db, actor, statuses, counsellor_ids, search)
     cache = caseload_cache.cache_for(db)
     if keys.empty:
-        return caseload_cache.SortedCaseload(pd.DataFrame(), np.array([]), np.array([]), names)
+        return caseload_cache.SortedCaseload.nothing(caseload_queries.CASELOAD_COLUMNS, names)
     cache.last_view = (reference, today)
     return cache.sorted_view(
         view,

@@ -149,6 +149,7 @@ TABLE: dict[str, str] = {
     "login_sessions.in_force": "YYYYHY",  # the login gate's: a deactivation revoked it
     # progress
     "progress_views.caseload_progress": "YHYYNH",
+    "progress_views.sorted_caseload_view": "YHYYNH",
     "progress_views.couple_progress": "YNYYNN",
     "progress_views.couple_status": "YNYYNN",  # the Homework tab's view of the same analysis
     "progress_views.has_couples": "YYYYNY",
@@ -418,6 +419,9 @@ CALLS: dict[str, Call] = {
     "progress_views.caseload_progress": lambda db, a, t, w: progress_views.caseload_progress(
         db, a, today=TODAY, reference=w.reference
     ),
+    "progress_views.sorted_caseload_view": lambda db, a, t, w: progress_views.sorted_caseload_view(
+        db, a, today=TODAY, reference=w.reference, sort="attention"
+    ),
     "progress_views.couple_progress": lambda db, a, t, w: progress_views.couple_progress(
         db, a, t.couple_id, today=TODAY, reference=w.reference
     ),
@@ -494,6 +498,7 @@ SEES: dict[str, Sees] = {
     "homework.reading.homework_due": _codes,
     "homework.reading.overdue_counts": lambda counts, t: t.couple_id in counts,
     "progress_views.caseload_progress": _codes,
+    "progress_views.sorted_caseload_view": lambda view, t: _codes(view.rows(0, len(view)), t),
     "reports.progress_report": lambda made, t: made.data.startswith(b"%PDF"),
     "sessions.search_notes": _codes,
     "sessions.unsigned_notes": _codes,
