@@ -76,6 +76,17 @@ def settle(page: Page) -> None:
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=20_000)
 
 
+def fill(page: Page, field: Locator, value: str, *, attempts: int = 4) -> None:
+    """Type `value` into `field` as a user does and check the field holds it: typed again
+    (a bounded number of times) if a run redrew the field under the typing and lost it."""
+    for _ in range(attempts):
+        settle(page)
+        field.fill(value)
+        if field.input_value() == value:
+            return
+    expect(field).to_have_value(value)  # fails, saying what the field holds
+
+
 SELECTS = '@data-testid="stSelectbox" or @data-testid="stMultiSelect"'
 PICK_ATTEMPTS = 4
 

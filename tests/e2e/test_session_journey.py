@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.measures import CSI4, DISTRESS, FIVE_CS
-from tests.e2e.conftest import SHOTS, choose, log_in, settle
+from tests.e2e.conftest import SHOTS, choose, fill, log_in, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -15,11 +15,11 @@ pytestmark = pytest.mark.e2e
 def rate_partner(page: Page, index: int, level: int) -> None:
     for item in FIVE_CS.items:
         label = f"{item.text} ({item.minimum}-{item.maximum})"
-        page.get_by_label(label, exact=True).nth(index).fill(str(level))
+        fill(page, page.get_by_label(label, exact=True).nth(index), str(level))
     for item in CSI4.items:
         choose(page, item.text, 2, nth=index)
     distress = DISTRESS.items[0]
-    page.get_by_label(f"{distress.text} (0-10)", exact=True).nth(index).fill("6")
+    fill(page, page.get_by_label(f"{distress.text} (0-10)", exact=True).nth(index), "6")
 
 
 def test_log_sign_and_review_a_session(page: Page, app_url: str) -> None:
