@@ -351,7 +351,10 @@ def adherence_inputs(session: Session, couple_id: int) -> tuple[pd.DataFrame, pd
         )
         .join(ExerciseVersion, ExerciseVersion.id == Assignment.exercise_version_id)
         .where(Assignment.couple_id == couple_id)
+        .order_by(Assignment.id)
     ).all()
+    # In a fixed order: the Progress tab keeps the adherence keyed by these rows, and
+    # PostgreSQL returned the completions in another order from one read to the next.
     done = session.execute(
         select(
             AssignmentCompletion.assignment_id,
@@ -360,6 +363,7 @@ def adherence_inputs(session: Session, couple_id: int) -> tuple[pd.DataFrame, pd
         )
         .join(Partner, Partner.id == AssignmentCompletion.partner_id)
         .where(Partner.couple_id == couple_id)
+        .order_by(AssignmentCompletion.assignment_id, Partner.label, AssignmentCompletion.id)
     ).all()
     assignments = pd.DataFrame(
         [(i, value(t), f, a, d, value(s)) for i, t, f, a, d, s in given],

@@ -127,3 +127,22 @@ def test_recent_session_dates_are_the_latest_distinct_ones(
         add_session(db, couple.id, team.alice.id, day)
     with db.read() as session:
         assert queries.recent_session_dates(session, couple.id) == days[: queries.RECENT_SESSIONS]
+
+
+def test_adherence_inputs_come_in_one_order_whatever_the_order_they_were_saved(
+    db: Database, team: Team, couple: CoupleView
+) -> None:
+    """The Progress tab keeps the adherence keyed by these rows: PostgreSQL returned the
+    completions of one couple in a different order from one read to the next, so the
+    key never matched at 20,000 couples and every run recomputed it."""
+    first = give(db, team, couple, "state-of-the-union", assigned_on=TODAY - 2 * DAY)
+    second = give(db, team, couple, "state-of-the-union", assigned_on=TODAY - DAY)
+    homework.record_completion(db, team.alice, second.id, "B", TODAY, {})
+    homework.record_completion(db, team.alice, first.id, "B", TODAY, {})
+    homework.record_completion(db, team.alice, first.id, "A", TODAY, {})
+    with db.read() as session:
+        given, done = queries.adherence_inputs(session, couple.id)
+    assert given["id"].tolist() == sorted([first.id, second.id])
+    assert list(zip(done["assignment_id"], done["partner_label"], strict=True)) == sorted(
+        [(first.id, "A"), (first.id, "B"), (second.id, "B")]
+    )
