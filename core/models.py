@@ -346,7 +346,8 @@ class AssignmentCompletion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
-    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    # Indexed (migration 0017): a couple's completions are found through its partners.
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     completed_on: Mapped[date] = mapped_column(Date)
     answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
