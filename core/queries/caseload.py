@@ -14,7 +14,7 @@ from core.db import like_pattern
 from core.domain import COUPLE_STATUS_LABELS, CoupleStatus
 from core.models import Counsellor, CounsellorStamp, Couple, CoupleStamp, Partner, RatingStamp
 from core.models import Session as SessionRow
-from core.queries.safety import open_concern_couples
+from core.queries.safety import has_open_concern
 
 CASELOAD_COLUMNS = [
     "couple_id",
@@ -79,7 +79,7 @@ def caseload_query(
             partner_b.name.label("partner_b"),
             Counsellor.display_name.label("counsellor"),
             Couple.status,
-            Couple.id.in_(open_concern_couples()).label("safety_concern"),
+            has_open_concern().label("safety_concern"),
             Couple.intake_date,
             visits.c.last_session,
             visits.c.sessions,

@@ -44,7 +44,7 @@ from core.models import (
 )
 from core.models import Session as SessionRow
 from core.queries.exercises import ExerciseView, version_view
-from core.queries.safety import concern_since, open_concern_couples
+from core.queries.safety import concern_since, has_open_concern
 
 OPEN_STATUSES = (AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS)
 DUE_SOON_DAYS = 7
@@ -164,16 +164,18 @@ def target_label(target: str, name_a: str, name_b: str) -> str:
 def assignment_views(session: Session, *where: Any) -> list[AssignmentView]:
     """Assignments matching `where`, with their exercise text and completion counts,
     by due date."""
-    counts = (
-        select(AssignmentCompletion.assignment_id, func.count().label("done"))
-        .group_by(AssignmentCompletion.assignment_id)
-        .subquery()
+    # Counted per assignment found (its index): a grouped count of every completion
+    # in the clinic, joined afterwards, read them all on each call.
+    done = (
+        select(func.count())
+        .where(AssignmentCompletion.assignment_id == Assignment.id)
+        .correlate(Assignment)
+        .scalar_subquery()
     )
     rows = session.execute(
-        select(Assignment, ExerciseVersion, Couple.case_code, counts.c.done)
+        select(Assignment, ExerciseVersion, Couple.case_code, done)
         .join(ExerciseVersion, ExerciseVersion.id == Assignment.exercise_version_id)
         .join(Couple, Couple.id == Assignment.couple_id)
-        .outerjoin(counts, counts.c.assignment_id == Assignment.id)
         .where(*where)
         .order_by(Assignment.due_on, Assignment.id)
     ).all()
@@ -440,9 +442,7 @@ def value(member: Any) -> str:
 def safety_holds(session: Session, scope: ColumnElement[bool]) -> dict[int, int]:
     """Per couple in `scope` with an open concern: open homework awaiting the counsellor's
     pause-or-continue decision (safety_hold "ask")."""
-    concerned = session.scalars(
-        select(Couple.id).where(Couple.id.in_(open_concern_couples()), scope)
-    ).all()
+    concerned = session.scalars(select(Couple.id).where(has_open_concern(), scope)).all()
     if not concerned:
         return {}
     views = assignment_views(

@@ -29,6 +29,19 @@ def open_concern_couples() -> Select[Any]:
     )
 
 
+def has_open_concern() -> ColumnElement[bool]:
+    """True for a couple (in a query of Couple) with an open concern: looked up per couple
+    through its partners' screens, where a subquery of every couple with one (above)
+    reads every open screen in the clinic, whatever the couples listed."""
+    return (
+        select(SafetyScreen.id)
+        .join(Partner, Partner.id == SafetyScreen.partner_id)
+        .where(Partner.couple_id == Couple.id, SafetyScreen.status == ScreenStatus.OPEN)
+        .correlate(Couple)
+        .exists()
+    )
+
+
 def concern_since(session: Session, couple_ids: Iterable[int]) -> dict[int, datetime]:
     """Per couple with an open concern: when its oldest open screen was recorded."""
     rows = session.execute(
