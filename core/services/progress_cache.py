@@ -19,6 +19,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+import pandas as pd
+
 from core.db import Database
 from core.services import caseload_cache
 
@@ -62,6 +64,12 @@ class CoupleMemo:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+def rows_key(frame: pd.DataFrame) -> tuple[tuple[Any, ...], ...]:
+    """A small frame's rows as a hashable key (a couple's homework, read on every call:
+    a result computed from them is kept under them)."""
+    return tuple(frame.itertuples(index=False, name=None))
 
 
 _MEMOS: dict[tuple[str, str], CoupleMemo] = {}

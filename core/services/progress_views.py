@@ -106,7 +106,13 @@ def couple_progress(
         called = {p.label: p.name if names else f"Partner {p.label}" for p in row.partners}
         given, done = homework_queries.adherence_inputs(session, couple_id)
     audit.record_read(db, actor, couple_id, CaseRead.PROGRESS)
-    adherence_key = (_rows(given), _rows(done), intake, today, tuple(called.items()))
+    adherence_key = (
+        progress_cache.rows_key(given),
+        progress_cache.rows_key(done),
+        intake,
+        today,
+        tuple(called.items()),
+    )
     weekly = progress_cache.memo_for(db, "adherence").get(
         (couple_id, names),
         adherence_key,
@@ -201,11 +207,6 @@ def _analysis(
         named=names,
         key=key,
     )
-
-
-def _rows(frame: pd.DataFrame) -> tuple[tuple[Any, ...], ...]:
-    """A small frame's rows as a hashable key."""
-    return tuple(frame.itertuples(index=False, name=None))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from core.models import Partner
 from core.queries import homework as queries
 from core.queries.exercises import ExerciseView, assignable_exercises
 from core.queries.homework import AssignmentDetail, AssignmentView
-from core.services import audit
+from core.services import audit, progress_cache
 from core.services.access import Actor, caseload_scope, require_active
 from core.services.homework._couple import may_change, to_read
 from core.services.homework.giving import SUGGESTIONS, next_due_date, profile_of, suggest
@@ -72,7 +72,7 @@ def couple_adherence(db: Database, actor: Actor, couple_id: int, today: date) ->
         couple = to_read(session, actor, couple_id)
         given, done = queries.adherence_inputs(session, couple_id)
         names = _names(couple.partners)
-    return _named(adherence(given, done, today), names)
+    return _kept_adherence(db, couple_id, given, done, today, names)
 
 
 def adherence_by_week(db: Database, actor: Actor, couple_id: int, today: date) -> pd.DataFrame:
@@ -90,9 +90,31 @@ def _names(partners: Iterable[Partner]) -> dict[str, str]:
     return {partner.label: partner.name for partner in partners}
 
 
-def _named(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    frame.insert(1, "name", frame["partner"].map(names))
-    return frame
+def _kept_adherence(
+    db: Database,
+    couple_id: int,
+    given: pd.DataFrame,
+    done: pd.DataFrame,
+    today: date,
+    names: dict[str, str],
+) -> pd.DataFrame:
+    """`adherence` with each partner's name, kept for the couple under its inputs (its
+    homework and completions as just read, today and the names): the Homework tab shows
+    it on every run, and one couple's pandas pass costs several times the tab's reads.
+    Shared between viewers: read it, never change it."""
+    key = (
+        progress_cache.rows_key(given),
+        progress_cache.rows_key(done),
+        today,
+        tuple(names.items()),
+    )
+
+    def named() -> pd.DataFrame:
+        frame = adherence(given, done, today)
+        frame.insert(1, "name", frame["partner"].map(names))
+        return frame
+
+    return progress_cache.memo_for(db, "adherence_today").get(couple_id, key, named)
 
 
 # --- the Homework tab ---
@@ -144,7 +166,7 @@ def homework_tab(
         assignments=tuple(views),
         current=current,
         history=history,
-        adherence=_named(adherence(given, done, today), names),
+        adherence=_kept_adherence(db, couple_id, given, done, today, names),
         suggestions=tuple(suggest(profile, library, k=SUGGESTIONS)),
         exercises=tuple(library),
         default_due=due,

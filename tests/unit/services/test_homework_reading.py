@@ -279,3 +279,43 @@ def test_homework_tab_without_homework(db: Database, team: Team, couple: CoupleV
     assert tab.adherence["expected"].tolist() == [0, 0]
     assert tab.default_due == TODAY + WEEK
     assert tab.exercises and tab.suggestions
+
+
+def test_homework_tab_keeps_its_adherence_until_the_homework_changes(
+    db: Database, team: Team, busy: CoupleView, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.services.homework import reading
+
+    scored: list[date] = []
+    real = reading.adherence
+
+    def counted(given: pd.DataFrame, done: pd.DataFrame, today: date) -> pd.DataFrame:
+        scored.append(today)
+        return real(given, done, today)
+
+    monkeypatch.setattr(reading, "adherence", counted)
+    first = homework.homework_tab(db, team.alice, busy.id, TODAY).adherence
+    again = homework.homework_tab(db, team.supervisor, busy.id, TODAY).adherence
+    assert scored == [TODAY] and again is first  # kept: the same inputs, another viewer
+
+    talk = give(db, team, busy, "i-statement-check-in", assigned_on=TODAY - WEEK)
+    homework.record_completion(db, team.alice, talk.id, "A", TODAY, {})
+    after = homework.homework_tab(db, team.alice, busy.id, TODAY).adherence
+    assert scored == [TODAY, TODAY]  # a new completion: scored again, and seen
+    done_a = after.set_index("partner").loc["A", "done"]
+    assert done_a == first.set_index("partner").loc["A", "done"] + 1
+    pd.testing.assert_frame_equal(after, real(*_inputs(db, busy.id), TODAY).pipe(_with_names, busy))
+    homework.homework_tab(db, team.alice, busy.id, TODAY + DAY)
+    assert scored == [TODAY, TODAY, TODAY + DAY]  # another day: scored again
+
+
+def _inputs(db: Database, couple_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from core.queries import homework as queries
+
+    with db.read() as session:
+        return queries.adherence_inputs(session, couple_id)
+
+
+def _with_names(frame: pd.DataFrame, couple: CoupleView) -> pd.DataFrame:
+    frame.insert(1, "name", frame["partner"].map({p.label: p.name for p in couple.partners}))
+    return frame
