@@ -102,11 +102,10 @@ else:
     # --- assign ---
     if user.is_counsellor and not chosen.retired:
         st.subheader("Assign to a couple")
-        mine = couples.caseload(db, user, today=ui.local_today(), statuses=OPEN_STATUSES)
-        if mine.empty:
+        names = couples.couple_choices(db, user, statuses=OPEN_STATUSES)
+        if not names:
             st.info("You have no open couples to give homework to.")
         else:
-            names = {r.couple_id: f"{r.case_code} · {r.partners}" for r in mine.itertuples()}
             couple_id = st.selectbox(
                 "Couple", list(names), format_func=names.__getitem__, key="library_couple"
             )

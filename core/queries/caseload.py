@@ -117,6 +117,22 @@ def _filtered(
     return query
 
 
+def couple_choices(
+    session: Session, scope: ColumnElement[bool], statuses: list[CoupleStatus]
+) -> list[tuple[int, str, str]]:
+    """(id, case code, partners) of the couples in `scope` with one of `statuses`, by case
+    code: what a picker of couples shows, without the caseload's counts."""
+    partners = aliased(Partner), aliased(Partner)
+    query = (
+        select(Couple.id, Couple.case_code, partners[0].name, partners[1].name)
+        .join(partners[0], (partners[0].couple_id == Couple.id) & (partners[0].label == "A"))
+        .join(partners[1], (partners[1].couple_id == Couple.id) & (partners[1].label == "B"))
+        .where(scope, Couple.status.in_(statuses))
+        .order_by(Couple.case_code)
+    )
+    return [(couple_id, code, f"{a} & {b}") for couple_id, code, a, b in session.execute(query)]
+
+
 KEY_COLUMNS = ["couple_id", "case_code", "counsellor_id", "rating_version", "record_version"]
 
 

@@ -28,6 +28,7 @@ from core.models import Counsellor, Counter, Couple, CoupleBreach, Partner, utcn
 from core.models import Session as SessionRow
 from core.queries.caseload import CASELOAD_COLUMNS as CASELOAD_COLUMNS
 from core.queries.caseload import caseload_frame
+from core.queries.caseload import couple_choices as caseload_choices
 from core.schemas import (
     CONTROL_CHARACTERS,
     CoupleIn,
@@ -288,6 +289,15 @@ def caseload(
             counsellor_ids=counsellor_ids,
             search=search,
         )
+
+
+def couple_choices(db: Database, actor: Actor, *, statuses: list[CoupleStatus]) -> dict[int, str]:
+    """ "Case code · partners" per couple the actor may see with one of `statuses`, by
+    case code (a picker's options; no record is opened)."""
+    with db.read() as session:
+        require_active(session, actor)
+        rows = caseload_choices(session, caseload_scope(actor), statuses)
+    return {couple_id: f"{code} · {partners}" for couple_id, code, partners in rows}
 
 
 @contextmanager

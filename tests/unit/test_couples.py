@@ -695,6 +695,33 @@ def test_supervisor_sees_every_caseload(
     assert list(frame["counsellor"]) == ["Alice", "Alice", "Bruno"]
 
 
+def test_couple_choices_label_the_couples_a_user_may_pick(
+    db: Database, team: Team, clinic: dict[str, CoupleView]
+) -> None:
+    opened = [CoupleStatus.INTAKE, CoupleStatus.ACTIVE]
+    assert couples.couple_choices(db, team.alice, statuses=opened) == {
+        clinic["kit"].id: "C-0001 · Kit & Lou",
+        clinic["mara"].id: "C-0002 · Mara & Nils",
+    }
+    assert couples.couple_choices(db, team.alice, statuses=[CoupleStatus.ACTIVE]) == {
+        clinic["mara"].id: "C-0002 · Mara & Nils"
+    }
+    assert list(couples.couple_choices(db, team.supervisor, statuses=opened).values()) == [
+        "C-0001 · Kit & Lou",
+        "C-0002 · Mara & Nils",
+        "C-0003 · Oona & Piet",
+    ]
+    assert couples.couple_choices(db, team.bruno, statuses=[CoupleStatus.CLOSED]) == {}
+
+
+def test_couple_choices_recheck_the_account(
+    db: Database, team: Team, clinic: dict[str, CoupleView]
+) -> None:
+    accounts.set_active(db, team.admin, team.alice.id, False)
+    with pytest.raises(PermissionDenied):
+        couples.couple_choices(db, team.alice, statuses=[CoupleStatus.INTAKE])
+
+
 def test_caseload_rows_describe_each_couple(
     db: Database, team: Team, clinic: dict[str, CoupleView]
 ) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import sessionmaker
 
 import core.services
 from core.db import Database
-from core.domain import CASE_VIEWED, CaseRead, Role
+from core.domain import CASE_VIEWED, CaseRead, CoupleStatus, Role
 from core.errors import NotFound, PermissionDenied
 from core.models import AuditEvent, Counsellor
 from core.reports import images
@@ -106,6 +106,7 @@ TABLE: dict[str, str] = {
     # couples
     "couples.caseload": "YHYYNH",
     "couples.change_status": "YNNNNN",
+    "couples.couple_choices": "YHYYNH",  # the library's picker: as the caseload
     "couples.create_couple": "YYNNNY",
     "couples.find_by_case_code": "YNYYNN",
     "couples.get_couple": "YNYYNN",
@@ -317,6 +318,9 @@ CALLS: dict[str, Call] = {
     "checkins.recent": lambda db, a, t, w: checkins.recent(db, a, t.couple_id),
     "checkins.revoke_link": lambda db, a, t, w: checkins.revoke_link(db, a, t.link_id),
     "couples.caseload": lambda db, a, t, w: couples.caseload(db, a, today=TODAY),
+    "couples.couple_choices": lambda db, a, t, w: couples.couple_choices(
+        db, a, statuses=list(CoupleStatus)
+    ),
     "couples.change_status": lambda db, a, t, w: couples.change_status(
         db, a, t.couple_id, {"target": "active"}, expected_version=t.couple_version
     ),
@@ -493,6 +497,7 @@ CALLS: dict[str, Call] = {
 SEES: dict[str, Sees] = {
     "checkins.mark_seen": lambda seen, t: seen > 0,  # the flagged check-in counted as seen
     "couples.caseload": _codes,
+    "couples.couple_choices": lambda choices, t: t.couple_id in choices,
     "exports.caseload": _codes,
     "login_sessions.in_force": lambda in_force, t: in_force,
     "homework.reading.homework_due": _codes,
