@@ -154,19 +154,22 @@ def find_by_case_code(db: Database, actor: Actor, case_code: str) -> CoupleView:
     it. Unknown, unreadable and another counsellor's codes get one and the same refusal,
     so a refusal never tells whether a case code exists."""
     code = case_code.strip().upper() if isinstance(case_code, str) else ""
-    with db.read() as session:
+    with db.read() as session:  # one read: every couple page opens with this call
         require_active(session, actor)
         couple = None
         if code and len(code) <= CASE_CODE_LIMIT and not CONTROL_CHARACTERS.search(code):
-            couple = session.scalar(select(Couple).where(Couple.case_code == code))
+            couple = session.scalar(
+                select(Couple).where(Couple.case_code == code).options(*_VIEW_LOADS)
+            )
         if couple is None:
             raise NotFound(no_such_case(case_code))
         try:
             require_view(actor, couple)  # audits the refused attempt
         except PermissionDenied:
             raise NotFound(no_such_case(case_code)) from None
-        couple_id = couple.id
-    return get_couple(db, actor, couple_id)
+        view = _view(couple)
+    audit.record_read(db, actor, view.id, CaseRead.DETAILS)
+    return view
 
 
 def no_such_case(case_code: object) -> str:
@@ -402,14 +405,16 @@ def _apply_partner(partner: Partner, given: PartnerIn) -> None:
     partner.contact = given.contact
 
 
+# What _view reads of a couple, loaded with it.
+_VIEW_LOADS = (
+    selectinload(Couple.partners),
+    selectinload(Couple.breaches),
+    selectinload(Couple.counsellor),
+)
+
+
 def _load(session: Session, couple_id: int) -> Couple:
-    return load_couple(
-        session,
-        couple_id,
-        selectinload(Couple.partners),
-        selectinload(Couple.breaches),
-        selectinload(Couple.counsellor),
-    )
+    return load_couple(session, couple_id, *_VIEW_LOADS)
 
 
 def _view(couple: Couple) -> CoupleView:
