@@ -6,7 +6,7 @@ from core.domain import COUPLE_STATUS_LABELS, CoupleStatus
 from core.formatting import plural
 from core.services import accounts, progress_views, sessions
 from pages import ui
-from pages.components import couple_picker, export_buttons, paging, safety_marks
+from pages.components import couple_picker, export_buttons, lazy, paging, safety_marks
 
 SORTS = {"Needs attention first": "attention", "Case code": "case_code"}
 
@@ -15,12 +15,15 @@ user = ui.current_user()
 st.title("Caseload")
 
 unsigned = sessions.unsigned_notes(db, user, today=ui.local_today())
-if not unsigned.empty:
-    with st.expander(
+if not unsigned.empty and (
+    box := lazy.expander(
         f":orange[{plural(len(unsigned), 'unsigned note')} older than "
         f"{sessions.UNSIGNED_AFTER_DAYS} days]",
+        key="unsigned_notes_open",
         expanded=len(unsigned) <= 5,
-    ):
+    )
+):
+    with box:
         for note in unsigned.itertuples():
             st.page_link(
                 "pages/log_session.py",

@@ -125,7 +125,9 @@ def forget_widgets(prefix: str) -> None:
         del st.session_state[name]
 
 
-@st.cache_data(show_spinner="Reading the clinic's reference data…", max_entries=4)
+# A resource, not data: a snapshot never changes once stored, and every page reads it on
+# every run (st.cache_data unpickled a copy each time). Shared: read it, never change it.
+@st.cache_resource(show_spinner="Reading the clinic's reference data…", max_entries=4)
 def _clinic_reference(url: str, snapshot_id: int) -> progress_views.ClinicReference:
     return progress_views.reference_snapshot(_database(url), snapshot_id)
 

@@ -39,8 +39,13 @@ def _buttons(
 
 def caseload(db: Database, user: Actor) -> None:
     """The caseload summary of everyone the user may see (all statuses)."""
+    box = lazy.expander(
+        "Export the caseload", key="export_caseload_open", icon=":material/download:"
+    )
+    if box is None:
+        return
     today, reference = ui.local_today(), ui.clinic_reference()
-    with st.expander("Export the caseload", icon=":material/download:"):
+    with box:
         st.caption("Every couple you may see, whatever the filters: the columns are in the README.")
         _buttons(
             "Caseload",

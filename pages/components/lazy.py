@@ -11,7 +11,10 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 
-def expander(label: str, *, key: str, icon: str | None = None) -> DeltaGenerator | None:
-    """The expander (closed at first); its container while open, else None."""
-    box = st.expander(label, icon=icon, key=key, on_change="rerun")
+def expander(
+    label: str, *, key: str, icon: str | None = None, expanded: bool = False
+) -> DeltaGenerator | None:
+    """The expander (closed at first unless `expanded`); its container while open, else
+    None."""
+    box = st.expander(label, icon=icon, key=key, expanded=expanded, on_change="rerun")
     return box if box.open else None

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from core import paging
 from core.db import Database
-from core.services import couples
+from core.queries.sessions import UNSIGNED_AFTER_DAYS
+from core.services import couples, sessions
 from tests.conftest import Team, intake_form
-from tests.pages.conftest import OpenApp, by_label, texts
+from tests.notes_support import note_form
+from tests.pages.conftest import OpenApp, by_label, open_expander, texts
 
 
 def add_couples(db: Database, team: Team) -> None:
@@ -130,3 +134,28 @@ def test_a_short_caseload_has_no_page_number(
     add_couples(page_db, page_team)
     at = open_app(page_team.supervisor)
     assert len(shown_cases(at)) == 3 and not [w for w in at.number_input if w.label == "Page"]
+
+
+def _page_links(at) -> list[str]:  # type: ignore[no-untyped-def]
+    return [link.proto.label for link in at.get("page_link")]
+
+
+@pytest.mark.parametrize(("drafts", "open_at_first"), [(2, True), (7, False)])
+def test_old_unsigned_notes_link_to_their_drafts(
+    open_app: OpenApp, page_team: Team, page_db: Database, drafts: int, open_at_first: bool
+) -> None:
+    """A few old drafts are listed at once; many wait in a closed list until it is opened
+    (nothing of them is drawn until then)."""
+    made = couples.create_couple(page_db, page_team.alice, intake_form())
+    for n in range(drafts):
+        day = made.intake_date + timedelta(days=7 * n)
+        sessions.record_session(page_db, page_team.alice, made.id, note_form(day))
+    at = open_app(page_team.alice)
+    title = at.expander[0].label
+    assert title == f":orange[{drafts} unsigned notes older than {UNSIGNED_AFTER_DAYS} days]"
+    links = [f"{made.case_code} · session of" in label for label in _page_links(at)]
+    assert links == ([True] * drafts if open_at_first else [])
+    if not open_at_first:
+        open_expander(at, "unsigned_notes_open")
+        assert [f"{made.case_code} · session of" in x for x in _page_links(at)] == [True] * drafts
+    assert all("days unsigned" in label for label in _page_links(at))

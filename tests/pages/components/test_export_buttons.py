@@ -19,6 +19,8 @@ def test_the_caseload_offers_csv_and_excel(
 ) -> None:
     couples.create_couple(page_db, page_team.alice, intake_form())
     at = open_app(page_team.alice)
+    assert download_labels(at) == []  # closed until asked for
+    open_expander(at, "export_caseload_open")
     assert download_labels(at) == ["Caseload (CSV)", "Caseload (Excel)"]
 
 
