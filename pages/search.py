@@ -5,12 +5,18 @@ import streamlit as st
 from core.formatting import plain, plural
 from core.services import sessions
 from pages import ui
+from pages.components import paging
+
+RESULTS_A_PAGE = 10  # Mend's own choice: a screenful of excerpts, each with its link
 
 db = ui.database()
 user = ui.current_user()
 st.title("Search notes")
 query = st.text_input(
-    "Words to find in session notes", placeholder="e.g. boundary, phone", key="note_search"
+    "Words to find in session notes",
+    placeholder="e.g. boundary, phone",
+    key="note_search",
+    on_change=lambda: st.session_state.pop("note_search_page", None),  # new words: page 1
 )
 if not query.strip():
     st.info(
@@ -30,7 +36,10 @@ st.caption(
     + ", newest first"
     + (" (first 50 shown)" if len(found) == 50 else "")
 )
-for row in found.itertuples():
+shown = paging.paged(
+    found, key="note_search_page", noun="notes", size=RESULTS_A_PAGE, hint="Add words to narrow it."
+)
+for row in shown.itertuples():
     with st.container(border=True):
         st.markdown(
             f"**{row.case_code}** · {ui.show_date(row.session_date)} · {row.status}  \n"

@@ -324,6 +324,26 @@ def test_search_finds_notes_with_an_excerpt(
     assert any("at least two characters" in e for e in texts(at, "error"))
 
 
+def test_search_shows_ten_notes_a_page_and_starts_again_on_new_words(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    couple = a_couple(page_db, page_team)
+    add_notes(page_db, page_team.alice, couple, 23)  # "Session of <day>." each
+    at = open_app(page_team.alice, "pages/search.py")
+    at.text_input(key="note_search").set_value("session of")
+    at.run()
+    assert len(at.get("page_link")) == 10
+    assert "Notes 1–10 of 23 (page 1 of 3). Add words to narrow it." in texts(at, "caption")
+    at.number_input(key="note_search_page").set_value(3)
+    at.run()
+    assert len(at.get("page_link")) == 3
+    assert "Notes 21–23 of 23 (page 3 of 3). Add words to narrow it." in texts(at, "caption")
+    at.text_input(key="note_search").set_value("session of 2026")
+    at.run()
+    assert len(at.get("page_link")) == 10  # back on the first page of the new search
+    assert any(c.startswith("Notes 1–10 of") for c in texts(at, "caption"))
+
+
 def test_a_supervisor_is_not_offered_the_session_form(
     open_app: OpenApp, page_team: Team, page_db: Database
 ) -> None:
