@@ -91,17 +91,16 @@ if caseload.empty:
 export_buttons.caseload(db, user)
 st.caption(f"{plural(len(caseload), 'couple')}. Select a row to open the couple.")
 table = paging.paged(caseload, key="caseload_page")
+shown = [
+    c for c in progress_views.CASELOAD_VIEW_COLUMNS if c != "counsellor" or user.sees_every_caseload
+]
 selection = st.dataframe(
-    table,
+    table[shown],  # only these go to the browser (a row holds some thirty columns)
     hide_index=True,
     on_select="rerun",
     selection_mode="single-row",
     key="caseload_table",
-    column_order=[
-        c
-        for c in progress_views.CASELOAD_VIEW_COLUMNS
-        if c != "counsellor" or user.sees_every_caseload
-    ],
+    column_order=shown,
     column_config={
         "case_code": st.column_config.TextColumn("Case", pinned=True, width=62),
         "partners": st.column_config.TextColumn("Partners", width=110),
