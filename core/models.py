@@ -214,7 +214,7 @@ class SafetyScreen(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     screened_on: Mapped[date] = mapped_column(Date)
-    screener_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
+    screener_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), index=True)
     violence: Mapped[bool] = mapped_column(Boolean, default=False)
     coercive_control: Mapped[bool] = mapped_column(Boolean, default=False)
     emotional_abuse: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -226,7 +226,9 @@ class SafetyScreen(Base):
         enum_column(ScreenStatus), default=ScreenStatus.OPEN
     )
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), nullable=True)
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("counsellors.id"), nullable=True, index=True
+    )
     resolution_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -254,7 +256,9 @@ class TraumaFollowUp(Base):
     )
     followed_up_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), nullable=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("counsellors.id"), nullable=True, index=True
+    )
     recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -269,7 +273,9 @@ class Exercise(Base):
     built_in: Mapped[bool] = mapped_column(Boolean, default=True)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
     current_version: Mapped[int] = mapped_column(Integer, default=1)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("counsellors.id"), nullable=True, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     versions: Mapped[list[ExerciseVersion]] = relationship(
@@ -313,7 +319,7 @@ class Assignment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id"), index=True)
-    exercise_version_id: Mapped[int] = mapped_column(ForeignKey("exercise_versions.id"))
+    exercise_version_id: Mapped[int] = mapped_column(ForeignKey("exercise_versions.id"), index=True)
     target: Mapped[AssignmentTarget] = mapped_column(enum_column(AssignmentTarget))
     assigned_on: Mapped[date] = mapped_column(Date)
     due_on: Mapped[date] = mapped_column(Date)
@@ -329,9 +335,11 @@ class Assignment(Base):
         enum_column(SafetyDecision), nullable=True
     )
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), nullable=True)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("counsellors.id"), nullable=True, index=True
+    )
     decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    assigned_by_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
+    assigned_by_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
@@ -350,7 +358,7 @@ class AssignmentCompletion(Base):
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     completed_on: Mapped[date] = mapped_column(Date)
     answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), index=True)
     # "session" (the counsellor typed it in) or "check-in" (the partner, through a link).
     source: Mapped[str] = mapped_column(String(12), default="session", server_default="session")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -364,7 +372,7 @@ class Session(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id"))
-    counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
+    counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), index=True)
     session_date: Mapped[date] = mapped_column(Date)
     duration_minutes: Mapped[int] = mapped_column(Integer)
     modality: Mapped[Modality] = mapped_column(enum_column(Modality))
@@ -376,9 +384,13 @@ class Session(Base):
     risk_text: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[NoteStatus] = mapped_column(enum_column(NoteStatus), default=NoteStatus.DRAFT)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), nullable=True)
+    signed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("counsellors.id"), nullable=True, index=True
+    )
     cosigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    cosigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), nullable=True)
+    cosigned_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("counsellors.id"), nullable=True, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -395,7 +407,7 @@ class Addendum(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -416,7 +428,7 @@ class Measurement(Base):
     measured_on: Mapped[date] = mapped_column(Date)
     items: Mapped[dict[str, float]] = mapped_column(JSON)
     total: Mapped[float] = mapped_column(Float)
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), index=True)
     # "session" or "check-in" (a partner's own answers through a link: never a session;
     # one check-in a day per partner, so partner and date find its CheckIn row).
     source: Mapped[str] = mapped_column(String(12), default="session", server_default="session")
@@ -465,16 +477,18 @@ class CheckInLink(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id"), index=True)
-    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     instruments: Mapped[list[str]] = mapped_column(JSON)
     show_progress: Mapped[bool] = mapped_column(Boolean, default=False)
     safe_channel_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), nullable=True)
+    revoked_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("counsellors.id"), nullable=True, index=True
+    )
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
@@ -498,7 +512,7 @@ class CheckIn(Base):
     seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     acknowledged_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("counsellors.id"), nullable=True
+        ForeignKey("counsellors.id"), nullable=True, index=True
     )
 
 
@@ -526,7 +540,9 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), nullable=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("counsellors.id"), nullable=True, index=True
+    )
     actor_username: Mapped[str] = mapped_column(String(40))
     action: Mapped[str] = mapped_column(String(40), index=True)
     entity: Mapped[str] = mapped_column(String(40))
@@ -549,7 +565,7 @@ class ReferenceSnapshot(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     computed_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("counsellors.id"), nullable=True
+        ForeignKey("counsellors.id"), nullable=True, index=True
     )  # None: the system (first start, schedule, automatic refresh)
     reason: Mapped[str] = mapped_column(String(120))
     n_couples: Mapped[int] = mapped_column(Integer)

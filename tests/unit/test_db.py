@@ -257,6 +257,26 @@ def test_migrated_schema_matches_the_models(db: Database) -> None:
     assert differences == []
 
 
+def test_every_foreign_key_is_indexed(db: Database) -> None:
+    """Issue 10: each foreign key of the migrated database leads an index (or the primary
+    key or a unique constraint), on both engines: a read by one of them never scans its
+    table, and PostgreSQL indexes no foreign key by itself."""
+    inspector = inspect(db.engine)
+    unindexed = []
+    for table in inspector.get_table_names():
+        leading = [index["column_names"] for index in inspector.get_indexes(table)]
+        leading += [u["column_names"] for u in inspector.get_unique_constraints(table)]
+        leading.append(inspector.get_pk_constraint(table)["constrained_columns"])
+        for key in inspector.get_foreign_keys(table):
+            columns = key["constrained_columns"]
+            if not any(list(lead[: len(columns)]) == columns for lead in leading):
+                unindexed.append(f"{table}.{', '.join(columns)}")
+    assert unindexed == []
+    assert any(
+        key for table in ("sessions", "measurements") for key in inspector.get_foreign_keys(table)
+    )
+
+
 def test_a_new_sqlite_database_is_the_owners_alone(tmp_path: Path) -> None:
     """Clinical records: the file is 0600 and a folder Mend creates is 0700, also
     for the write-ahead log SQLite adds next to the file."""
