@@ -191,3 +191,31 @@ def test_the_bench_audits_a_page_runs_reads_as_the_served_app_does(
     assert bare > 3
     ctx.db.dispose()
     db.dispose()
+
+
+def test_every_size_opens_the_same_couple_with_the_same_history(tmp_path: Path) -> None:
+    """The couple pages are compared across sizes on one couple: the same case code at 20
+    and 60 couples, with the same status, sessions and homework, opened by its own
+    counsellor, and the writer another counsellor."""
+    from core.db import upgrade_schema
+    from core.models import Assignment
+    from core.models import Session as SessionRow
+
+    histories = []
+    for size in (20, 60):
+        url = f"sqlite:///{tmp_path / f'demo-{size}.db'}"
+        db = Database.from_url(url)
+        upgrade_schema(db.engine)
+        load_demo(db, couples=size, seed=1)
+        ctx = run.context(url)
+        with ctx.db.read() as session:
+            counts = [
+                session.scalar(select(func.count()).where(model.couple_id == ctx.couple_id))
+                for model in (SessionRow, Assignment)
+            ]
+            histories.append((ctx.case_code, *counts))
+        assert ctx.users["writer"].id != ctx.users["counsellor"].id
+        ctx.db.dispose()
+        db.dispose()
+    assert histories[0] == histories[1]
+    assert abs(histories[0][1] - run.TYPICAL_SESSIONS) <= 10
