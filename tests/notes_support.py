@@ -12,15 +12,28 @@ from typing import Any
 from sqlalchemy import Engine, event
 
 from core.db import Database
-from core.services import sessions
+from core.services import couples, sessions
 from core.services.access import Actor
 from core.services.couples import CoupleView
+from tests.conftest import intake_form
 
 RATINGS: dict[str, dict[str, float]] = {
     "five_cs": {"care": 3, "communication": 4, "character": 5, "consistency": 2, "competence": 6},
     "csi4": {"q1": 2, "q2": 3, "q3": 2, "q4": 3},
     "distress": {"distress": 7},
 }
+
+
+def ada_and_ben(db: Database, counsellor: Actor) -> CoupleView:
+    """A second couple of `counsellor`'s, beside Kit and Lou (tests/conftest.intake_form)."""
+    return couples.create_couple(
+        db,
+        counsellor,
+        intake_form(
+            partner_a={"name": "Ada", "role": "hurt"},
+            partner_b={"name": "Ben", "role": "broke_trust"},
+        ),
+    )
 
 
 def note_form(day: date, **overrides: Any) -> dict[str, Any]:

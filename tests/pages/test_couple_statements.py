@@ -11,7 +11,7 @@ from core.services import couples, homework, progress_cache
 from core.services.couples import CoupleView
 from tests.conftest import Team, intake_form
 from tests.homework_support import homework_form
-from tests.notes_support import add_notes, statements
+from tests.notes_support import ada_and_ben, add_notes, statements
 from tests.pages.conftest import OpenApp
 
 COUPLE = "pages/couple.py"
@@ -42,14 +42,7 @@ def test_couple_page_statements_do_not_grow_with_the_notes(
     open_app: OpenApp, page_team: Team, page_db: Database
 ) -> None:
     many = couples.create_couple(page_db, page_team.alice, intake_form())
-    few = couples.create_couple(
-        page_db,
-        page_team.alice,
-        intake_form(
-            partner_a={"name": "Ada", "role": "hurt"},
-            partner_b={"name": "Ben", "role": "broke_trust"},
-        ),
-    )
+    few = ada_and_ben(page_db, page_team.alice)
     for couple, notes in ((many, 40), (few, 4)):
         add_notes(page_db, page_team.alice, couple, notes)
         # Homework too, so the Homework and Progress tabs draw their tables and charts.

@@ -19,7 +19,7 @@ from core.db import Database
 from core.services import couples, homework
 from tests.conftest import Team, intake_form
 from tests.homework_support import TODAY, homework_form, open_concern
-from tests.notes_support import add_notes
+from tests.notes_support import ada_and_ben, add_notes
 from tests.pages.conftest import OpenApp
 
 # Tables of the catalogue, the accounts and the clinic's reference: they grow with the
@@ -93,14 +93,7 @@ def _reads_in_order_to_a_limit(statement: str, plan: list[str]) -> bool:
 @pytest.fixture
 def busy_couple(page_db: Database, page_team: Team) -> Any:
     """A couple with notes, ratings, homework done and an open concern, beside another."""
-    other = couples.create_couple(
-        page_db,
-        page_team.alice,
-        intake_form(
-            partner_a={"name": "Ada", "role": "hurt"},
-            partner_b={"name": "Ben", "role": "broke_trust"},
-        ),
-    )
+    other = ada_and_ben(page_db, page_team.alice)
     couple = couples.create_couple(page_db, page_team.alice, intake_form())
     for each in (couple, other):
         add_notes(page_db, page_team.alice, each, 6)

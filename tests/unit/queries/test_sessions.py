@@ -15,21 +15,14 @@ from core.queries.sessions import UNSIGNED_AFTER_DAYS, unsigned, unsigned_counts
 from core.services import couples, sessions
 from core.services.access import caseload_scope
 from core.services.couples import CoupleView
-from tests.conftest import Team, intake_form
-from tests.notes_support import add_notes, note_form, statements
+from tests.conftest import Team
+from tests.notes_support import ada_and_ben, add_notes, note_form, statements
 
 TODAY = date(2026, 11, 24)
 
 
 def _another_couple(db: Database, team: Team) -> CoupleView:
-    return couples.create_couple(
-        db,
-        team.alice,
-        intake_form(
-            partner_a={"name": "Ada", "role": "hurt"},
-            partner_b={"name": "Ben", "role": "broke_trust"},
-        ),
-    )
+    return ada_and_ben(db, team.alice)
 
 
 # --- the timeline -----------------------------------------------------------------------------
