@@ -315,11 +315,32 @@ def init_like_make_run(env: dict[str, str]) -> None:
     )
 
 
+def _memory(app_url: str, pid: int, users: list[User], timeout_s: float) -> list[Measure]:
+    """The 10 users at once against the served app (process `pid`): its memory."""
+    with MemorySampler(pid) as sampler:
+        idle_kb = sampler.samples[0][1]
+        # One user first: concurrent first runs of a fresh server can fail on a
+        # half-imported `pages` package (ImportError: cannot import name 'ui').
+        [first] = simulated_users(app_url, [_first_visitor(users)], timeout_s)
+        first.after_kb = sampler.sample()
+        start = time.monotonic()
+        journeys = simulated_users(app_url, users, timeout_s)
+        seconds = time.monotonic() - start
+    rows = memory_rows(sampler, idle_kb, journeys, seconds, first)
+    print("\n".join(map(format_row, rows)), flush=True)
+    return rows
+
+
 def served_rows(
-    url: str, repeats: int, timeout_s: float, logs: Path, users_count: int = len(USERS)
+    url: str,
+    repeats: int,
+    timeout_s: float,
+    logs: Path,
+    users_count: int = len(USERS),
+    navigation_only: bool = False,
 ) -> list[Measure]:
     """The memory and navigation measures against the database at `url` (written to:
-    logins, audit)."""
+    logins, audit); the navigation measures alone if `navigation_only`."""
     env = {**os.environ, "MEND_DEMO": "1", "DATABASE_URL": url}
     db = Database.from_url(url)
     try:
@@ -333,17 +354,8 @@ def served_rows(
     init_like_make_run(env)
     with streamlit_server("app.py", env, logs / "app.log") as (app_url, pid):
         time.sleep(2)  # settled after start
-        with MemorySampler(pid) as sampler:
-            idle_kb = sampler.samples[0][1]
-            # One user first: concurrent first runs of a fresh server can fail on a
-            # half-imported `pages` package (ImportError: cannot import name 'ui').
-            [first] = simulated_users(app_url, [_first_visitor(users)], timeout_s)
-            first.after_kb = sampler.sample()
-            start = time.monotonic()
-            journeys = simulated_users(app_url, users, timeout_s)
-            seconds = time.monotonic() - start
-        rows += memory_rows(sampler, idle_kb, journeys, seconds, first)
-        print("\n".join(map(format_row, rows)), flush=True)
+        if not navigation_only:
+            rows += _memory(app_url, pid, users, timeout_s)
         with streamlit_server("bench/empty_page.py", env, logs / "empty.log") as (empty_url, _):
             navigation = navigation_ms(
                 app_url, empty_url, timed_user, couple.case_code, charts_shown, repeats, timeout_s
@@ -425,6 +437,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--figures-only", action="store_true", help="no server, no browser: figure sizes only"
     )
+    parser.add_argument(
+        "--navigation-only",
+        action="store_true",
+        help="no simulated users: the figure sizes and the navigation measures only",
+    )
     args = parser.parse_args(argv)
     print(f"Machine: {machine()}\n\n{HEADER}\n|---|---|---|---|", flush=True)
     with tempfile.TemporaryDirectory(prefix="mend-served-") as work:
@@ -432,7 +449,9 @@ def main(argv: list[str] | None = None) -> int:
         rows = figures_only(url)
         print("\n".join(map(format_row, rows)), flush=True)
         if not args.figures_only:
-            rows += served_rows(url, args.repeats, args.timeout, Path(work), args.users)
+            rows += served_rows(
+                url, args.repeats, args.timeout, Path(work), args.users, args.navigation_only
+            )
     print("\n" + table(rows) + "\n")
     write_results(args.results, rows, args.couples, args.repeats, args.users)
     print(f"Wrote {args.results}")
