@@ -301,6 +301,30 @@ def navigation_rows(
     ]
 
 
+def in_app_rows(progress_ms: float, empty_ms: float, case_code: str) -> list[Measure]:
+    """The in-app navigation (no page reload, plotly.js loaded): the caseload's "Open
+    couple" to the drawn Progress tab, against a button's st.switch_page between two
+    empty pages; its ratio against the same target as the full navigation's."""
+    ratio = progress_ms / empty_ms
+    return [
+        Measure(
+            "Chromium, in-app: an empty page's button to the other empty page drawn, median",
+            f"{empty_ms:,.0f} ms",
+        ),
+        Measure(
+            f"Chromium, in-app: the caseload's \"Open couple\" to {case_code}'s drawn "
+            "Progress tab, median",
+            f"{progress_ms:,.0f} ms",
+        ),
+        Measure(
+            "Chromium, in-app: Progress tab / empty page",
+            f"{ratio:.1f}x",
+            f"≤ {NAVIGATION_TARGET:.0f}x",
+            ratio <= NAVIGATION_TARGET,
+        ),
+    ]
+
+
 def init_like_make_run(env: dict[str, str]) -> None:
     """What `make run` does before it serves: `python -m core.cli init-db --demo-if-empty`
     in a process of its own (schema, exercise catalogue, and the clinic reference's first
@@ -356,9 +380,19 @@ def served_rows(
         time.sleep(2)  # settled after start
         if not navigation_only:
             rows += _memory(app_url, pid, users, timeout_s)
-        with streamlit_server("bench/empty_page.py", env, logs / "empty.log") as (empty_url, _):
+        with (
+            streamlit_server("bench/empty_page.py", env, logs / "empty.log") as (empty_url, _),
+            streamlit_server("bench/empty_pages.py", env, logs / "pages.log") as (pages_url, _),
+        ):
             navigation = navigation_ms(
-                app_url, empty_url, timed_user, couple.case_code, charts_shown, repeats, timeout_s
+                app_url,
+                empty_url,
+                timed_user,
+                couple.case_code,
+                charts_shown,
+                repeats,
+                timeout_s,
+                pages_url=pages_url,
             )
         timed = navigation_rows(
             navigation.progress_ms,
@@ -367,6 +401,10 @@ def served_rows(
             navigation.progress_marks,
             navigation.empty_marks,
         )
+        if navigation.in_app is not None:
+            timed += in_app_rows(
+                navigation.in_app.progress_ms, navigation.in_app.empty_ms, couple.case_code
+            )
         print("\n".join(map(format_row, timed)), flush=True)
     return rows + timed
 
@@ -398,7 +436,16 @@ def write_results(
         "(bench/empty_page.py) on a Streamlit server of its own (the same "
         ".streamlit/config.toml); where the time goes: 3 more navigations to each with an "
         "in-page recorder (websocket open, first and last message, first heading, the chart's "
-        "element and its first drawing), not in the timed ones. Figure sizes: "
+        "element and its first drawing), not in the timed ones. In-app navigation (rows "
+        '"Chromium, in-app"): in the same logged-in context, after the timed navigations '
+        "and one warm-up of each, the same number of interleaved in-app navigations (no "
+        "page reload: plotly.js stays loaded), timed from the click to the drawn page: "
+        "the caseload's \"Open couple\" (the couple found with the caseload's search and "
+        "chosen in its list, untimed; the form's submit reruns the caseload, then "
+        "st.switch_page, as selecting its row does) to the couple's drawn Progress tab, "
+        "against a button's st.switch_page between the two empty pages of "
+        "bench/empty_pages.py (st.navigation, on a Streamlit server of its own). "
+        "Figure sizes: "
         "`len(fig.to_json())` of the couple page's charts (core.charts) for the demo couple "
         "with the most rated days.\n\n" + table(rows) + "\n"
     )

@@ -89,6 +89,13 @@ EMPTY_DRAWN = """() => {
   return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
     && [...document.querySelectorAll('h1')].some((h) => h.textContent.includes('Empty'));
 }"""
+# bench/empty_pages.py's page `title` drawn: its run over, its heading the one shown.
+TITLE_DRAWN = """(title) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+    && !document.querySelector('[data-testid="stStatusWidget"]')
+    && [...document.querySelectorAll('h1')].map((h) => h.textContent.trim()).join() === title;
+}"""
 
 
 # --- the server and its memory -----------------------------------------------------------
@@ -326,6 +333,84 @@ def simulated_users(url: str, users: list[User], timeout_s: float) -> list[Journ
     return asyncio.run(_load(url, users, timeout_s))
 
 
+# --- in-app navigation (no page reload) -------------------------------------------------------
+
+
+@dataclass
+class InApp:
+    """Median ms from an in-app action to the page it opens drawn (no page reload:
+    plotly.js already loaded): the caseload's "Open couple" to the couple's Progress tab,
+    and bench/empty_pages.py's button to its other empty page."""
+
+    progress_ms: float
+    empty_ms: float
+
+
+async def _caseload_ready(page: Page, case_code: str) -> None:
+    """From the couple page, back to the caseload through the sidebar's link (in-app), the
+    couple found with the caseload's search and chosen in its "Open a couple" list: all
+    that is left is the click on "Open couple"."""
+    await page.get_by_test_id("stSidebarNav").get_by_role("link", name="Caseload").click()
+    await page.get_by_role("heading", name="Caseload").wait_for(timeout=WAIT_MS)
+    await _drawn(page, DRAWN, 0)
+    search = page.get_by_placeholder("Case code or partner name")
+    await search.fill(case_code)
+    await search.press("Enter")
+    await page.get_by_text("1 couple. Select a row").wait_for(timeout=WAIT_MS)
+    await _drawn(page, DRAWN, 0)
+    await page.get_by_test_id("stSelectbox").filter(has_text="Open a couple").click()
+    await page.get_by_role("option").filter(has_text=case_code).click()
+
+
+async def _shown(page: Page, expression: str, arg: object) -> None:
+    """As `_drawn`, checked at every frame: the in-app times are short, and 100 ms polls
+    would add up to 100 ms to each."""
+    await page.wait_for_function(expression, arg=arg, timeout=WAIT_MS, polling="raf")
+
+
+async def _open_couple(page: Page, charts: int) -> float:
+    start = time.perf_counter()
+    await page.get_by_role("button", name="Open couple", exact=True).click()
+    await page.wait_for_url("**/couple?*", timeout=WAIT_MS)
+    await _shown(page, DRAWN, charts)
+    return 1000 * (time.perf_counter() - start)
+
+
+async def _switch(page: Page, to_title: str) -> float:
+    start = time.perf_counter()
+    await page.get_by_role("button", name="Open the other page").click()
+    await _shown(page, TITLE_DRAWN, to_title)
+    return 1000 * (time.perf_counter() - start)
+
+
+async def _in_app_ms(
+    app: Page, app_url: str, pages_url: str, case_code: str, charts: int, repeats: int
+) -> InApp:
+    """`app`, a logged-in tab on the app, and a new tab of its context on the two empty
+    pages; after one warm-up of each (the app's loads plotly.js), `repeats` timed in-app
+    navigations of each, interleaved. Only the way there is timed: the way back (sidebar
+    link to the caseload and the search; the other button) is not."""
+    empty = await app.context.new_page()
+    await app.goto(f"{app_url}/couple?case={case_code}")
+    await _drawn(app, DRAWN, charts)
+    await empty.goto(pages_url)
+    await _drawn(empty, TITLE_DRAWN, "Empty one")
+    progress, switches = [], []
+    for repeat in range(repeats + 1):  # the first: a warm-up
+        await empty.bring_to_front()
+        switch_ms = await _switch(empty, "Empty two")
+        await _switch(empty, "Empty one")
+        await app.bring_to_front()
+        await _caseload_ready(app, case_code)
+        open_ms = await _open_couple(app, charts)
+        if repeat:
+            switches.append(switch_ms)
+            progress.append(open_ms)
+    await empty.close()
+    await app.bring_to_front()
+    return InApp(statistics.median(progress), statistics.median(switches))
+
+
 # --- navigation to a drawn page -----------------------------------------------------------
 
 
@@ -338,6 +423,7 @@ class Navigation:
     empty_ms: float
     progress_marks: dict[str, float] = field(default_factory=dict)
     empty_marks: dict[str, float] = field(default_factory=dict)
+    in_app: InApp | None = None
 
 
 def _medians(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -356,6 +442,7 @@ async def _navigation_ms(
     charts: int,
     repeats: int,
     marked: int,
+    pages_url: str | None,
 ) -> Navigation:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
@@ -379,6 +466,9 @@ async def _navigation_ms(
             for _ in range(repeats):  # interleaved: a drift in load falls on both alike
                 empty.append(await timed(empty_url, EMPTY_DRAWN, None))
                 progress.append(await timed(couple_url, DRAWN, charts))
+            in_app = None
+            if pages_url:  # before RECORDER: its observer is in none of the timed runs
+                in_app = await _in_app_ms(page, app_url, pages_url, case_code, charts, repeats)
             await context.add_init_script(RECORDER)  # from here on: untimed, marked
             progress_marks, empty_marks = [], []
             for _ in range(marked):
@@ -394,6 +484,7 @@ async def _navigation_ms(
         statistics.median(empty),
         _medians(progress_marks),
         _medians(empty_marks),
+        in_app,
     )
 
 
@@ -406,14 +497,16 @@ def navigation_ms(
     repeats: int,
     timeout_s: float,
     marked: int = 3,
+    pages_url: str | None = None,
 ) -> Navigation:
     """Median ms from navigation to the couple's Progress tab with its `charts` charts
     drawn, and to the empty page drawn (served by a Streamlit server of its own), after
     one warm-up of each, in a logged-in browser context; then `marked` navigations to
-    each with RECORDER, for where the time goes (MARKS)."""
+    each with RECORDER, for where the time goes (MARKS). With `pages_url` (bench/empty_pages.py
+    served), in the same context, the in-app navigations too (_in_app_ms)."""
     return asyncio.run(
         asyncio.wait_for(
-            _navigation_ms(app_url, empty_url, user, case_code, charts, repeats, marked),
+            _navigation_ms(app_url, empty_url, user, case_code, charts, repeats, marked, pages_url),
             timeout_s,
         )
     )

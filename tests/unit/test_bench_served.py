@@ -76,6 +76,7 @@ def test_the_table_and_results_file(tmp_path: Path) -> None:
         progress_marks={"websocket open": 120.0, "chart drawn": 280.0},
         empty_marks={"websocket open": 90.0},
     )
+    rows += served.in_app_rows(progress_ms=450.0, empty_ms=300.0, case_code="C-0001")
     rows.append(served.Measure("figure JSON: trend", "12.0 KB", "≤ 200 KB", True))
     text = served.table(rows)
     lines = text.splitlines()
@@ -90,9 +91,28 @@ def test_the_table_and_results_file(tmp_path: Path) -> None:
         "C-0001's Progress tab (ms from navigation start, median of untimed navigations) | " in text
     )
     assert "| websocket open 120, chart drawn 280 |" in text
+    # The in-app navigation beside the full one, with its own ratio.
+    assert "| Chromium, in-app: Progress tab / empty page | 1.5x | ≤ 2x | yes |" in text
+    assert "| Chromium, in-app: the caseload's \"Open couple\" to C-0001's drawn " in text
+    assert "| Chromium, in-app: an empty page's button to the other empty page drawn, " in text
     assert "| error: supervisor | TimeoutError: not drawn |  |  |" in text
     assert "| figure JSON: trend | 12.0 KB | ≤ 200 KB | yes |" in text
     results = tmp_path / "results-served.md"
     served.write_results(results, rows, couples=6, repeats=5)
     written = results.read_text()
     assert "CPUs" in written and "SQLite" in written and text in written
+    assert "bench/empty_pages.py" in written and "In-app navigation" in written
+
+
+def test_the_in_app_floor_is_two_empty_pages_that_open_each_other() -> None:
+    """bench/empty_pages.py, run as the bench's server runs it: each page's button opens
+    the other through st.switch_page (the titles the browser half waits for)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(served.ROOT / "bench" / "empty_pages.py"), default_timeout=30)
+    at.run()
+    assert [t.value for t in at.title] == ["Empty one"]
+    for title in ["Empty two", "Empty one"]:
+        at.button[0].click().run()
+        assert not at.exception
+        assert [t.value for t in at.title] == [title]
