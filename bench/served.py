@@ -271,6 +271,7 @@ def navigation_rows(
     case_code: str,
     progress_marks: dict[str, float] | None = None,
     empty_marks: dict[str, float] | None = None,
+    path_marks: dict[str, float] | None = None,
 ) -> list[Measure]:
     ratio = progress_ms / empty_ms
     marks = [
@@ -281,6 +282,7 @@ def navigation_rows(
         )
         for what, found in (
             ("empty page", empty_marks),
+            ("an empty page at a path (/two of bench/empty_pages.py)", path_marks),
             (f"{case_code}'s Progress tab", progress_marks),
         )
         if found
@@ -400,6 +402,7 @@ def served_rows(
             couple.case_code,
             navigation.progress_marks,
             navigation.empty_marks,
+            navigation.path_marks,
         )
         if navigation.in_app is not None:
             timed += in_app_rows(
@@ -436,7 +439,11 @@ def write_results(
         "(bench/empty_page.py) on a Streamlit server of its own (the same "
         ".streamlit/config.toml); where the time goes: 3 more navigations to each with an "
         "in-page recorder (websocket open, first and last message, first heading, the chart's "
-        "element and its first drawing), not in the timed ones. In-app navigation (rows "
+        "element and its first drawing), not in the timed ones; and to the empty page at a "
+        "path, /two of bench/empty_pages.py: the couple page is at /couple, and for an "
+        "address with a path Streamlit's frontend first pings <path>/_stcore/health and "
+        "host-config (404), waits its first retry delay (100 ms), then pings /, so the "
+        "websocket opens about 100 ms later than at / whatever the app. In-app navigation (rows "
         '"Chromium, in-app"): in the same logged-in context, after the timed navigations '
         "and one warm-up of each, the same number of interleaved in-app navigations (no "
         "page reload: plotly.js stays loaded), timed from the click to the drawn page: "

@@ -417,13 +417,16 @@ async def _in_app_ms(
 @dataclass
 class Navigation:
     """Median ms from navigation to the drawn couple's Progress tab and to the drawn empty
-    page; `progress_marks`, `empty_marks`: each MARKS' median over navigations of its own."""
+    page; `progress_marks`, `empty_marks`: each MARKS' median over navigations of its own;
+    `path_marks`: the same for an empty page at a path (bench/empty_pages.py's /two), as
+    the couple page is at /couple (Streamlit's frontend pings /two/_stcore/health first)."""
 
     progress_ms: float
     empty_ms: float
     progress_marks: dict[str, float] = field(default_factory=dict)
     empty_marks: dict[str, float] = field(default_factory=dict)
     in_app: InApp | None = None
+    path_marks: dict[str, float] = field(default_factory=dict)
 
 
 def _medians(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -470,12 +473,15 @@ async def _navigation_ms(
             if pages_url:  # before RECORDER: its observer is in none of the timed runs
                 in_app = await _in_app_ms(page, app_url, pages_url, case_code, charts, repeats)
             await context.add_init_script(RECORDER)  # from here on: untimed, marked
-            progress_marks, empty_marks = [], []
+            progress_marks, empty_marks, path_marks = [], [], []
             for _ in range(marked):
                 await timed(empty_url, EMPTY_DRAWN, None)
                 empty_marks.append(await page.evaluate("window.__mendMarks"))
                 await timed(couple_url, DRAWN, charts)
                 progress_marks.append(await page.evaluate("window.__mendMarks"))
+                if pages_url:
+                    await timed(f"{pages_url}/two", TITLE_DRAWN, "Empty two")
+                    path_marks.append(await page.evaluate("window.__mendMarks"))
             await context.close()
         finally:
             await browser.close()
@@ -485,6 +491,7 @@ async def _navigation_ms(
         _medians(progress_marks),
         _medians(empty_marks),
         in_app,
+        _medians(path_marks),
     )
 
 

@@ -75,6 +75,7 @@ def test_the_table_and_results_file(tmp_path: Path) -> None:
         case_code="C-0001",
         progress_marks={"websocket open": 120.0, "chart drawn": 280.0},
         empty_marks={"websocket open": 90.0},
+        path_marks={"websocket open": 190.0},
     )
     rows += served.in_app_rows(progress_ms=450.0, empty_ms=300.0, case_code="C-0001")
     rows.append(served.Measure("figure JSON: trend", "12.0 KB", "≤ 200 KB", True))
@@ -91,6 +92,8 @@ def test_the_table_and_results_file(tmp_path: Path) -> None:
         "C-0001's Progress tab (ms from navigation start, median of untimed navigations) | " in text
     )
     assert "| websocket open 120, chart drawn 280 |" in text
+    assert "an empty page at a path (/two of bench/empty_pages.py) (ms from navigation " in text
+    assert "| websocket open 190 |" in text
     # The in-app navigation beside the full one, with its own ratio.
     assert "| Chromium, in-app: Progress tab / empty page | 1.5x | ≤ 2x | yes |" in text
     assert "| Chromium, in-app: the caseload's \"Open couple\" to C-0001's drawn " in text
