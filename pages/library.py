@@ -5,7 +5,14 @@ import streamlit as st
 from core.domain import CoupleStatus
 from core.services import couples, exercises, homework
 from pages import ui
-from pages.components import assign_form, confirm, exercise_card, exercise_filters, exercise_form
+from pages.components import (
+    assign_form,
+    confirm,
+    exercise_card,
+    exercise_filters,
+    exercise_form,
+    lazy,
+)
 
 OPEN_STATUSES = [CoupleStatus.INTAKE, CoupleStatus.ACTIVE, CoupleStatus.PAUSED]
 
@@ -59,10 +66,13 @@ else:
         exercise_card.show(chosen)
 
     # --- edit and retire ---
-    if exercises.may_edit(user, chosen):
+    # The forms run only while their section is open (most visits only read).
+    if exercises.may_edit(user, chosen) and (
+        box := lazy.expander("Edit this exercise", key=f"library_edit_open_{chosen.id}")
+    ):
         seen_key = f"library_seen_{chosen.id}"
         ui.seen_version(seen_key, chosen.version)
-        with st.expander("Edit this exercise"), st.form(f"edit_exercise_{chosen.id}"):
+        with box, st.form(f"edit_exercise_{chosen.id}"):
             st.caption("Saving adds a new version; homework already given keeps its text.")
             edited = exercise_form.show(f"edit{chosen.id}", chosen.as_form())
             save = st.form_submit_button("Save new version", type="primary")
@@ -116,8 +126,10 @@ else:
             assign_form.show(db, user, couple, key=key, choices=choices)
 
 # --- add ---
-if exercises.may_add(user):
-    with st.expander("Add a custom exercise"), st.form("add_exercise"):
+if exercises.may_add(user) and (
+    box := lazy.expander("Add a custom exercise", key="library_add_open")
+):
+    with box, st.form("add_exercise"):
         values = exercise_form.show("new_exercise")
         add = st.form_submit_button("Add exercise", type="primary")
     if add and (created := ui.attempt(lambda: exercises.create_custom(db, user, values))):

@@ -11,7 +11,7 @@ from core.services import exercises, homework
 from core.services.access import Actor
 from tests.conftest import Team
 from tests.homework_support import add_couple, exercise_id, open_concern
-from tests.pages.conftest import by_label, texts
+from tests.pages.conftest import by_label, open_expander, texts
 from tests.pages.homework_pages import LIBRARY, click, run_page
 
 CATALOGUE_SIZE = len(load_catalogue())
@@ -32,6 +32,8 @@ def listed(at: AppTest) -> list[str]:
 
 
 def fill_new_exercise(at: AppTest, title: str = "Evening walk and talk") -> None:
+    if not at.session_state["library_add_open"]:  # the form runs once its section is open
+        open_expander(at, "library_add_open")
     at.text_input(key="new_exercise_title").set_value(title)
     at.text_area(key="new_exercise_purpose").set_value("Talk side by side, without screens.")
     at.text_area(key="new_exercise_instructions").set_value("Walk for half an hour.\nTake turns.")
@@ -110,6 +112,8 @@ def test_creator_edits_a_custom_exercise(synced: Database, page_team: Team) -> N
     click(at, "Add exercise")
     custom = exercises.list_exercises(synced, page_team.alice, text="evening walk")[0]
     at = open_library(page_team.alice, exercise=custom.id)
+    assert not [t for t in at.text_area if t.key == f"edit{custom.id}_purpose"]  # closed
+    open_expander(at, f"library_edit_open_{custom.id}")
     at.text_area(key=f"edit{custom.id}_purpose").set_value("Walk, then talk.")
     at = click(at, "Save new version")
     current = exercises.get_exercise(synced, page_team.alice, custom.id)
