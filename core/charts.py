@@ -51,6 +51,27 @@ WEEK_AXIS_TITLE = "Weeks since intake"
 MIN_WEEK_AXIS = 30  # the six-month marker is always in view
 
 
+class KeptFigure(go.Figure):
+    """A figure kept between page runs and drawn again unchanged: st.plotly_chart asks a
+    figure for its dict form on every run (a deep copy of every trace with its arrays
+    encoded: 1.7 ms for a couple's trend, more for the supervision charts), and a kept
+    one makes it once. Never change one after it is drawn: it would draw as it was."""
+
+    _as_dict: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        if self._as_dict is None:
+            self._as_dict = super().to_dict()
+        return self._as_dict
+
+
+def kept(figure: go.Figure) -> KeptFigure:
+    """`figure`, just built and from now on only drawn, as a KeptFigure: the same object
+    (a copy would cost a validation of every trace, about 12 ms for a trend)."""
+    figure.__class__ = KeptFigure
+    return figure  # type: ignore[return-value]
+
+
 def _rgba(colour: str, alpha: float) -> str:
     red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({red},{green},{blue},{alpha})"

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core import caseload_charts
+from core.charts import kept
 from core.services import progress_views
 from pages import ui
 from pages.components import paging, reference_note, safety_marks
@@ -68,12 +69,12 @@ instrument = (
 overview = progress_views.kept_with(
     summary,
     ("overview", instrument),
-    lambda: caseload_charts.caseload_overview(summary, instrument_key=instrument),
+    lambda: kept(caseload_charts.caseload_overview(summary, instrument_key=instrument)),
 )
 st.plotly_chart(overview, key="caseload_overview")
 st.plotly_chart(
     progress_views.kept_with(
-        outcomes, "chart", lambda: caseload_charts.outcomes_by_counsellor_chart(outcomes)
+        outcomes, "chart", lambda: kept(caseload_charts.outcomes_by_counsellor_chart(outcomes))
     ),
     key="outcomes_chart",
 )

@@ -231,12 +231,14 @@ def progress_charts(
         trend=memo.get(
             (*slot, "trend", measure),
             (result.key, judged),
-            lambda: charts.trend(ratings, measure, reference.band, case_code=case_code),
+            lambda: charts.kept(
+                charts.trend(ratings, measure, reference.band, case_code=case_code)
+            ),
         ),
         five_cs=memo.get(
             (*slot, "five_cs"),
             result.key,
-            lambda: charts.five_cs_profile(ratings, case_code=case_code),
+            lambda: charts.kept(charts.five_cs_profile(ratings, case_code=case_code)),
         )
         if "five_cs" in set(ratings["instrument"])
         else None,
@@ -245,7 +247,9 @@ def progress_charts(
         else memo.get(
             (*slot, "adherence"),
             (result.key, result.adherence_key),
-            lambda: charts.adherence_over_time(result.adherence_by_week, case_code=case_code),
+            lambda: charts.kept(
+                charts.adherence_over_time(result.adherence_by_week, case_code=case_code)
+            ),
         ),
     )
 

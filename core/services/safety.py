@@ -228,7 +228,7 @@ def ptsd_chart(db: Database, totals: pd.DataFrame, *, cutoff: float, case_code: 
     return progress_cache.memo_for(db, "ptsd_figures").get(
         case_code,
         (cutoff, drawn),
-        lambda: charts.ptsd_over_time(totals, cutoff=cutoff, case_code=case_code),
+        lambda: charts.kept(charts.ptsd_over_time(totals, cutoff=cutoff, case_code=case_code)),
     )
 
 

@@ -3,11 +3,13 @@ the six-month marker wherever there is a week axis, and a clear message on empty
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 
 from core import caseload_charts, charts
@@ -360,3 +362,27 @@ def test_every_chart_serialises_for_the_browser() -> None:
     for figure in figures:
         assert isinstance(figure, go.Figure)
         assert len(figure.to_json()) < 200_000
+
+
+def test_a_kept_figure_makes_its_dict_once_and_draws_the_same() -> None:
+    figure = go.Figure(go.Scatter(x=np.arange(50), y=np.arange(50) ** 2, name="A"))
+    figure.update_layout(title="Kept")
+    expected = figure.to_dict()
+    made: list[int] = []
+    original = go.Figure.to_dict
+
+    def counted(self: go.Figure) -> dict:  # type: ignore[type-arg]
+        made.append(1)
+        return original(self)
+
+    kept = charts.kept(figure)
+    assert kept is figure and isinstance(kept, go.Figure)
+    go.Figure.to_dict = counted  # type: ignore[method-assign]
+    try:
+        first, again = kept.to_dict(), kept.to_dict()
+    finally:
+        go.Figure.to_dict = original  # type: ignore[method-assign]
+    assert made == [1] and again is first
+    assert json.loads(pio.to_json(first, validate=False)) == json.loads(
+        pio.to_json(expected, validate=False)
+    )
