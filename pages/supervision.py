@@ -6,7 +6,7 @@ from core import caseload_charts
 from core.charts import kept
 from core.services import progress_views
 from pages import ui
-from pages.components import paging, reference_note, safety_marks
+from pages.components import lazy, paging, reference_note, safety_marks
 
 db = ui.database()
 user = ui.current_user()
@@ -30,23 +30,24 @@ if summary is None:
     st.stop()
 reference_note.caption(reference)
 reference_note.recompute(db, user)
-with st.expander("Constants behind these statuses"):
-    st.dataframe(progress_views.constants_table(reference), hide_index=True)
-    st.caption("Snapshots, newest first")
-    history = progress_views.reference_history(db, user)
-    history["computed_at"] = history["computed_at"].map(ui.show_date)
-    st.dataframe(
-        history,
-        hide_index=True,
-        column_config={
-            "id": "Snapshot",
-            "computed_at": "Date",
-            "computed_by": "By",
-            "reason": "Why",
-            "n_couples": "Couples",
-            "n_ratings": "Ratings",
-        },
-    )
+if box := lazy.expander("Constants behind these statuses", key="supervision_constants_open"):
+    with box:
+        st.dataframe(progress_views.constants_table(reference), hide_index=True)
+        st.caption("Snapshots, newest first")
+        history = progress_views.reference_history(db, user)
+        history["computed_at"] = history["computed_at"].map(ui.show_date)
+        st.dataframe(
+            history,
+            hide_index=True,
+            column_config={
+                "id": "Snapshot",
+                "computed_at": "Date",
+                "computed_by": "By",
+                "reason": "Why",
+                "n_couples": "Couples",
+                "n_ratings": "Ratings",
+            },
+        )
 if summary.empty:
     st.info(
         "No couples yet. Counsellors record intakes on their **New couple** page; "

@@ -13,7 +13,7 @@ from core.models import ReferenceSnapshot
 from core.services import accounts, sessions
 from tests.conftest import Team
 from tests.homework_support import TODAY
-from tests.pages.conftest import OpenApp, texts
+from tests.pages.conftest import OpenApp, open_expander, texts
 from tests.pages.homework_pages import click
 from tests.pages.test_progress_pages import COUPLE, rated_couple
 from tests.pages.test_sessions_pages import RATINGS
@@ -101,3 +101,18 @@ def test_a_supervisor_deactivated_meanwhile_is_refused(
     click(at, "Yes, recompute")
     assert any("no longer active" in error for error in texts(at, "error"))
     assert len(stored(page_db)) == 1
+
+
+def test_supervision_lists_the_snapshots_once_its_section_is_opened(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    rated_couple(page_db, page_team)
+    at = open_app(page_team.supervisor, SUPERVISION)
+    assert [e.label for e in at.expander] == ["Constants behind these statuses"]
+    assert "Snapshots, newest first" not in texts(at, "caption")  # closed: nothing read
+    tables = len(at.dataframe)
+    open_expander(at, "supervision_constants_open")
+    assert "Snapshots, newest first" in texts(at, "caption")
+    assert len(at.dataframe) == tables + 2  # the constants and the snapshots
+    [snapshots] = [t.value for t in at.dataframe if "reason" in t.value.columns]
+    assert snapshots["reason"].tolist() == ["first computed"]
