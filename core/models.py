@@ -94,6 +94,11 @@ def enum_column(enum: type[StrEnum], length: int = 24) -> SAEnum:
     )
 
 
+def account_ref(*, nullable: bool = False) -> Any:
+    """An account (who holds, wrote or recorded something), indexed (migration 0018)."""
+    return mapped_column(ForeignKey("counsellors.id"), nullable=nullable, index=True)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -125,7 +130,7 @@ class LoginSession(Base):
     __tablename__ = "login_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), index=True)
+    account_id: Mapped[int] = account_ref()
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[Role] = mapped_column(enum_column(Role))  # the role it was opened with
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -139,7 +144,7 @@ class Couple(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_code: Mapped[str] = mapped_column(String(16), unique=True)
-    counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), index=True)
+    counsellor_id: Mapped[int] = account_ref()
     intake_date: Mapped[date] = mapped_column(Date)
     status: Mapped[CoupleStatus] = mapped_column(
         enum_column(CoupleStatus), default=CoupleStatus.INTAKE, index=True
@@ -214,7 +219,7 @@ class SafetyScreen(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     screened_on: Mapped[date] = mapped_column(Date)
-    screener_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), index=True)
+    screener_id: Mapped[int] = account_ref()
     violence: Mapped[bool] = mapped_column(Boolean, default=False)
     coercive_control: Mapped[bool] = mapped_column(Boolean, default=False)
     emotional_abuse: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -226,9 +231,7 @@ class SafetyScreen(Base):
         enum_column(ScreenStatus), default=ScreenStatus.OPEN
     )
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    resolved_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("counsellors.id"), nullable=True, index=True
-    )
+    resolved_by_id: Mapped[int | None] = account_ref(nullable=True)
     resolution_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -256,9 +259,7 @@ class TraumaFollowUp(Base):
     )
     followed_up_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
-    recorded_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("counsellors.id"), nullable=True, index=True
-    )
+    recorded_by_id: Mapped[int | None] = account_ref(nullable=True)
     recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -273,9 +274,7 @@ class Exercise(Base):
     built_in: Mapped[bool] = mapped_column(Boolean, default=True)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
     current_version: Mapped[int] = mapped_column(Integer, default=1)
-    created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("counsellors.id"), nullable=True, index=True
-    )
+    created_by_id: Mapped[int | None] = account_ref(nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     versions: Mapped[list[ExerciseVersion]] = relationship(
@@ -299,9 +298,7 @@ class ExerciseVersion(Base):
     joint: Mapped[bool] = mapped_column(Boolean)
     asks_vulnerability: Mapped[bool] = mapped_column(Boolean, default=False)
     frequency: Mapped[str] = mapped_column(String(10))  # once, daily, weekly
-    phase: Mapped[str | None] = mapped_column(
-        String(12), nullable=True
-    )  # impact, meaning, moving_on
+    phase: Mapped[str | None] = mapped_column(String(12), nullable=True)  # impact/meaning/moving_on
     minutes: Mapped[int] = mapped_column(Integer)
     purpose: Mapped[str] = mapped_column(Text)
     instructions: Mapped[list[str]] = mapped_column(JSON)
@@ -335,11 +332,9 @@ class Assignment(Base):
         enum_column(SafetyDecision), nullable=True
     )
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    decided_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("counsellors.id"), nullable=True, index=True
-    )
+    decided_by_id: Mapped[int | None] = account_ref(nullable=True)
     decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    assigned_by_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), index=True)
+    assigned_by_id: Mapped[int] = account_ref()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
@@ -358,7 +353,7 @@ class AssignmentCompletion(Base):
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     completed_on: Mapped[date] = mapped_column(Date)
     answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), index=True)
+    recorded_by_id: Mapped[int] = account_ref()
     # "session" (the counsellor typed it in) or "check-in" (the partner, through a link).
     source: Mapped[str] = mapped_column(String(12), default="session", server_default="session")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -372,7 +367,7 @@ class Session(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id"))
-    counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), index=True)
+    counsellor_id: Mapped[int] = account_ref()
     session_date: Mapped[date] = mapped_column(Date)
     duration_minutes: Mapped[int] = mapped_column(Integer)
     modality: Mapped[Modality] = mapped_column(enum_column(Modality))
@@ -384,13 +379,9 @@ class Session(Base):
     risk_text: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[NoteStatus] = mapped_column(enum_column(NoteStatus), default=NoteStatus.DRAFT)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    signed_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("counsellors.id"), nullable=True, index=True
-    )
+    signed_by_id: Mapped[int | None] = account_ref(nullable=True)
     cosigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    cosigned_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("counsellors.id"), nullable=True, index=True
-    )
+    cosigned_by_id: Mapped[int | None] = account_ref(nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -407,7 +398,7 @@ class Addendum(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), index=True)
+    author_id: Mapped[int] = account_ref()
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -428,7 +419,7 @@ class Measurement(Base):
     measured_on: Mapped[date] = mapped_column(Date)
     items: Mapped[dict[str, float]] = mapped_column(JSON)
     total: Mapped[float] = mapped_column(Float)
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), index=True)
+    recorded_by_id: Mapped[int] = account_ref()
     # "session" or "check-in" (a partner's own answers through a link: never a session;
     # one check-in a day per partner, so partner and date find its CheckIn row).
     source: Mapped[str] = mapped_column(String(12), default="session", server_default="session")
@@ -482,13 +473,11 @@ class CheckInLink(Base):
     instruments: Mapped[list[str]] = mapped_column(JSON)
     show_progress: Mapped[bool] = mapped_column(Boolean, default=False)
     safe_channel_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), index=True)
+    created_by_id: Mapped[int] = account_ref()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    revoked_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("counsellors.id"), nullable=True, index=True
-    )
+    revoked_by_id: Mapped[int | None] = account_ref(nullable=True)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
@@ -511,9 +500,7 @@ class CheckIn(Base):
     alert_reason: Mapped[str] = mapped_column(String(200), default="")
     seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    acknowledged_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("counsellors.id"), nullable=True, index=True
-    )
+    acknowledged_by_id: Mapped[int | None] = account_ref(nullable=True)
 
 
 class CheckInAttempt(Base):
@@ -540,9 +527,7 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("counsellors.id"), nullable=True, index=True
-    )
+    actor_id: Mapped[int | None] = account_ref(nullable=True)
     actor_username: Mapped[str] = mapped_column(String(40))
     action: Mapped[str] = mapped_column(String(40), index=True)
     entity: Mapped[str] = mapped_column(String(40))
@@ -564,9 +549,7 @@ class ReferenceSnapshot(Base):
     __tablename__ = "reference_snapshots"
     id: Mapped[int] = mapped_column(primary_key=True)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    computed_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("counsellors.id"), nullable=True, index=True
-    )  # None: the system (first start, schedule, automatic refresh)
+    computed_by_id: Mapped[int | None] = account_ref(nullable=True)  # None: the system
     reason: Mapped[str] = mapped_column(String(120))
     n_couples: Mapped[int] = mapped_column(Integer)
     n_ratings: Mapped[int] = mapped_column(Integer)

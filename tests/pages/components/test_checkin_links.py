@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core.db import Database
 from core.domain import CHECK_IN_CHIP, SAFE_CHANNEL_NEEDED
 from core.models import CheckInLink
-from core.services import checkins, couples, partner_checkins
+from core.services import checkins, couples, partner_checkins, progress_views
 from tests.conftest import Team, intake_form
 from tests.homework_support import open_concern
 from tests.pages.conftest import OpenApp, by_label, texts
@@ -96,7 +96,15 @@ def test_the_caseload_shows_new_check_ins_and_ranks_a_flag_with_safety(
     assert first["case_code"] == "C-0001" and first["new_check_ins"] == 1
     assert CHECK_IN_CHIP in first["safety"]
     assert "check-in: does not feel safe at home" in first["attention_reasons"]
-    assert first["attention"] >= 256  # the safety tier (ATTENTION_WEIGHTS)
+    # The safety tier (ATTENTION_WEIGHTS), read from the rows the page sorts (the table
+    # sent to the browser holds the shown columns only).
+    rows = progress_views.caseload_progress(
+        page_db,
+        page_team.alice,
+        today=date.today(),
+        reference=progress_views.clinic_reference(page_db),
+    ).set_index("case_code")
+    assert rows.loc["C-0001", "attention"] >= 256 > rows.loc["C-0002", "attention"]
     at = open_app(
         page_team.alice, "pages/couple.py", case="C-0001", tab="Check-ins"
     )  # the counsellor looks
