@@ -350,6 +350,8 @@ def adherence_inputs(session: Session, couple_id: int) -> tuple[pd.DataFrame, pd
             Assignment.assigned_on,
             Assignment.due_on,
             Assignment.status,
+            Assignment.safety_decision,
+            Assignment.decided_at,
         )
         .join(ExerciseVersion, ExerciseVersion.id == Assignment.exercise_version_id)
         .where(Assignment.couple_id == couple_id)
@@ -367,44 +369,33 @@ def adherence_inputs(session: Session, couple_id: int) -> tuple[pd.DataFrame, pd
         .where(Partner.couple_id == couple_id)
         .order_by(AssignmentCompletion.assignment_id, Partner.label, AssignmentCompletion.id)
     ).all()
-    assignments = pd.DataFrame(
-        [(i, value(t), f, a, d, value(s)) for i, t, f, a, d, s in given],
-        columns=[c for c in ASSIGNMENT_INPUT_COLUMNS if c not in PAUSE_COLUMNS],
-    )
     completions = pd.DataFrame(done, columns=COMPLETION_INPUT_COLUMNS)
-    paused, screens = _pauses(session, couple_id)
-    if paused.empty:  # the usual case: no pause to merge in (the merge costs milliseconds)
-        assignments[PAUSE_COLUMNS] = pd.DataFrame(
-            {column: [None] * len(assignments) for column in PAUSE_COLUMNS}, dtype=object
-        )
+    # No pause (the usual case): no pause column to merge in, built in one frame.
+    assignments = pd.DataFrame(
+        [(i, value(t), f, a, d, value(s), None, None) for i, t, f, a, d, s, _, _ in given],
+        columns=ASSIGNMENT_INPUT_COLUMNS,
+    )
+    paused = [(i, at) for i, *_rest, decision, at in given if decision == SafetyDecision.PAUSE]
+    if not paused:
         return assignments, completions
-    windows = pause_windows(paused, screens)
-    assignments = assignments.merge(windows, how="left", on="id")[ASSIGNMENT_INPUT_COLUMNS]
+    windows = pause_windows(
+        pd.DataFrame(paused, columns=["id", "decided_at"]), _screens(session, couple_id)
+    )
+    assignments = assignments.drop(columns=PAUSE_COLUMNS).merge(windows, how="left", on="id")
     pauses = assignments[PAUSE_COLUMNS].astype(object)
     assignments[PAUSE_COLUMNS] = pauses.where(pauses.notna(), None)
-    return assignments, completions
+    return assignments[ASSIGNMENT_INPUT_COLUMNS], completions
 
 
-def _pauses(session: Session, couple_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A couple's homework paused under a safety concern (id, decided_at) and its safety
-    screens (created_at, resolved_at), as core.adherence.pause_windows takes them."""
-    paused = session.execute(
-        select(Assignment.id, Assignment.decided_at).where(
-            Assignment.couple_id == couple_id,
-            Assignment.safety_decision == SafetyDecision.PAUSE,
-        )
-    ).all()
-    if not paused:
-        return pd.DataFrame(columns=["id", "decided_at"]), pd.DataFrame()
+def _screens(session: Session, couple_id: int) -> pd.DataFrame:
+    """A couple's safety screens (created_at, resolved_at), as
+    core.adherence.pause_windows takes them."""
     screens = session.execute(
         select(SafetyScreen.created_at, SafetyScreen.resolved_at)
         .join(Partner, Partner.id == SafetyScreen.partner_id)
         .where(Partner.couple_id == couple_id)
     ).all()
-    return (
-        pd.DataFrame(paused, columns=["id", "decided_at"]),
-        pd.DataFrame(screens, columns=["created_at", "resolved_at"]),
-    )
+    return pd.DataFrame(screens, columns=["created_at", "resolved_at"])
 
 
 def recent_session_dates(session: Session, couple_id: int) -> list[date]:

@@ -18,7 +18,13 @@ from core.services.access import Actor
 from core.services.couples import CoupleView
 from core.suggestions import Suggestion
 from pages import ui
-from pages.components import assign_form, assignment_actions, assignment_text, safety_hold
+from pages.components import (
+    assign_form,
+    assignment_actions,
+    assignment_text,
+    lazy,
+    safety_hold,
+)
 
 
 def render(db: Database, user: Actor, couple: CoupleView) -> None:
@@ -58,15 +64,24 @@ def render(db: Database, user: Actor, couple: CoupleView) -> None:
         )
         assign_form.show(db, user, couple, key=f"hw_assign_{couple.id}", choices=choices)
 
-    if tab.has_homework:
-        st.markdown("#### Work on an assignment" if tab.may_edit else "#### Read an assignment")
-        _assignment(db, user, couple, tab, today)
+    # Opened to act on one assignment; closed, the tab reads and draws none of it.
+    title = "Work on an assignment" if tab.may_edit else "Read an assignment"
+    if tab.has_homework and (
+        box := lazy.expander(title, key=work_key(couple.id), icon=":material/assignment:")
+    ):
+        with box:
+            _assignment(db, user, couple, tab, today)
 
     st.markdown("#### History")
     if tab.history.empty:
         st.caption("Nothing finished or skipped yet.")
     else:
         _homework_table(tab.history, key=f"hw_history_{couple.id}")
+
+
+def work_key(couple_id: int) -> str:
+    """The key of the section working on one assignment (open while it is True)."""
+    return f"hw_work_open_{couple_id}"
 
 
 def _homework_table(frame: Any, *, key: str) -> None:

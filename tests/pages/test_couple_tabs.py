@@ -17,9 +17,10 @@ from core.db import Database
 from core.domain import AssignmentStatus
 from core.services import couples, homework, progress_views, safety, sessions
 from core.services.couples import CoupleView
+from pages.tabs.homework import work_key
 from tests.conftest import Team
 from tests.homework_support import add_couple, homework_form
-from tests.pages.conftest import OpenApp, open_tab, texts
+from tests.pages.conftest import OpenApp, open_expander, open_tab, texts
 from tests.pages.homework_pages import click
 from tests.pages.test_progress_pages import rated_couple
 from tests.pages.test_sessions_pages import RATINGS
@@ -149,6 +150,7 @@ def test_a_save_in_the_homework_tab_reruns_on_the_homework_tab(
         page_db, page_team.alice, couple.id, homework_form(page_db, "state-of-the-union")
     )
     at = open_app(page_team.alice, COUPLE, case=couple.case_code, tab="Homework")
+    open_expander(at, work_key(couple.id))  # the section working on one assignment
     at.selectbox(key=f"hw_status_value_{given.id}").set_value(AssignmentStatus.DONE)
     at = click(at, "Save status")  # saves, flashes and reruns (st.rerun)
     assert any("is done" in message for message in texts(at, "success"))

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from core.db import Database
 from core.services import sessions
 from pages.components.note_card import note_key
+from pages.tabs.homework import work_key
 from tests.conftest import Team
 from tests.pages.conftest import OpenApp, open_expander, open_tab
 from tests.pages.escape_support import PAYLOADS, World, assert_shown_as_text, build
@@ -68,6 +69,7 @@ def test_couple_page_and_every_tab_as_its_counsellor(
         "Status",
     ]
     open_tab(at, "Homework")
+    open_expander(at, work_key(world.couple.id))  # the section working on one assignment
     for assignment in world.assignments:  # the Homework tab, each assignment in turn
         at.selectbox(key=f"hw_pick_{world.couple.id}").set_value(assignment).run()
         assert_shown_as_text(at, name)

@@ -15,6 +15,7 @@ from core.models import AuditEvent
 from core.services import exercises, homework, progress_views, sessions
 from core.services.access import Actor
 from core.services.couples import CoupleView
+from pages.tabs.homework import work_key
 from tests.conftest import Team
 from tests.homework_support import (
     INTAKE,
@@ -25,7 +26,7 @@ from tests.homework_support import (
     homework_form,
     open_concern,
 )
-from tests.pages.conftest import by_label, texts
+from tests.pages.conftest import by_label, open_expander, texts
 from tests.pages.homework_pages import HOMEWORK_TAB_HOST, click, run_page
 from tests.sessions_support import session_form
 
@@ -37,8 +38,12 @@ def couple(page_db: Database, page_team: Team) -> CoupleView:
     return add_couple(page_db, page_team.alice)
 
 
-def open_tab(user: Actor, couple: CoupleView) -> AppTest:
-    return run_page(HOMEWORK_TAB_HOST, user, couple=couple.id)
+def open_tab(user: Actor, couple: CoupleView, *, work: bool = True) -> AppTest:
+    """The tab, with its section working on one assignment opened (`work`) if it has one."""
+    at = run_page(HOMEWORK_TAB_HOST, user, couple=couple.id)
+    if work and work_key(couple.id) in at.session_state:
+        open_expander(at, work_key(couple.id))
+    return at
 
 
 def choose_exercise(at: AppTest, couple: CoupleView, db: Database, slug: str) -> None:
@@ -114,7 +119,8 @@ def test_safety_gate_asks_for_an_override_reason(
     with page_db.read() as session:
         actions = list(session.scalars(select(AuditEvent.action)))
     assert "safety_override" in actions
-    # The override shows on the assignment.
+    # The override shows on the assignment (in the section working on it).
+    open_expander(at, work_key(couple.id))
     assert any("safety override: Both asked" in w for w in texts(at, "warning"))
 
 
@@ -257,7 +263,7 @@ def test_supervisor_reads_but_does_not_change(
     assert at.dataframe[0].value["exercise"].tolist() == ["Weekly State of the Union conversation"]
     labels = {b.label for b in at.button}
     assert not labels & {"Assign", "Save status", "Save comment", "Save reflection"}
-    assert any(m == "#### Read an assignment" for m in texts(at, "markdown"))
+    assert at.expander[0].label == "Read an assignment"
 
 
 def test_closed_case_is_read_only(page_db: Database, page_team: Team, couple: CoupleView) -> None:
@@ -328,3 +334,16 @@ def test_adherence_says_nothing_due_yet_right_after_assigning(
     at = open_tab(page_team.alice, couple)
     assert "nothing due yet" in [m.value for m in at.metric]
     assert "0%" not in [m.value for m in at.metric]
+
+
+def test_the_work_on_an_assignment_section_runs_only_when_opened(
+    page_db: Database, page_team: Team, couple: CoupleView
+) -> None:
+    given = give(page_db, page_team, couple, "state-of-the-union")
+    at = open_tab(page_team.alice, couple, work=False)
+    assert [e.label for e in at.expander] == ["Work on an assignment"]
+    assert not [s for s in at.selectbox if s.key == f"hw_status_value_{given.id}"]
+    assert not [b for b in at.button if b.label == "Save status"]
+    open_expander(at, work_key(couple.id))
+    assert at.selectbox(key=f"hw_status_value_{given.id}").value == AssignmentStatus.ASSIGNED
+    assert [b.label for b in at.button if b.label == "Save status"] == ["Save status"]
