@@ -95,7 +95,8 @@ def _scope(role: str) -> str:
 
 
 def floor_queries(page: str, role: str) -> list[str]:
-    """SQL for the rows `page` shows to `role`; :me, :couple, :due, :word are bound."""
+    """SQL for the rows `page` shows to `role`; :me, :couple, :due, :today, :word are
+    bound."""
     scope = _scope(role)
     couples = (
         "SELECT c.id, c.case_code, c.status, c.intake_date, c.counsellor_id, pa.name, pb.name "
@@ -114,11 +115,16 @@ def floor_queries(page: str, role: str) -> list[str]:
             "SELECT s.* FROM safety_screens s JOIN partners p ON p.id = s.partner_id "
             "WHERE p.couple_id = :couple",
         ]
-    if page == "log_session":  # the couple's header and its open homework to review
+    if page == "log_session":  # the header, its safety banner, the homework to review
         return [
             one_couple,
-            "SELECT * FROM assignments WHERE couple_id = :couple "
-            "AND status IN ('assigned', 'in_progress')",
+            "SELECT s.* FROM safety_screens s JOIN partners p ON p.id = s.partner_id "
+            "WHERE p.couple_id = :couple AND s.status = 'open'",
+            # each review shows the exercise's title and questions as given
+            "SELECT a.*, v.title, v.prompts FROM assignments a "
+            "JOIN exercise_versions v ON v.id = a.exercise_version_id "
+            "WHERE a.couple_id = :couple AND a.status IN ('assigned', 'in_progress') "
+            "AND a.due_on <= :today",
         ]
     if page == "homework_due":
         return [
@@ -128,10 +134,16 @@ def floor_queries(page: str, role: str) -> list[str]:
             "WHERE a.status IN ('assigned', 'in_progress') AND a.due_on <= :due "
             f"AND c.status != 'closed' AND {scope}"
         ]
-    if page == "library":
-        return [
+    if page == "library":  # the exercises; for a counsellor, the couples to assign to
+        exercises = (
             "SELECT e.slug, v.* FROM exercises e JOIN exercise_versions v "
             "ON v.exercise_id = e.id AND v.version = e.current_version WHERE NOT e.retired"
+        )
+        if role != "counsellor":
+            return [exercises]
+        return [
+            exercises,
+            couples + "WHERE c.counsellor_id = :me AND c.status IN ('intake', 'active', 'paused')",
         ]
     if page == "supervision":  # one row per couple (the status table) and per counsellor
         return [
@@ -374,6 +386,7 @@ def read_ms(ctx: Context, page: str, role: str, repeats: int) -> float:
         "me": ctx.users[role].id,
         "couple": ctx.couple_id,
         "due": ctx.today + timedelta(days=DUE_SOON_DAYS),
+        "today": ctx.today,
         "word": f"%{SEARCH_WORD}%",
     }
     queries = floor_queries(page, role)
