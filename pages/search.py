@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.formatting import plain, plural
+from core.paging import page_count
 from core.services import sessions
 from pages import ui
 from pages.components import paging
@@ -31,13 +32,15 @@ if found is None:
 if found.empty:
     st.info(f"No note contains “{plain(query.strip())}”.")
     st.stop()
-st.caption(
-    plural(len(found), "note")
-    + ", newest first"
-    + (" (first 50 shown)" if len(found) == 50 else "")
-)
+order = "newest first" + (", the first 50 found" if len(found) == 50 else "")
+if page_count(len(found), RESULTS_A_PAGE) == 1:  # else the page's caption says it
+    st.caption(f"{plural(len(found), 'note')}, {order}.")
 shown = paging.paged(
-    found, key="note_search_page", noun="notes", size=RESULTS_A_PAGE, hint="Add words to narrow it."
+    found,
+    key="note_search_page",
+    noun="notes",
+    size=RESULTS_A_PAGE,
+    hint=f"{order.capitalize()}. Add words to narrow it.",
 )
 for row in shown.itertuples():
     with st.container(border=True):

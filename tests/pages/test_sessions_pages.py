@@ -319,6 +319,7 @@ def test_search_finds_notes_with_an_excerpt(
     at.run()
     body = " ".join(m.value for m in at.markdown)
     assert couple.case_code in body and "phone boundary" in body
+    assert texts(at, "caption") == ["1 note, newest first."]  # one page: no page number
     at.text_input(key="note_search").set_value("x")
     at.run()
     assert any("at least two characters" in e for e in texts(at, "error"))
@@ -333,11 +334,15 @@ def test_search_shows_ten_notes_a_page_and_starts_again_on_new_words(
     at.text_input(key="note_search").set_value("session of")
     at.run()
     assert len(at.get("page_link")) == 10
-    assert "Notes 1–10 of 23 (page 1 of 3). Add words to narrow it." in texts(at, "caption")
+    assert texts(at, "caption") == [
+        "Notes 1–10 of 23 (page 1 of 3). Newest first. Add words to narrow it."
+    ]
     at.number_input(key="note_search_page").set_value(3)
     at.run()
     assert len(at.get("page_link")) == 3
-    assert "Notes 21–23 of 23 (page 3 of 3). Add words to narrow it." in texts(at, "caption")
+    assert "Notes 21–23 of 23 (page 3 of 3). Newest first. Add words to narrow it." in texts(
+        at, "caption"
+    )
     at.text_input(key="note_search").set_value("session of 2026")
     at.run()
     assert len(at.get("page_link")) == 10  # back on the first page of the new search
