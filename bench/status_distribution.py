@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from core.db import Database
 from core.models import Counsellor
-from core.services import progress_views
+from core.services import caseload_views, progress_views
 from core.services.access import Actor
 
 
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         user = session.scalars(select(Counsellor).where(Counsellor.username == "supervisor")).one()
         actor = Actor.of(user)
     reference = progress_views.clinic_reference(db)
-    summary, outcomes = progress_views.supervision(db, actor, today=args.today, reference=reference)
+    summary, outcomes = caseload_views.supervision(db, actor, today=args.today, reference=reference)
     print(f"{len(summary)} couples, as of {args.today}\n")
     print(_counts(summary["progress_status"], "progress status") + "\n")
     if "second_look" in summary.columns:

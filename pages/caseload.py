@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.domain import COUPLE_STATUS_LABELS, CoupleStatus
 from core.formatting import plural
-from core.services import accounts, progress_views, sessions
+from core.services import accounts, caseload_views, sessions
 from pages import ui
 from pages.components import couple_picker, export_buttons, lazy, paging, safety_marks
 
@@ -57,7 +57,7 @@ search = filters[-2].text_input(
 sort = filters[-1].selectbox("Sort", list(SORTS), key="caseload_sort")
 
 with st.spinner("Loading caseload…"):
-    caseload = progress_views.sorted_caseload_view(
+    caseload = caseload_views.sorted_caseload_view(
         db,
         user,
         today=ui.local_today(),
@@ -68,7 +68,7 @@ with st.spinner("Loading caseload…"):
         search=search,
     )
 
-if caseload.empty and not progress_views.has_couples(db, user):
+if caseload.empty and not caseload_views.has_couples(db, user):
     if user.is_counsellor:
         st.info(
             "Your caseload is empty. Start with **New couple** to record an intake: both "
@@ -92,7 +92,7 @@ export_buttons.caseload(db, user)
 st.caption(f"{plural(len(caseload), 'couple')}. Select a row to open the couple.")
 table = paging.paged(caseload, key="caseload_page")
 shown = [
-    c for c in progress_views.CASELOAD_VIEW_COLUMNS if c != "counsellor" or user.sees_every_caseload
+    c for c in caseload_views.CASELOAD_VIEW_COLUMNS if c != "counsellor" or user.sees_every_caseload
 ]
 selection = st.dataframe(
     table[shown],  # only these go to the browser (a row holds some thirty columns)

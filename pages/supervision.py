@@ -4,7 +4,7 @@ import streamlit as st
 
 from core import caseload_charts
 from core.charts import kept
-from core.services import progress_views
+from core.services import caseload_views, progress_views
 from pages import ui
 from pages.components import lazy, paging, reference_note, safety_marks
 
@@ -19,7 +19,7 @@ st.caption(
 reference = ui.clinic_reference()
 with st.spinner("Analysing the clinic's ratings…"):
     summary, outcomes = ui.attempt(
-        lambda: progress_views.supervision(
+        lambda: caseload_views.supervision(
             db,
             user,
             today=ui.local_today(),
@@ -67,25 +67,25 @@ instrument = (
 )
 # Charts and tables kept with the summary: a rerun with nothing changed draws them again
 # without building them again.
-overview = progress_views.kept_with(
+overview = caseload_views.kept_with(
     summary,
     ("overview", instrument),
     lambda: kept(caseload_charts.caseload_overview(summary, instrument_key=instrument)),
 )
 st.plotly_chart(overview, key="caseload_overview")
 st.plotly_chart(
-    progress_views.kept_with(
+    caseload_views.kept_with(
         outcomes, "chart", lambda: kept(caseload_charts.outcomes_by_counsellor_chart(outcomes))
     ),
     key="outcomes_chart",
 )
 st.dataframe(
-    progress_views.kept_with(outcomes, "table", lambda: progress_views.outcomes_table(outcomes)),
+    caseload_views.kept_with(outcomes, "table", lambda: caseload_views.outcomes_table(outcomes)),
     hide_index=True,
 )
 
 st.subheader("Needs a second look")
-flagged = progress_views.needing_attention(summary)
+flagged = caseload_views.needing_attention(summary)
 if flagged.empty:
     st.success("No couple is flagged.")
 else:

@@ -39,7 +39,17 @@ def caseload_scope(actor: Actor) -> ColumnElement[bool]:
     """The couples an actor may see, as a WHERE clause on `Couple`: the one caseload
     filter. Counsellors see their own caseload; supervisors and admins every one.
     Read queries (core.queries) take it as their `scope` argument."""
-    return true() if actor.sees_every_caseload else Couple.counsellor_id == actor.id
+    return scope_of_caseload(caseload_owner(actor))
+
+
+def caseload_owner(actor: Actor) -> int | None:
+    """Whose caseload the actor sees: their own (their id), or every one (None)."""
+    return None if actor.sees_every_caseload else actor.id
+
+
+def scope_of_caseload(owner: int | None) -> ColumnElement[bool]:
+    """caseload_scope's clause for a caseload_owner: that counsellor's couples, or all."""
+    return true() if owner is None else Couple.counsellor_id == owner
 
 
 def require_role(actor: Actor, *roles: Role, doing: str) -> None:

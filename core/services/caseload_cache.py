@@ -73,7 +73,7 @@ class CaseloadCache:
         self._views: OrderedDict[Hashable, _View] = OrderedDict()
         self.context: Hashable | None = None  # the key of what the rows were judged by
         # What the last view judged by (the reference and today): a write rebuilds its
-        # couple for it at once (progress_views.refresh_after_write).
+        # couple for it at once (caseload_views.refresh_after_write).
         self.last_view: tuple[Any, Any] | None = None
 
     def keys(
@@ -90,6 +90,15 @@ class CaseloadCache:
             kept = self._views.get(view)
             if kept is not None:
                 self._views.move_to_end(view)
+        return self._keys_of(view, kept, stamps, read)
+
+    def _keys_of(
+        self,
+        view: Hashable,
+        kept: _View | None,
+        stamps: pd.Series,
+        read: Callable[[list[int] | None], pd.DataFrame],
+    ) -> pd.DataFrame:
         if kept is None:
             keys = read(None)
         else:
@@ -99,11 +108,46 @@ class CaseloadCache:
                 return kept.keys
             keys = _spliced(kept.keys, read(moved), moved)
         with self._lock:
+            if kept is not None and view not in self._views:
+                return keys  # dropped meanwhile (a clear, or too many views): not kept
             self._views[view] = _View(stamps, keys)  # its table and orders: made anew
-            self._views.move_to_end(view)
+            if kept is None:
+                self._views.move_to_end(view)
             while len(self._views) > MAX_VIEWS:
                 self._views.popitem(last=False)
         return keys
+
+    def views_with(self, counsellor_id: int, most: int) -> list[Hashable]:
+        """The `most` views seen last whose stamps include `counsellor_id`'s (a view of
+        their caseload, or of every caseload)."""
+        with self._lock:
+            found = [v for v, kept in reversed(self._views.items()) if counsellor_id in kept.stamps]
+        return found[:most]
+
+    def follow_write(
+        self,
+        view: Hashable,
+        counsellor_id: int,
+        version: int,
+        read: Callable[[list[int] | None], pd.DataFrame],
+        context: Hashable,
+        compute: Callable[[list[int]], pd.DataFrame],
+    ) -> None:
+        """Bring `view` up to a write its caller just committed: the keys of the
+        counsellor whose stamp moved to `version` read again (`read`, as the view's own
+        next run would), and the sorted orders it had for `context` made again, so that
+        the next run of the view finds nothing moved (the writer pays, not the readers).
+        `version` must have been read before `read` runs."""
+        with self._lock:
+            kept = self._views.get(view)
+        if kept is None or counsellor_id not in kept.stamps:
+            return
+        stamps = kept.stamps.copy()
+        stamps[counsellor_id] = version
+        sorts = list(kept.orders) if kept.order_of and kept.order_of[1] == context else []
+        keys = self._keys_of(view, kept, stamps, read)
+        for by in sorts:
+            self._order(view, keys, context, compute, by)
 
     def view(
         self,
@@ -145,6 +189,19 @@ class CaseloadCache:
         or "case_code"), to be read a page at a time: after a write, the order is made
         from three numeric columns of the kept rows, and only the page shown is ever
         materialised (no 20,000-row table per view)."""
+        frame, (couple_ids, counsellor_ids) = self._order(view, keys, context, compute, by)
+        return SortedCaseload(frame, couple_ids, counsellor_ids, names)
+
+    def _order(
+        self,
+        view: Hashable,
+        keys: pd.DataFrame,
+        context: Hashable,
+        compute: Callable[[list[int]], pd.DataFrame],
+        by: str,
+    ) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]]:
+        """The kept rows and `view`'s order `by` of `keys`: the one kept for these keys
+        and context, or made now (and kept, when `keys` are the view's)."""
         with self._lock:
             kept = self._views.get(view)
             fresh = context == self.context
@@ -160,8 +217,7 @@ class CaseloadCache:
                     if kept.order_of != (id(keys), context):
                         kept.order_of, kept.orders = (id(keys), context), {}
                     kept.orders[by] = done
-        couple_ids, counsellor_ids = done
-        return SortedCaseload(frame, couple_ids, counsellor_ids, names)
+        return frame, done
 
     def rows(
         self,

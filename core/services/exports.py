@@ -26,7 +26,7 @@ from core.measures import INSTRUMENTS
 from core.queries import exports as export_queries
 from core.queries import homework as homework_queries
 from core.queries import sessions as session_queries
-from core.services import audit, progress_views
+from core.services import audit, caseload_views, progress_views
 from core.services.access import Actor, load_couple, require_active, require_view
 from core.services.reference import ClinicReference
 
@@ -94,7 +94,7 @@ def caseload(
     db: Database, actor: Actor, *, today: date, reference: ClinicReference
 ) -> pd.DataFrame:
     """Every couple in the actor's caseload scope (all statuses), CASELOAD_COLUMNS."""
-    summary = progress_views.caseload_progress(
+    summary = caseload_views.caseload_progress(
         db, actor, today=today, reference=reference, statuses=list(CoupleStatus)
     )
     _audit(db, actor, "caseload", None, len(summary))

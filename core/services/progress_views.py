@@ -11,7 +11,6 @@ import logging
 from collections.abc import Hashable
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -21,32 +20,20 @@ from core import charts, progress
 from core.adherence import adherence_by_week as weekly_adherence
 from core.db import Database
 from core.domain import (
-    CHECK_IN_CHIP,
     RATING_SOURCE_LABELS,
-    SAFETY_HOLD_CHIP,
-    TRAUMA_CHIP,
     CaseRead,
-    CoupleStatus,
-    Role,
-    concern_badge,
     weeks_in_care,
 )
 from core.measures import INSTRUMENTS
 from core.models import Couple
-from core.queries import caseload as caseload_queries
-from core.queries import checkins as check_in_queries
 from core.queries import homework as homework_queries
 from core.queries import ratings as rating_queries
-from core.queries import safety as safety_queries
-from core.queries import sessions as session_queries
-from core.schemas import SearchIn, parse
-from core.services import audit, caseload_cache, couples, progress_cache
+from core.services import audit, progress_cache
 from core.services.access import (
     Actor,
     caseload_scope,
     load_couple,
     require_active,
-    require_role,
     require_view,
 )
 from core.services.caseload_cache import kept_with as kept_with
@@ -149,7 +136,7 @@ def _kept_analysis(
     # an older key (recomputed at the next view), never older ratings under a newer key.
     stamp = rating_queries.couple_stamps(session, Couple.id == couple_id).get(couple_id)
     partners = tuple((p.label, p.name, p.role) for p in row.partners)
-    key = (stamp, row.case_code, row.counsellor_id, partners, _judged_by(reference, today))
+    key = (stamp, row.case_code, row.counsellor_id, partners, reference.judging(today))
     called = {p.label: p.name if names else f"Partner {p.label}" for p in row.partners}
     analysis = progress_cache.memo_for(db, "progress").get(
         (couple_id, names),
@@ -254,213 +241,6 @@ def progress_charts(
     )
 
 
-def caseload_progress(
-    db: Database,
-    actor: Actor,
-    *,
-    today: date,
-    reference: ClinicReference,
-    statuses: list[CoupleStatus] | None = None,
-    counsellor_ids: list[int] | None = None,
-    search: str = "",
-) -> pd.DataFrame:
-    """The caseload with progress status, flags and an attention score per couple, by
-    case code (caseload_summary's columns); filtered in the database. Read-only: the
-    same table is served again until something it shows changes.
-
-    Each couple's row comes from the per-couple cache (core.services.caseload_cache):
-    only couples whose records changed since the last view, or all of them on a new day
-    or reference, are rebuilt, from their own records; and only the counsellors whose
-    couples changed have their couples' stamps read again."""
-    view, keys, names = _caseload_keys(db, actor, statuses, counsellor_ids, search)
-    if keys.empty:
-        return pd.DataFrame(columns=caseload_queries.CASELOAD_COLUMNS)
-    cache = caseload_cache.cache_for(db)
-    cache.last_view = (reference, today)
-    return cache.view(
-        view,
-        keys,
-        names,
-        _judged_by(reference, today),
-        lambda ids: _rows_of(db, ids, reference, today),
-    )
-
-
-def sorted_caseload_view(
-    db: Database,
-    actor: Actor,
-    *,
-    today: date,
-    reference: ClinicReference,
-    sort: str,
-    statuses: list[CoupleStatus] | None = None,
-    counsellor_ids: list[int] | None = None,
-    search: str = "",
-) -> caseload_cache.SortedCaseload:
-    """The caseload_progress rows sorted by `sort` ("attention" or "case_code"), to be
-    read a page at a time (core.paging): what the caseload page shows."""
-    view, keys, names = _caseload_keys(db, actor, statuses, counsellor_ids, search)
-    cache = caseload_cache.cache_for(db)
-    if keys.empty:
-        return caseload_cache.SortedCaseload.nothing(caseload_queries.CASELOAD_COLUMNS, names)
-    cache.last_view = (reference, today)
-    return cache.sorted_view(
-        view,
-        keys,
-        names,
-        _judged_by(reference, today),
-        lambda ids: _rows_of(db, ids, reference, today),
-        sort,
-    )
-
-
-def _caseload_keys(
-    db: Database,
-    actor: Actor,
-    statuses: list[CoupleStatus] | None,
-    counsellor_ids: list[int] | None,
-    search: str,
-) -> tuple[Hashable, pd.DataFrame, pd.Series]:
-    """The view (who looks, and the filters), its couples' keys (kept between views,
-    re-read only for counsellors whose stamp moved) and the counsellors' names."""
-    search = parse(SearchIn, {"query": search}).query
-    filters = {"statuses": statuses, "counsellor_ids": counsellor_ids, "search": search}
-    view = (
-        "every caseload" if actor.sees_every_caseload else actor.id,
-        tuple(sorted(statuses or [])),
-        tuple(sorted(counsellor_ids or [])),
-        search,
-    )
-    scope = caseload_scope(actor)
-    with db.read() as session:
-        require_active(session, actor)
-        stamps = caseload_queries.counsellor_stamps(
-            session, None if actor.sees_every_caseload else actor.id
-        )
-
-        def read(counsellors: list[int] | None) -> pd.DataFrame:
-            where = scope if counsellors is None else scope & Couple.counsellor_id.in_(counsellors)
-            return caseload_queries.caseload_keys(session, where, **filters)
-
-        keys = caseload_cache.cache_for(db).keys(view, stamps["version"], read)
-    return view, keys, stamps["counsellor"]
-
-
-def refresh_after_write(db: Database, couple_id: int) -> None:
-    """Rebuild one couple's caseload row into the cache right after its records changed,
-    for what the last caseload view judged by, so the next view (anyone's, in this
-    process) finds it ready: the writer pays for the rebuild, not the readers. Called by
-    the services that save notes and ratings, after their transaction."""
-    cache = caseload_cache.cache_for(db)
-    if cache.last_view is None:
-        return  # no caseload viewed yet in this process: the first view computes
-    reference, today = cache.last_view
-    try:
-        with db.read() as session:
-            keys = caseload_queries.caseload_keys(session, Couple.id == couple_id)
-        cache.rows(
-            keys, _judged_by(reference, today), lambda ids: _rows_of(db, ids, reference, today)
-        )
-    except Exception:  # the save is committed: a failed warm-up only leaves it to the view
-        logger.warning(
-            "Caseload row of couple %s not rebuilt after a write", couple_id, exc_info=True
-        )
-
-
-def _judged_by(reference: ClinicReference, today: date) -> tuple[int, date]:
-    # A reference built in memory has no snapshot id: its identity keys it instead.
-    return (reference.snapshot_id or id(reference), today)
-
-
-# Couples rebuilt per batch when many are stale (a cold cache, a new day or reference):
-# one batch's ratings in memory at a time, not the clinic's (at 2,000 couples a cold
-# caseload view's peak went from +130 MB to +30 MB, and no slower).
-REBUILD_CHUNK = 250
-
-
-def _rows_of(
-    db: Database, couple_ids: list[int], reference: ClinicReference, today: date
-) -> pd.DataFrame:
-    """The caseload rows of `couple_ids`, from their own records only."""
-    parts = [
-        _chunk_rows(db, couple_ids[start : start + REBUILD_CHUNK], reference, today)
-        for start in range(0, len(couple_ids), REBUILD_CHUNK)
-    ]
-    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-
-
-def _chunk_rows(
-    db: Database, couple_ids: list[int], reference: ClinicReference, today: date
-) -> pd.DataFrame:
-    scope = Couple.id.in_(couple_ids)
-    with db.read() as session:
-        roster = caseload_queries.caseload_frame(session, scope, today=today)
-        ratings = rating_queries.measures_frame(
-            session, scope, couple_ids=couple_ids, with_items=False
-        )
-    columns = progress.progress_columns(
-        ratings, reference.constants, couples=roster, band=reference.band, today=today
-    )
-    return progress.caseload_summary(
-        None,
-        couples=roster,
-        extras=_extras(db, scope, roster["couple_id"], today),
-        today=today,
-        progress=columns,
-    )
-
-
-def supervision(
-    db: Database,
-    actor: Actor,
-    *,
-    today: date,
-    reference: ClinicReference,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every couple's summary and the outcomes per counsellor (supervisors and admins)."""
-    require_role(actor, Role.SUPERVISOR, Role.ADMIN, doing="open the supervision view")
-    summary = caseload_progress(db, actor, today=today, reference=reference)
-    if summary.empty:
-        return summary, pd.DataFrame()
-    return summary, kept_with(summary, "outcomes", lambda: progress.outcomes_by_counsellor(summary))
-
-
-def _extras(db: Database, scope: Any, couple_ids: pd.Series, today: date) -> pd.DataFrame:
-    """Per couple of `couple_ids` (one read of the couples in `scope`): overdue homework,
-    unsigned notes, the open safety concerns in words, homework awaiting a
-    pause-or-continue decision under them, open trauma follow-ups, and the Safety
-    column's chips."""
-    with db.read() as session:
-        overdue = homework_queries.overdue_counts(session, scope, today)
-        unsigned = session_queries.unsigned_counts(session, scope, today)
-        concerns = safety_queries.open_concern_words(session, scope)
-        trauma = safety_queries.open_follow_up_partners(session, scope)
-        checked = check_in_queries.caseload_counts(session, scope)
-        holds = homework_queries.safety_holds(session, scope)
-    frame = pd.DataFrame({"couple_id": couple_ids})
-    frame["overdue_homework"] = frame["couple_id"].map(overdue).fillna(0).astype(int)
-    frame["unsigned_notes"] = frame["couple_id"].map(unsigned).fillna(0).astype(int)
-    frame["safety_homework"] = frame["couple_id"].map(holds).fillna(0).astype(int)
-    words = [concerns.get(couple_id, []) for couple_id in frame["couple_id"]]
-    waiting = [trauma.get(couple_id, []) for couple_id in frame["couple_id"]]
-    frame["safety_concern"] = [bool(found) for found in words]
-    frame["safety_concerns"] = [", ".join(found) for found in words]
-    frame["trauma_follow_up"] = [len(names) for names in waiting]
-    seen = [checked.get(couple_id, (0, [])) for couple_id in frame["couple_id"]]
-    frame["new_check_ins"] = [count for count, _flags in seen]
-    frame["check_in_flags"] = ["; ".join(dict.fromkeys(flags)) for _count, flags in seen]
-    frame["safety"] = [
-        [concern_badge(label, short=True) for label in found]
-        + ([SAFETY_HOLD_CHIP] if held else [])
-        + ([TRAUMA_CHIP] if names else [])
-        + ([CHECK_IN_CHIP] if flags else [])
-        for found, held, names, flags in zip(
-            words, frame["safety_homework"], waiting, frame["check_in_flags"], strict=True
-        )
-    ]
-    return frame
-
-
 def milestone_table(result: CoupleProgress) -> pd.DataFrame:
     """Milestones for display, in words: one row per partner (by name), measure and
     milestone; the rating's whole week since intake; "—" where there is no value yet."""
@@ -529,68 +309,5 @@ def ratings_csv(result: CoupleProgress) -> bytes:
     return frame.rename(columns=CSV_COLUMNS).to_csv(index=False).encode()
 
 
-# The main columns first: they fit at 1280 px (the counts after them are also named in
-# the attention reasons, and scroll into view).
-CASELOAD_VIEW_COLUMNS = [
-    "case_code",
-    "partners",
-    "counsellor",
-    "status",
-    "progress_status",
-    "safety",
-    "attention_reasons",
-    "weeks_in_care",
-    "last_session",
-    "sessions",
-    "new_check_ins",
-    "overdue_homework",
-    "unsigned_notes",
-]
-
-
-def sorted_caseload(summary: pd.DataFrame, *, by: str) -> pd.DataFrame:
-    """'attention': what needs a second look first; otherwise by that column."""
-    if by == "attention":
-        return progress.needs_attention_first(summary).reset_index(drop=True)
-    return summary.sort_values(by, kind="stable").reset_index(drop=True)
-
-
-def has_couples(db: Database, actor: Actor) -> bool:
-    """Whether the actor's caseload has any couple at all, whatever the filters."""
-    return not couples.caseload(db, actor, today=date.today()).empty
-
-
 def instrument_name(key: str) -> str:
     return INSTRUMENTS[key].short_name
-
-
-def outcomes_table(outcomes: pd.DataFrame) -> pd.DataFrame:
-    if outcomes.empty:
-        return outcomes
-    return pd.DataFrame(
-        {
-            "Counsellor": outcomes["counsellor"],
-            "Couples": outcomes["couples"],
-            "Past 26 weeks": outcomes["past_26"],
-            "Rated at 26 weeks": outcomes["rated_26"],
-            "Improved or recovered": outcomes["improved_or_recovered"],
-            "Deteriorated": outcomes["deteriorated"],
-            "Not rated at 26 weeks": outcomes["not_rated"],
-            "Share improved (% of past 26 weeks)": (100 * outcomes["share_improved"]).round(0),
-            "Share improved (% of rated)": (100 * outcomes["share_improved_rated"]).round(0),
-        }
-    )
-
-
-FLAGGED_COLUMNS = ["case_code", "counsellor", "progress_status", "safety", "attention_reasons"]
-
-
-def needing_attention(summary: pd.DataFrame) -> pd.DataFrame:
-    """The flagged couples, what needs a second look first (kept with a served table)."""
-
-    def flagged() -> pd.DataFrame:
-        ordered = progress.needs_attention_first(summary)
-        ordered = ordered.loc[ordered["attention"] > 0]
-        return ordered[FLAGGED_COLUMNS]
-
-    return kept_with(summary, "flagged", flagged)

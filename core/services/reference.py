@@ -14,7 +14,7 @@ Each one is audited. Re-exported by core.services.progress_views, where the page
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -53,6 +53,11 @@ class ClinicReference:
     reason: str = ""
     n_couples: int = 0
     n_ratings: int = 0
+
+    def judging(self, today: date) -> tuple[int, date]:
+        """What a status judged by this reference on `today` is keyed by in the caches."""
+        # A reference built in memory has no snapshot id: its identity keys it instead.
+        return (self.snapshot_id or id(self), today)
 
 
 def requested_by(actor: Actor) -> str:

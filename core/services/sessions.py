@@ -43,7 +43,7 @@ from core.schemas import (
     SessionIn,
     parse,
 )
-from core.services import audit, homework, progress_views
+from core.services import audit, caseload_views, homework
 from core.services.access import (
     Actor,
     caseload_scope,
@@ -103,7 +103,7 @@ def record_session(
         if sign:
             _sign(session, actor, row, couple)
         session_id = row.id
-    progress_views.refresh_after_write(db, couple_id)
+    caseload_views.refresh_after_write(db, couple_id)
     return _note(db, actor, session_id)
 
 
@@ -135,7 +135,7 @@ def update_draft(
         if sign:
             _sign(session, actor, row, couple)
         couple_id = couple.id
-    progress_views.refresh_after_write(db, couple_id)
+    caseload_views.refresh_after_write(db, couple_id)
     return _note(db, actor, session_id)
 
 

@@ -17,7 +17,7 @@ from core.db import Database
 from core.domain import ScreenStatus, TraumaFollowUpKind
 from core.errors import NotFound, PermissionDenied, ValidationError
 from core.models import AuditEvent, Measurement, SafetyScreen, TraumaFollowUp
-from core.services import progress_views, safety
+from core.services import caseload_views, progress_views, safety
 from core.services.couples import CoupleView
 from tests.conftest import Team
 from tests.unit.test_safety import SCREEN_DAY, ptsd, screen_form
@@ -52,7 +52,7 @@ def follow_up_form(**overrides: Any) -> dict[str, Any]:
 
 
 def _caseload_row(db: Database, team: Team) -> Any:
-    table = progress_views.caseload_progress(
+    table = caseload_views.caseload_progress(
         db, team.alice, today=date.today(), reference=progress_views.clinic_reference(db)
     )
     return table.set_index("case_code").loc["C-0001"]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core.db import Database
 from core.domain import CHECK_IN_CHIP, SAFE_CHANNEL_NEEDED
 from core.models import CheckInLink
-from core.services import checkins, couples, partner_checkins, progress_views
+from core.services import caseload_views, checkins, couples, partner_checkins, progress_views
 from tests.conftest import Team, intake_form
 from tests.homework_support import open_concern
 from tests.pages.conftest import OpenApp, by_label, texts
@@ -98,7 +98,7 @@ def test_the_caseload_shows_new_check_ins_and_ranks_a_flag_with_safety(
     assert "check-in: does not feel safe at home" in first["attention_reasons"]
     # The safety tier (ATTENTION_WEIGHTS), read from the rows the page sorts (the table
     # sent to the browser holds the shown columns only).
-    rows = progress_views.caseload_progress(
+    rows = caseload_views.caseload_progress(
         page_db,
         page_team.alice,
         today=date.today(),

@@ -31,6 +31,7 @@ from core.services import (
     accounts,
     audit,
     backups,
+    caseload_views,
     checkins,
     couples,
     exercises,
@@ -149,12 +150,12 @@ TABLE: dict[str, str] = {
     "importing.import_couples": "YYNYNY",
     "login_sessions.in_force": "YYYYHY",  # the login gate's: a deactivation revoked it
     # progress
-    "progress_views.caseload_progress": "YHYYNH",
-    "progress_views.sorted_caseload_view": "YHYYNH",
+    "caseload_views.caseload_progress": "YHYYNH",
+    "caseload_views.sorted_caseload_view": "YHYYNH",
     "progress_views.couple_progress": "YNYYNN",
     "progress_views.couple_status": "YNYYNN",  # the Homework tab's view of the same analysis
-    "progress_views.has_couples": "YYYYNY",
-    "progress_views.supervision": "NNYYNN",
+    "caseload_views.has_couples": "YYYYNY",
+    "caseload_views.supervision": "NNYYNN",
     "reference.recompute_reference": "NNYYNN",
     "reference.reference_history": "NNYYNN",
     # reports read like the couple; the PDF is audited (refused before anything is drawn)
@@ -420,10 +421,10 @@ CALLS: dict[str, Call] = {
         db, a, IMPORT_FILE, counsellor_id=_importing_onto(a, w), today=TODAY
     ),
     "login_sessions.in_force": lambda db, a, t, w: login_sessions.in_force(db, a, w.tokens[a.id]),
-    "progress_views.caseload_progress": lambda db, a, t, w: progress_views.caseload_progress(
+    "caseload_views.caseload_progress": lambda db, a, t, w: caseload_views.caseload_progress(
         db, a, today=TODAY, reference=w.reference
     ),
-    "progress_views.sorted_caseload_view": lambda db, a, t, w: progress_views.sorted_caseload_view(
+    "caseload_views.sorted_caseload_view": lambda db, a, t, w: caseload_views.sorted_caseload_view(
         db, a, today=TODAY, reference=w.reference, sort="attention"
     ),
     "progress_views.couple_progress": lambda db, a, t, w: progress_views.couple_progress(
@@ -432,8 +433,8 @@ CALLS: dict[str, Call] = {
     "progress_views.couple_status": lambda db, a, t, w: progress_views.couple_status(
         db, a, t.couple_id, today=TODAY, reference=w.reference
     ),
-    "progress_views.has_couples": lambda db, a, t, w: progress_views.has_couples(db, a),
-    "progress_views.supervision": lambda db, a, t, w: progress_views.supervision(
+    "caseload_views.has_couples": lambda db, a, t, w: caseload_views.has_couples(db, a),
+    "caseload_views.supervision": lambda db, a, t, w: caseload_views.supervision(
         db, a, today=TODAY, reference=w.reference
     ),
     "reference.recompute_reference": lambda db, a, t, w: reference.recompute_reference(db, a),
@@ -502,8 +503,8 @@ SEES: dict[str, Sees] = {
     "login_sessions.in_force": lambda in_force, t: in_force,
     "homework.reading.homework_due": _codes,
     "homework.reading.overdue_counts": lambda counts, t: t.couple_id in counts,
-    "progress_views.caseload_progress": _codes,
-    "progress_views.sorted_caseload_view": lambda view, t: _codes(view.rows(0, len(view)), t),
+    "caseload_views.caseload_progress": _codes,
+    "caseload_views.sorted_caseload_view": lambda view, t: _codes(view.rows(0, len(view)), t),
     "reports.progress_report": lambda made, t: made.data.startswith(b"%PDF"),
     "sessions.search_notes": _codes,
     "sessions.unsigned_notes": _codes,

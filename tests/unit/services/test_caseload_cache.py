@@ -19,7 +19,7 @@ from core.domain import CoupleStatus
 from core.models import Counsellor
 from core.queries import caseload as caseload_queries
 from core.queries import ratings as rating_queries
-from core.services import couples, progress_views, safety, sessions
+from core.services import caseload_views, couples, safety, sessions
 from core.services.access import Actor, caseload_scope
 from core.services.reference import ClinicReference
 from tests.progress_support import rating_reads
@@ -49,7 +49,7 @@ def full_recomputation(db: Database, user: Actor, reference: ClinicReference) ->
     roster = couples.caseload(db, user, today=TODAY)
     with db.read() as session:
         ratings = rating_queries.measures_frame(session, caseload_scope(user), with_items=False)
-    extras = progress_views._extras(db, caseload_scope(user), roster["couple_id"], TODAY)
+    extras = caseload_views._extras(db, caseload_scope(user), roster["couple_id"], TODAY)
     return progress.caseload_summary(
         ratings, reference.constants, couples=roster, extras=extras, band=reference.band,
         today=TODAY,
@@ -63,7 +63,7 @@ def test_cached_caseload_equals_a_full_recomputation(
     for username in ("supervisor", "counsellor1"):
         user = actor(db, username)
         for _ in range(2):  # the second view is served from the cache
-            served = progress_views.caseload_progress(db, user, today=TODAY, reference=reference)
+            served = caseload_views.caseload_progress(db, user, today=TODAY, reference=reference)
             expected = full_recomputation(db, user, reference)
             pd.testing.assert_frame_equal(
                 served.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False
@@ -75,10 +75,10 @@ def test_a_rating_saved_elsewhere_recomputes_that_couple_alone_at_the_write(
 ) -> None:
     db, reference = clinic
     supervisor, writer = actor(db, "supervisor"), actor(db, "counsellor2")
-    before = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    before = caseload_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
     reads = rating_reads(monkeypatch)
 
-    progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    caseload_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
     assert reads == []  # nothing changed: no rating read at all
 
     theirs = couples.caseload(db, writer, today=TODAY).iloc[0]
@@ -90,7 +90,7 @@ def test_a_rating_saved_elsewhere_recomputes_that_couple_alone_at_the_write(
         today=TODAY,
     )
     assert reads == [[int(theirs["couple_id"])]]  # the write recomputed its couple alone
-    after = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    after = caseload_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
     assert reads == [[int(theirs["couple_id"])]]  # and the next view found it ready
     changed = after.set_index("couple_id").compare(before.set_index("couple_id"))
     assert set(changed.index) <= {int(theirs["couple_id"])}
@@ -106,12 +106,12 @@ def test_a_new_day_or_reference_recomputes_every_couple(
 ) -> None:
     db, reference = clinic
     supervisor = actor(db, "supervisor")
-    progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    caseload_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
     reads = rating_reads(monkeypatch)
     tomorrow = TODAY + timedelta(days=1)
-    progress_views.caseload_progress(db, supervisor, today=tomorrow, reference=reference)
+    caseload_views.caseload_progress(db, supervisor, today=tomorrow, reference=reference)
     fresh = ClinicReference(reference.constants.copy(), reference.band.copy())
-    progress_views.caseload_progress(db, supervisor, today=tomorrow, reference=fresh)
+    caseload_views.caseload_progress(db, supervisor, today=tomorrow, reference=fresh)
     everyone = sorted(couples.caseload(db, supervisor, today=TODAY)["couple_id"].tolist())
     assert reads == [everyone, everyone]
 
@@ -121,9 +121,9 @@ def test_a_cold_view_computes_its_couples_in_batches_with_the_same_result(
 ) -> None:
     db, reference = clinic
     supervisor = actor(db, "supervisor")
-    monkeypatch.setattr(progress_views, "REBUILD_CHUNK", 5)
+    monkeypatch.setattr(caseload_views, "REBUILD_CHUNK", 5)
     reads = rating_reads(monkeypatch)
-    served = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    served = caseload_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
     everyone = sorted(couples.caseload(db, supervisor, today=TODAY)["couple_id"].tolist())
     assert [len(batch) for batch in reads] == [5, 5, 2]
     assert sorted(c for batch in reads for c in batch) == everyone
@@ -139,7 +139,7 @@ def test_a_failed_recomputation_after_a_write_keeps_the_save_and_leaves_it_to_th
 ) -> None:
     db, reference = clinic
     supervisor, writer = actor(db, "supervisor"), actor(db, "counsellor2")
-    progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    caseload_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
     theirs = int(couples.caseload(db, writer, today=TODAY).iloc[0]["couple_id"])
     real = progress.progress_columns
 
@@ -153,7 +153,7 @@ def test_a_failed_recomputation_after_a_write_keeps_the_save_and_leaves_it_to_th
     assert saved.id and saved.couple_id == theirs
     monkeypatch.setattr(progress, "progress_columns", real)
     reads = rating_reads(monkeypatch)
-    after = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    after = caseload_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
     assert reads == [[theirs]]
     pd.testing.assert_frame_equal(
         after.reset_index(drop=True),
@@ -169,7 +169,7 @@ def test_a_record_saved_elsewhere_rebuilds_that_couple_alone_at_the_next_view(
     (migration 0015) still tells the next view which couple changed."""
     db, reference = clinic
     supervisor, writer = actor(db, "supervisor"), actor(db, "counsellor2")
-    progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    caseload_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
     theirs = int(couples.caseload(db, writer, today=TODAY).iloc[0]["couple_id"])
     reads = rating_reads(monkeypatch)
     safety.record_screen(
@@ -178,7 +178,7 @@ def test_a_record_saved_elsewhere_rebuilds_that_couple_alone_at_the_next_view(
         theirs,
         {"partner_label": "A", "screened_on": TODAY, "coercive_control": True, "plan": "Apart."},
     )
-    after = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    after = caseload_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
     assert reads == [[theirs]]
     row = after.set_index("couple_id").loc[theirs]
     assert row["safety_concern"] and row["attention_reasons"].startswith("open safety concern")
@@ -194,13 +194,13 @@ def test_a_renamed_counsellor_shows_at_the_next_view_without_a_rebuild(
 ) -> None:
     db, reference = clinic
     supervisor, writer = actor(db, "supervisor"), actor(db, "counsellor2")
-    progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    caseload_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
     reads = rating_reads(monkeypatch)
     with db.transaction() as session:
         session.execute(
             update(Counsellor).where(Counsellor.id == writer.id).values(display_name="Renamed")
         )
-    after = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    after = caseload_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
     assert reads == []
     theirs = couples.caseload(db, writer, today=TODAY)["couple_id"]
     assert set(after.loc[after["couple_id"].isin(theirs), "counsellor"]) == {"Renamed"}
@@ -224,19 +224,21 @@ def test_a_view_reads_only_the_stamps_of_counsellors_whose_couples_changed(
     clinic: tuple[Database, ClinicReference], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Migration 0016: one row per counsellor tells the next view whose couples changed;
-    when none did, no couple's stamp is read and the last table is served again."""
+    when none did, no couple's stamp is read and the last table is served again. (The
+    write here follows no view, as a write by another server process.)"""
     db, reference = clinic
     supervisor, writer = actor(db, "supervisor"), actor(db, "counsellor2")
-    progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    monkeypatch.setattr(caseload_views, "FOLLOWED_VIEWS", 0)
+    caseload_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
     reads = key_reads(monkeypatch)
-    again = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    again = caseload_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
     assert reads == []
     theirs = int(couples.caseload(db, writer, today=TODAY).iloc[0]["couple_id"])
     sessions.record_session(
         db, writer, theirs, session_form(session_date=TODAY - timedelta(days=1)), today=TODAY
     )
     reads.clear()
-    after = progress_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    after = caseload_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
     assert reads == [{writer.id}]
     assert after.set_index("couple_id").loc[theirs, "sessions"] == (
         again.set_index("couple_id").loc[theirs, "sessions"] + 1
@@ -255,7 +257,7 @@ def test_a_reassigned_couple_moves_between_caseloads_at_the_next_view(
     supervisor = actor(db, "supervisor")
     first, second = actor(db, "counsellor1"), actor(db, "counsellor2")
     views = {
-        user.username: progress_views.caseload_progress(db, user, today=TODAY, reference=reference)
+        user.username: caseload_views.caseload_progress(db, user, today=TODAY, reference=reference)
         for user in (supervisor, first, second)
     }
     moved = views["counsellor1"].iloc[-1]
@@ -263,7 +265,7 @@ def test_a_reassigned_couple_moves_between_caseloads_at_the_next_view(
     couples.reassign(db, supervisor, int(moved["couple_id"]), second.id, expected_version=version)
     reads = key_reads(monkeypatch)
     for user in (supervisor, first, second):
-        after = progress_views.caseload_progress(db, user, today=TODAY, reference=reference)
+        after = caseload_views.caseload_progress(db, user, today=TODAY, reference=reference)
         pd.testing.assert_frame_equal(
             after.reset_index(drop=True),
             full_recomputation(db, user, reference).reset_index(drop=True),
@@ -286,7 +288,7 @@ def test_a_status_change_leaves_a_filtered_view_at_the_next_view(
     active = [CoupleStatus.ACTIVE]
 
     def view() -> pd.DataFrame:
-        return progress_views.caseload_progress(
+        return caseload_views.caseload_progress(
             db, supervisor, today=TODAY, reference=reference, statuses=active
         )
 
@@ -312,14 +314,14 @@ def test_the_sorted_view_pages_the_table_in_needs_attention_first_order(
     supervisor, writer = actor(db, "supervisor"), actor(db, "counsellor2")
 
     def pages_of(sort: str) -> pd.DataFrame:
-        view = progress_views.sorted_caseload_view(
+        view = caseload_views.sorted_caseload_view(
             db, supervisor, today=TODAY, reference=reference, sort=sort
         )
         return pd.concat([view.rows(start, start + 5) for start in range(0, len(view), 5)])
 
     def expected(by: str) -> pd.DataFrame:
         table = full_recomputation(db, supervisor, reference)
-        return progress_views.sorted_caseload(table, by=by)
+        return caseload_views.sorted_caseload(table, by=by)
 
     for sort in ("attention", "case_code"):
         pd.testing.assert_frame_equal(
@@ -379,10 +381,10 @@ def test_supervision_derives_outcomes_and_flags_once_until_a_write(
         )
 
     def look() -> tuple[pd.DataFrame, pd.DataFrame]:
-        summary, outcomes = progress_views.supervision(
+        summary, outcomes = caseload_views.supervision(
             db, supervisor, today=TODAY, reference=reference
         )
-        return outcomes, progress_views.needing_attention(summary)
+        return outcomes, caseload_views.needing_attention(summary)
 
     first = look()
     assert sorted(derived) == ["needs_attention_first", "outcomes_by_counsellor"]
@@ -395,3 +397,75 @@ def test_supervision_derives_outcomes_and_flags_once_until_a_write(
     )
     look()
     assert len(derived) == 4  # the write changed the table: derived again
+
+
+def test_a_write_brings_the_views_seen_last_up_to_it_and_their_next_run_reads_nothing(
+    clinic: tuple[Database, ClinicReference], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer pays: a saved note re-reads its counsellor's keys for each view seen
+    last that holds them (with the view's own filters) and sorts it again, so the next
+    run of those views reads no key and sorts nothing, and shows what a full
+    recomputation shows."""
+    db, reference = clinic
+    supervisor, writer, other = (
+        actor(db, name) for name in ("supervisor", "counsellor2", "counsellor1")
+    )
+    active = [CoupleStatus.ACTIVE]
+
+    def sorted_view(user: Actor, **filters: Any) -> pd.DataFrame:
+        view = caseload_views.sorted_caseload_view(
+            db, user, today=TODAY, reference=reference, sort="attention", **filters
+        )
+        return view.rows(0, len(view))
+
+    sorted_view(supervisor), sorted_view(supervisor, statuses=active)
+    sorted_view(writer), sorted_view(other)
+    reads = key_reads(monkeypatch)
+    orders: list[int] = []
+    original = progress.attention_order_of
+    monkeypatch.setattr(progress, "attention_order_of", lambda *a: orders.append(1) or original(*a))
+    theirs = int(couples.caseload(db, writer, today=TODAY).iloc[0]["couple_id"])
+    sessions.record_session(
+        db, writer, theirs, session_form(session_date=TODAY - timedelta(days=1)), today=TODAY
+    )
+    # The couple's own row, then the writer's counsellor's keys for the three views that
+    # hold them (the other counsellor's view holds none of them, and is left alone).
+    assert reads == [{writer.id}] * 4
+    assert orders == [1, 1, 1]
+    reads.clear(), orders.clear()
+    for user, filters in ((supervisor, {}), (supervisor, {"statuses": active}), (writer, {})):
+        after = sorted_view(user, **filters).reset_index(drop=True)
+        table = full_recomputation(db, user, reference)
+        if filters:
+            table = table.loc[table["status"] == "Active"]
+        expected = caseload_views.sorted_caseload(table, by="attention")
+        pd.testing.assert_frame_equal(after, expected, check_dtype=False)
+    assert reads == [] and orders == []
+
+
+def test_a_write_follows_at_most_the_views_seen_last(
+    clinic: tuple[Database, ClinicReference], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond FOLLOWED_VIEWS, a view catches up at its own next run, to the same table."""
+    db, reference = clinic
+    supervisor, writer = actor(db, "supervisor"), actor(db, "counsellor2")
+    monkeypatch.setattr(caseload_views, "FOLLOWED_VIEWS", 1)
+    searches = ["", "C-"]  # the view seen last is the search's
+    for search in searches:
+        caseload_views.caseload_progress(
+            db, supervisor, today=TODAY, reference=reference, search=search
+        )
+    reads = key_reads(monkeypatch)
+    theirs = int(couples.caseload(db, writer, today=TODAY).iloc[0]["couple_id"])
+    sessions.record_session(
+        db, writer, theirs, session_form(session_date=TODAY - timedelta(days=1)), today=TODAY
+    )
+    assert reads == [{writer.id}] * 2  # the couple's row, and the search's view
+    reads.clear()
+    after = caseload_views.caseload_progress(db, supervisor, today=TODAY, reference=reference)
+    assert reads == [{writer.id}]  # the unfollowed view reads the moved counsellor itself
+    pd.testing.assert_frame_equal(
+        after.reset_index(drop=True),
+        full_recomputation(db, supervisor, reference).reset_index(drop=True),
+        check_dtype=False,
+    )

@@ -12,7 +12,7 @@ import pytest
 from core.db import Database
 from core.domain import SAFETY_HOLD_LABELS, SafetyDecision
 from core.errors import PermissionDenied, ValidationError
-from core.services import homework, progress_views, safety
+from core.services import caseload_views, homework, progress_views, safety
 from core.services.couples import CoupleView
 from tests.conftest import Team
 from tests.homework_support import TODAY, events, give, open_concern, stored
@@ -107,7 +107,7 @@ def test_the_caseload_flags_the_couple_and_names_it(
 ) -> None:
     give(db, team, couple, "state-of-the-union")
     open_concern(db, team.alice, couple.id)
-    table = progress_views.caseload_progress(
+    table = caseload_views.caseload_progress(
         db,
         team.alice,
         today=TODAY,
