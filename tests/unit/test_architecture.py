@@ -134,13 +134,17 @@ def _gate_rules(path: Path) -> int:
 
 
 def _scope_filters(path: Path) -> int:
-    """`Couple.counsellor_id == actor.id`: the caseload filter written out."""
+    """`Couple.counsellor_id == actor.id` (or `== owner`, a caseload owner's id): the
+    caseload filter written out."""
     return sum(
         1
         for node in ast.walk(_tree(path))
         if isinstance(node, ast.Compare)
         and _is_attribute(node.left, "Couple", "counsellor_id")
-        and any(_is_attribute(c, "actor", "id") for c in node.comparators)
+        and any(
+            _is_attribute(c, "actor", "id") or (isinstance(c, ast.Name) and c.id == "owner")
+            for c in node.comparators
+        )
     )
 
 
