@@ -1,7 +1,10 @@
 """The floor of an in-app navigation (`python -m bench.served`): two empty pages under
 st.navigation, each with a button that opens the other through st.switch_page, as the
-caseload opens a couple (a widget's rerun, then st.switch_page: no page reload)."""
+caseload opens a couple (a widget's rerun, then st.switch_page: no page reload). And
+/chart: a heading and one plotly chart of three points, at a path as the couple page is,
+what Streamlit and plotly.js alone cost a navigation to a drawn chart."""
 
+import plotly.graph_objects as go
 import streamlit as st
 
 BUTTON = "Open the other page"
@@ -19,6 +22,12 @@ def _two() -> None:
         st.switch_page(one)
 
 
+def _chart() -> None:
+    st.title("One chart")
+    st.plotly_chart(go.Figure(go.Scatter(x=[1, 2, 3], y=[1, 3, 2])), key="chart")
+
+
 one = st.Page(_one, title="Empty one", default=True)
 two = st.Page(_two, title="Empty two", url_path="two")
-st.navigation([one, two]).run()
+chart = st.Page(_chart, title="One chart", url_path="chart")
+st.navigation([one, two, chart]).run()

@@ -272,6 +272,7 @@ def navigation_rows(
     progress_marks: dict[str, float] | None = None,
     empty_marks: dict[str, float] | None = None,
     path_marks: dict[str, float] | None = None,
+    chart_page_ms: float | None = None,
 ) -> list[Measure]:
     ratio = progress_ms / empty_ms
     marks = [
@@ -299,7 +300,25 @@ def navigation_rows(
             f"≤ {NAVIGATION_TARGET:.0f}x",
             ratio <= NAVIGATION_TARGET,
         ),
+        *_chart_page_rows(progress_ms, empty_ms, chart_page_ms),
         *marks,
+    ]
+
+
+def _chart_page_rows(
+    progress_ms: float, empty_ms: float, chart_page_ms: float | None
+) -> list[Measure]:
+    """What Streamlit and plotly.js alone cost: a page at a path with one small chart."""
+    if chart_page_ms is None:
+        return []
+    return [
+        Measure(
+            "Chromium: navigation to a drawn page with one small plotly chart at a path "
+            "(/chart of bench/empty_pages.py), median",
+            f"{chart_page_ms:,.0f} ms",
+        ),
+        Measure("Chromium: that page / empty page", f"{chart_page_ms / empty_ms:.1f}x"),
+        Measure("Chromium: Progress tab / that page", f"{progress_ms / chart_page_ms:.1f}x"),
     ]
 
 
@@ -403,6 +422,7 @@ def served_rows(
             navigation.progress_marks,
             navigation.empty_marks,
             navigation.path_marks,
+            navigation.chart_page_ms,
         )
         if navigation.in_app is not None:
             timed += in_app_rows(
@@ -443,7 +463,10 @@ def write_results(
         "path, /two of bench/empty_pages.py: the couple page is at /couple, and for an "
         "address with a path Streamlit's frontend first pings <path>/_stcore/health and "
         "host-config (404), waits its first retry delay (100 ms), then pings /, so the "
-        "websocket opens about 100 ms later than at / whatever the app. In-app navigation (rows "
+        "websocket opens about 100 ms later than at / whatever the app. And, interleaved with "
+        "the timed navigations, to a page at a path with a heading and one plotly chart of "
+        "three points (/chart of bench/empty_pages.py): what Streamlit and plotly.js alone "
+        "cost a navigation to a drawn chart. In-app navigation (rows "
         '"Chromium, in-app"): in the same logged-in context, after the timed navigations '
         "and one warm-up of each, the same number of interleaved in-app navigations (no "
         "page reload: plotly.js stays loaded), timed from the click to the drawn page: "

@@ -419,7 +419,9 @@ class Navigation:
     """Median ms from navigation to the drawn couple's Progress tab and to the drawn empty
     page; `progress_marks`, `empty_marks`: each MARKS' median over navigations of its own;
     `path_marks`: the same for an empty page at a path (bench/empty_pages.py's /two), as
-    the couple page is at /couple (Streamlit's frontend pings /two/_stcore/health first)."""
+    the couple page is at /couple (Streamlit's frontend pings /two/_stcore/health first);
+    `chart_page_ms`: to bench/empty_pages.py's /chart drawn (a heading and one small
+    plotly chart at a path), timed interleaved with the other two."""
 
     progress_ms: float
     empty_ms: float
@@ -427,6 +429,7 @@ class Navigation:
     empty_marks: dict[str, float] = field(default_factory=dict)
     in_app: InApp | None = None
     path_marks: dict[str, float] = field(default_factory=dict)
+    chart_page_ms: float | None = None  # bench/empty_pages.py's /chart drawn, median
 
 
 def _medians(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -465,10 +468,15 @@ async def _navigation_ms(
             couple_url = f"{app_url}/couple?case={case_code}"  # Progress: the first tab
             await timed(couple_url, DRAWN, charts)  # warm-up: caches filled as in use
             await timed(empty_url, EMPTY_DRAWN, None)
-            progress, empty = [], []
-            for _ in range(repeats):  # interleaved: a drift in load falls on both alike
+            chart_url = f"{pages_url}/chart" if pages_url else None
+            if chart_url:
+                await timed(chart_url, DRAWN, 1)
+            progress, empty, chart_page = [], [], []
+            for _ in range(repeats):  # interleaved: a drift in load falls on all alike
                 empty.append(await timed(empty_url, EMPTY_DRAWN, None))
                 progress.append(await timed(couple_url, DRAWN, charts))
+                if chart_url:
+                    chart_page.append(await timed(chart_url, DRAWN, 1))
             in_app = None
             if pages_url:  # before RECORDER: its observer is in none of the timed runs
                 in_app = await _in_app_ms(page, app_url, pages_url, case_code, charts, repeats)
@@ -492,6 +500,7 @@ async def _navigation_ms(
         _medians(empty_marks),
         in_app,
         _medians(path_marks),
+        statistics.median(chart_page) if chart_page else None,
     )
 
 

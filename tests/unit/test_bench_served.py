@@ -76,6 +76,7 @@ def test_the_table_and_results_file(tmp_path: Path) -> None:
         progress_marks={"websocket open": 120.0, "chart drawn": 280.0},
         empty_marks={"websocket open": 90.0},
         path_marks={"websocket open": 190.0},
+        chart_page_ms=200.0,
     )
     rows += served.in_app_rows(progress_ms=450.0, empty_ms=300.0, case_code="C-0001")
     rows.append(served.Measure("figure JSON: trend", "12.0 KB", "≤ 200 KB", True))
@@ -94,6 +95,12 @@ def test_the_table_and_results_file(tmp_path: Path) -> None:
     assert "| websocket open 120, chart drawn 280 |" in text
     assert "an empty page at a path (/two of bench/empty_pages.py) (ms from navigation " in text
     assert "| websocket open 190 |" in text
+    # What Streamlit and plotly.js alone cost, beside the target's ratio.
+    assert (
+        "one small plotly chart at a path (/chart of bench/empty_pages.py), median | 200 ms" in text
+    )
+    assert "| Chromium: that page / empty page | 2.0x |  |  |" in text
+    assert "| Chromium: Progress tab / that page | 1.5x |  |  |" in text
     # The in-app navigation beside the full one, with its own ratio.
     assert "| Chromium, in-app: Progress tab / empty page | 1.5x | ≤ 2x | yes |" in text
     assert "| Chromium, in-app: the caseload's \"Open couple\" to C-0001's drawn " in text
@@ -119,3 +126,18 @@ def test_the_in_app_floor_is_two_empty_pages_that_open_each_other() -> None:
         at.button[0].click().run()
         assert not at.exception
         assert [t.value for t in at.title] == [title]
+
+
+def test_the_chart_floor_is_a_heading_and_one_small_chart_at_a_path() -> None:
+    """bench/empty_pages.py's /chart (made the default page here, AppTest has no address):
+    a heading and the one chart the browser half waits for."""
+    from streamlit.testing.v1 import AppTest
+
+    script = (served.ROOT / "bench" / "empty_pages.py").read_text()
+    script = script.replace(", default=True", "").replace(
+        'url_path="chart"', 'url_path="chart", default=True'
+    )
+    at = AppTest.from_string(script, default_timeout=30).run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["One chart"]
+    assert len(at.get("plotly_chart")) == 1
