@@ -111,8 +111,6 @@ class CaseloadCache:
             if kept is not None and view not in self._views:
                 return keys  # dropped meanwhile (a clear, or too many views): not kept
             self._views[view] = _View(stamps, keys)  # its table and orders: made anew
-            if kept is None:
-                self._views.move_to_end(view)
             while len(self._views) > MAX_VIEWS:
                 self._views.popitem(last=False)
         return keys

@@ -9,9 +9,9 @@ analytics (core.progress)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -114,10 +114,10 @@ def _caseload_keys(
     statuses: list[CoupleStatus] | None,
     counsellor_ids: list[int] | None,
     search: str,
-) -> tuple[Hashable, pd.DataFrame, pd.Series]:
+) -> tuple[CaseloadView, pd.DataFrame, pd.Series]:
     """The view (who looks, and the filters), its couples' keys (kept between views,
     re-read only for counsellors whose stamp moved) and the counsellors' names."""
-    view = (
+    view = CaseloadView(
         caseload_owner(actor),
         tuple(sorted(statuses or [])),
         tuple(sorted(counsellor_ids or [])),
@@ -125,25 +125,34 @@ def _caseload_keys(
     )
     with db.read() as session:
         require_active(session, actor)
-        stamps = caseload_queries.counsellor_stamps(session, caseload_owner(actor))
-        keys = caseload_cache.cache_for(db).keys(
-            view, stamps["version"], _keys_reader(session, view)
-        )
+        stamps = caseload_queries.counsellor_stamps(session, view.owner)
+        keys = caseload_cache.cache_for(db).keys(view, stamps["version"], view.reader(session))
     return view, keys, stamps["counsellor"]
 
 
-def _keys_reader(session: Session, view: Hashable) -> Callable[[list[int] | None], pd.DataFrame]:
-    """What reads `view`'s keys in `session`: its couples (those of the counsellors given,
-    or all) in its scope, with its filters."""
-    owner, statuses, counsellor_ids, search = view  # type: ignore[misc]
-    scope = scope_of_caseload(owner)
-    filters = {"statuses": list(statuses), "counsellor_ids": list(counsellor_ids), "search": search}
+class CaseloadView(NamedTuple):
+    """Who looks (a caseload_owner) and the filters: what a kept view is keyed by."""
 
-    def read(counsellors: list[int] | None) -> pd.DataFrame:
-        where = scope if counsellors is None else scope & Couple.counsellor_id.in_(counsellors)
-        return caseload_queries.caseload_keys(session, where, **filters)
+    owner: int | None
+    statuses: tuple[CoupleStatus, ...]
+    counsellor_ids: tuple[int, ...]
+    search: str
 
-    return read
+    def reader(self, session: Session) -> Callable[[list[int] | None], pd.DataFrame]:
+        """What reads the view's keys in `session`: its couples (those of the counsellors
+        given, or all) in its scope, with its filters."""
+        scope = scope_of_caseload(self.owner)
+        filters = {
+            "statuses": list(self.statuses),
+            "counsellor_ids": list(self.counsellor_ids),
+            "search": self.search,
+        }
+
+        def read(counsellors: list[int] | None) -> pd.DataFrame:
+            where = scope if counsellors is None else scope & Couple.counsellor_id.in_(counsellors)
+            return caseload_queries.caseload_keys(session, where, **filters)
+
+        return read
 
 
 # Views (the caseloads seen last that hold the written couple's counsellor) brought up
@@ -179,10 +188,10 @@ def refresh_after_write(db: Database, couple_id: int) -> None:
                 caseload_queries.counsellor_stamps(session, counsellor_id)["version"].iloc[0]
             )
         cache.rows(keys, judged, compute)
-        for view in cache.views_with(counsellor_id, FOLLOWED_VIEWS):
-            with db.read() as session:
-                read = _keys_reader(session, view)
-                cache.follow_write(view, counsellor_id, version, read, judged, compute)
+        with db.read() as session:
+            for view in cache.views_with(counsellor_id, FOLLOWED_VIEWS):
+                reader = view.reader(session)
+                cache.follow_write(view, counsellor_id, version, reader, judged, compute)
     except Exception:  # the save is committed: a failed warm-up only leaves it to the view
         logger.warning(
             "Caseload row of couple %s not rebuilt after a write", couple_id, exc_info=True
