@@ -15,8 +15,9 @@ as the admin), it times:
   in the address, ?tab=...), each with the couple page's floor;
 - after write: the same run right after another counsellor (counsellor2) saved a note
   with ratings through `sessions.record_session` (median of `--repeats` write + run);
-- floor: an empty Streamlit page's AppTest run plus a bare `pd.read_sql` of the rows
-  the page shows (see FLOORS for the approximation of each page).
+- floor: an empty Streamlit page's AppTest run, timed between the page's own warm runs
+  (so both are measured in the same seconds), plus a bare `pd.read_sql` of the rows the
+  page shows (see `floor_queries` for the approximation of each page).
 
 Prints one table and writes bench/results.md (bench/results-postgresql.md for
 PostgreSQL). Speed is measured here, never in a test.
@@ -34,7 +35,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -338,8 +339,13 @@ def save_rating_elsewhere(ctx: Context) -> None:
     )
 
 
-def page_ms(ctx: Context, page: Page, role: str, repeats: int) -> tuple[float, float]:
-    """Median warm run and median run right after a rating saved elsewhere."""
+def page_ms(
+    ctx: Context, page: Page, role: str, repeats: int, empty_run: Callable[[], float]
+) -> tuple[float, float, float]:
+    """Median warm run, median run right after a rating saved elsewhere, and the median
+    of the empty page's runs (`empty_run`) timed between the warm runs: the page and its
+    floor measured in the same seconds, so a machine that speeds up or slows down between
+    two rows moves both alike."""
     at = open_page(ctx, page, role)
     _checked_run(at)  # warm-up
     # A page that refuses or fails on the bench data measures nothing (the safety banner,
@@ -349,21 +355,25 @@ def page_ms(ctx: Context, page: Page, role: str, repeats: int) -> tuple[float, f
         raise RuntimeError(f"{page.name} as {role}: {errors}")
     if (tab := page.query.get("tab")) and [t.label for t in at.tabs if t.children] != [tab]:
         raise RuntimeError(f"{page.name} as {role}: the {tab} tab did not open")
-    warm = statistics.median(_timed(lambda: _checked_run(at)) for _ in range(repeats))
+    warm, empty = [], []
+    for _ in range(repeats):
+        empty.append(empty_run())
+        warm.append(_timed(lambda: _checked_run(at)))
     after = []
     for _ in range(repeats):
         save_rating_elsewhere(ctx)
         after.append(_timed(lambda: _checked_run(at)))
-    return warm, statistics.median(after)
+    return statistics.median(warm), statistics.median(after), statistics.median(empty)
 
 
-def empty_page_ms(repeats: int) -> float:
-    """An empty page's run, timed as the pages are: a rerun of a warm AppTest."""
+def empty_page() -> Callable[[], float]:
+    """A timer of an empty page's run, timed as the pages are: a rerun of a warm AppTest
+    (one AppTest for the whole size, warmed up here)."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(EMPTY_PAGE, default_timeout=60)
     _checked_run(at)
-    return statistics.median(_timed(lambda: _checked_run(at)) for _ in range(repeats))
+    return lambda: _timed(lambda: _checked_run(at))
 
 
 def fresh_empty_page_ms(repeats: int) -> float:
@@ -478,15 +488,13 @@ def _bench_pages(
     import streamlit as st
 
     ctx = context(url)
-    empty = empty_page_ms(repeats)
-    notes.append(
-        f"{size:,} couples, {engine}: the empty page's run {empty:.1f} ms (in every floor "
-        f"of this size); a new AppTest and its first run {fresh_empty_page_ms(repeats):.0f} ms"
-    )
+    empty_run = empty_page()
+    empties = []
     rows = []
     for page in [p for p in PAGES if p.chosen(pages)]:
         for role in page.roles:
-            warm, after = page_ms(ctx, page, role, repeats)
+            warm, after, empty = page_ms(ctx, page, role, repeats, empty_run)
+            empties.append(empty)
             floor = empty + read_ms(ctx, page.floor_page, role, repeats)
             row = Row(page.name, role, size, engine, warm, after, floor)
             print(_format_row(row), flush=True)
@@ -496,6 +504,12 @@ def _bench_pages(
     row = Row(report.PAGE, "counsellor", size, engine, warm, after, floor)
     print(_format_row(row), flush=True)
     rows.append(row)
+    if empties:
+        notes.append(
+            f"{size:,} couples, {engine}: the empty page's run (timed between each row's "
+            f"warm runs, in that row's floor) {min(empties):.1f}-{max(empties):.1f} ms; a "
+            f"new AppTest and its first run {fresh_empty_page_ms(repeats):.0f} ms"
+        )
     st.cache_resource.clear()
     ctx.db.dispose()
     return rows
@@ -560,9 +574,9 @@ def write_results(
         "of the first 20 case codes, the active one nearest 30 sessions), as its own "
         "counsellor, who is the counsellor of the other rows too. *After write*: the run "
         "right after another counsellor saved a note with ratings through the service. "
-        "*Floor*: an "
-        "empty Streamlit page's AppTest run, timed like the pages (a rerun of a warm AppTest), "
-        "plus a bare `pd.read_sql` of the rows the page shows (see `floor_queries` in "
+        "*Floor*: an empty Streamlit page's AppTest run, timed like the pages (a rerun of "
+        "a warm AppTest) between the page's own warm runs (the median of those), plus a "
+        "bare `pd.read_sql` of the rows the page shows (see `floor_queries` in "
         "bench/run.py). The report row: one couple's clinician PDF through the service "
         "(bench/report.py), its floor the warm kaleido browser (kept open between reports) "
         "drawing one empty chart plus the couple's bare reads. "
@@ -577,6 +591,14 @@ def write_results(
         + "\n\n"
         + "".join(f"- {note}\n" for note in notes)
     )
+
+
+def sqlite_work_copy(size: int, cache: Path) -> str:
+    """A copy of the cached SQLite demo database of `size` couples, for one bench run."""
+    url, _ = sqlite_database(size, cache)
+    work = cache / f"work-{size}.db"
+    shutil.copyfile(url.removeprefix("sqlite:///"), work)
+    return f"sqlite:///{work}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -604,22 +626,30 @@ def main(argv: list[str] | None = None) -> int:
     print(_rule(), flush=True)
     rows: list[Row] = []
     notes: list[str] = []
-    for size in args.sizes:
-        # The bench saves notes: it works on a copy, so the cached database never drifts.
-        if postgres:
-            with work_database(args.postgres_url, size) as work_url:
-                rows += bench_size(work_url, size, args.repeats, args.engine, args.pages, notes)
-            continue
-        url, _ = sqlite_database(size, args.cache)
-        work = args.cache / f"work-{size}.db"
-        shutil.copyfile(url.removeprefix("sqlite:///"), work)
-        rows += bench_size(f"sqlite:///{work}", size, args.repeats, args.engine, args.pages, notes)
-    print("\n" + table(rows) + "\n")
-    print("\n".join(notes))
+    with ExitStack() as work:
+        urls = {}
+        for size in args.sizes:
+            # The bench saves notes: it works on a copy, so the cached database never drifts.
+            if postgres:
+                urls[size] = work.enter_context(work_database(args.postgres_url, size))
+            else:
+                urls[size] = sqlite_work_copy(size, args.cache)
+            rows += bench_size(urls[size], size, args.repeats, args.engine, args.pages, notes)
+        print("\n" + table(rows) + "\n")
+        print("\n".join(notes) + "\n")
+        from bench import paired  # it builds on this module
+
+        compared = paired.compare(urls, args.engine, args.repeats, args.pages)
     write_results(rows, results, args.repeats, described, notes)
+    if compared:
+        with results.open("a") as out:
+            out.write("\n" + paired.table(compared, args.repeats) + "\n")
     print(f"\nWrote {results}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # The module's one instance (bench.paired imports it), not a second one as __main__.
+    from bench.run import main as bench_main
+
+    sys.exit(bench_main())

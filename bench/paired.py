@@ -1,0 +1,117 @@
+"""The pages about one couple at two clinic sizes, timed in alternating runs (`make bench`
+and `make bench-large` add this table).
+
+Issue 10's first target compares one page's time at two sizes (the couple page and log
+session at 2,000 couples against 20; at 20,000 on PostgreSQL against 2,000). Measured
+size after size, minutes apart, the ratio moved with the machine (0.62-1.48x for the same
+code on a busy machine): here both sizes' pages are open at once, each in its own
+AppTest on its own database, and their runs alternate (smaller, larger, smaller, ...),
+so a machine that speeds up or slows down moves both alike. The couple is the same at
+both sizes (run.typical_couple: the same history), opened by its own counsellor or the
+supervisor, as in the main table."""
+
+from __future__ import annotations
+
+import os
+import statistics
+from dataclasses import dataclass
+
+from bench import run
+
+# The pages the target names: every couple tab and log session.
+COMPARED_PAGES = tuple(p for p in run.PAGES if p.needs_case)
+TARGETS = {"sqlite": 1.2, "postgresql": 1.5}
+
+
+@dataclass(frozen=True)
+class Paired:
+    page: str
+    role: str
+    smaller: int
+    larger: int
+    engine: str
+    smaller_ms: float
+    larger_ms: float
+
+    @property
+    def ratio(self) -> float:
+        return self.larger_ms / self.smaller_ms
+
+    @property
+    def target(self) -> float:
+        return TARGETS[self.engine]
+
+
+def compare(
+    urls: dict[int, str], engine: str, repeats: int, pages: list[str] | None = None
+) -> list[Paired]:
+    """Each compared page (of `pages`, default all) and role at the smallest and largest
+    size of `urls` (size -> database URL): the median of `repeats` runs each, alternating
+    between the sizes after a warm-up of each."""
+    smaller, larger = min(urls), max(urls)
+    chosen = [p for p in COMPARED_PAGES if p.chosen(pages)]
+    if smaller == larger or not chosen:
+        return []
+    rows = []
+    with run.served_page_runs():
+        contexts = {size: run.context(urls[size]) for size in (smaller, larger)}
+        try:
+            for page in chosen:
+                for role in page.roles:
+                    times = _alternating(urls, contexts, page, role, repeats)
+                    row = Paired(
+                        page.name, role, smaller, larger, engine, times[smaller], times[larger]
+                    )
+                    print(format_row(row), flush=True)
+                    rows.append(row)
+        finally:
+            for ctx in contexts.values():
+                ctx.db.dispose()
+    return rows
+
+
+def _alternating(
+    urls: dict[int, str], contexts: dict[int, run.Context], page: run.Page, role: str, repeats: int
+) -> dict[int, float]:
+    tests = {}
+    for size, ctx in contexts.items():
+        os.environ["DATABASE_URL"] = urls[size]  # read by pages/ui.py at every run
+        tests[size] = run.open_page(ctx, page, role)
+        run._checked_run(tests[size])  # warm-up
+    times: dict[int, list[float]] = {size: [] for size in tests}
+    for _ in range(repeats):
+        for size, at in tests.items():
+            os.environ["DATABASE_URL"] = urls[size]
+            times[size].append(run._timed(lambda at=at: run._checked_run(at)))
+    return {size: statistics.median(found) for size, found in times.items()}
+
+
+HEADER = "| page | role | sizes | engine | smaller ms | larger ms | ratio | target | met |"
+
+
+def format_row(row: Paired) -> str:
+    met = "yes" if row.ratio <= row.target else "**no**"
+    return (
+        f"| {row.page} | {row.role} | {row.smaller:,} / {row.larger:,} | {row.engine} "
+        f"| {row.smaller_ms:,.0f} | {row.larger_ms:,.0f} | {row.ratio:.2f}x "
+        f"| ≤ {row.target}x | {met} |"
+    )
+
+
+def table(rows: list[Paired], repeats: int) -> str:
+    if not rows:
+        return ""
+    smaller, larger = rows[0].smaller, rows[0].larger
+    return "\n".join(
+        [
+            f"## The pages about one couple at {smaller:,} and {larger:,} couples, "
+            "in alternating runs",
+            "",
+            f"Median of {repeats} runs at each size, the two sizes' runs alternating after "
+            "a warm-up of each (bench/paired.py): the same couple and history at both.",
+            "",
+            HEADER,
+            "|" + "---|" * (HEADER.count("|") - 1),
+            *map(format_row, rows),
+        ]
+    )
