@@ -183,6 +183,11 @@ def caseload_keys(
     )
 
 
+def any_couple(session: Session, scope: ColumnElement[bool]) -> bool:
+    """Whether any couple is in `scope` (one indexed row looked up, not the caseload)."""
+    return session.execute(select(Couple.id).where(scope).limit(1)).first() is not None
+
+
 def counsellor_stamps(session: Session, counsellor_id: int | None = None) -> pd.DataFrame:
     """Every counsellor (or the one of `counsellor_id`), indexed by id: the display name
     and the caseload stamp the database bumps whenever one of their couples changes or

@@ -34,7 +34,7 @@ from core.queries import ratings as rating_queries
 from core.queries import safety as safety_queries
 from core.queries import sessions as session_queries
 from core.schemas import SearchIn, parse
-from core.services import caseload_cache, couples
+from core.services import caseload_cache
 from core.services.access import (
     Actor,
     caseload_owner,
@@ -314,8 +314,12 @@ def sorted_caseload(summary: pd.DataFrame, *, by: str) -> pd.DataFrame:
 
 
 def has_couples(db: Database, actor: Actor) -> bool:
-    """Whether the actor's caseload has any couple at all, whatever the filters."""
-    return not couples.caseload(db, actor, today=date.today()).empty
+    """Whether the actor's caseload has any couple at all, whatever the filters (what the
+    caseload page asks when its filters match nothing: a search at 2,000 couples read the
+    whole caseload, 75 ms, to learn that)."""
+    with db.read() as session:
+        require_active(session, actor)
+        return caseload_queries.any_couple(session, scope_of_caseload(caseload_owner(actor)))
 
 
 def outcomes_table(outcomes: pd.DataFrame) -> pd.DataFrame:

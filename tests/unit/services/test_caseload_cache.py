@@ -469,3 +469,32 @@ def test_a_write_follows_at_most_the_views_seen_last(
         full_recomputation(db, supervisor, reference).reset_index(drop=True),
         check_dtype=False,
     )
+
+
+def test_has_couples_looks_up_one_couple_in_the_caseload_whatever_the_filters(
+    clinic: tuple[Database, ClinicReference], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.errors import PermissionDenied
+    from core.services import accounts
+
+    db, _ = clinic
+    accounts.create_account(
+        db,
+        accounts.SYSTEM,
+        {
+            "username": "newcomer",
+            "display_name": "New Counsellor",
+            "role": "counsellor",
+            "password": "a-real-pass-99",
+        },
+    )
+    newcomer = actor(db, "newcomer")
+    # Not the caseload read of before: one row looked up.
+    monkeypatch.setattr(couples, "caseload", lambda *a, **k: pytest.fail("read the caseload"))
+    assert caseload_views.has_couples(db, actor(db, "counsellor1"))
+    assert caseload_views.has_couples(db, actor(db, "supervisor"))
+    assert not caseload_views.has_couples(db, newcomer)
+    with db.transaction() as session:
+        session.execute(update(Counsellor).where(Counsellor.id == newcomer.id).values(active=False))
+    with pytest.raises(PermissionDenied):
+        caseload_views.has_couples(db, newcomer)
