@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import select, update
@@ -498,3 +499,40 @@ def test_has_couples_looks_up_one_couple_in_the_caseload_whatever_the_filters(
         session.execute(update(Counsellor).where(Counsellor.id == newcomer.id).values(active=False))
     with pytest.raises(PermissionDenied):
         caseload_views.has_couples(db, newcomer)
+
+
+def test_a_page_of_the_sorted_caseload_is_taken_once_and_named_at_every_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from core.services.caseload_cache import INTERNAL, SortedCaseload
+
+    frame = pd.DataFrame(
+        {
+            "couple_id": [1, 2, 3],
+            "case_code": ["C-1", "C-2", "C-3"],
+            **{name: [0, 0, 0] for name in INTERNAL},
+        }
+    ).set_index("couple_id")
+    order = np.array([3, 1, 2])
+    counsellors = np.array([10, 11, 10])
+    taken: list[int] = []
+    original = SortedCaseload._taken
+    monkeypatch.setattr(
+        SortedCaseload, "_taken", lambda self, ids: taken.append(len(ids)) or original(self, ids)
+    )
+    names = pd.Series({10: "First Name", 11: "Second Name"})
+    first = SortedCaseload(frame, order, counsellors, names).rows(0, 2)
+    assert first.to_dict("list") == {
+        "couple_id": [3, 1],
+        "case_code": ["C-3", "C-1"],
+        "counsellor": ["First Name", "Second Name"],
+    }
+    first.loc[0, "case_code"] = "changed by a caller"
+    renamed = pd.Series({10: "Renamed", 11: "Second Name"})
+    again = SortedCaseload(frame, order, counsellors, renamed).rows(0, 2)
+    assert again["case_code"].tolist() == ["C-3", "C-1"]  # the kept page is not the caller's
+    assert again["counsellor"].tolist() == ["Renamed", "Second Name"]
+    assert taken == [2]
+    SortedCaseload(frame, order, counsellors, names).rows(2, 3)  # another page: taken too
+    SortedCaseload(frame.copy(), order, counsellors, names).rows(0, 2)  # new rows after a write
+    assert taken == [2, 1, 2]
