@@ -14,7 +14,8 @@ as the admin), it times:
   it has one row per tab the role sees (couple/progress, couple/sessions, ...: the tab
   in the address, ?tab=...), each with the couple page's floor;
 - after write: the same run right after another counsellor (counsellor2) saved a note
-  with ratings through `sessions.record_session` (median of `--repeats` write + run);
+  with ratings through `sessions.record_session` (median of `--repeats` write + run,
+  each after a warm run);
 - floor: an empty Streamlit page's AppTest run, timed between the page's own warm runs
   (so both are measured in the same seconds), plus a bare `pd.read_sql` of the rows the
   page shows (see `floor_queries` for the approximation of each page).
@@ -343,9 +344,10 @@ def page_ms(
     ctx: Context, page: Page, role: str, repeats: int, empty_run: Callable[[], float]
 ) -> tuple[float, float, float]:
     """Median warm run, median run right after a rating saved elsewhere, and the median
-    of the empty page's runs (`empty_run`) timed between the warm runs: the page and its
-    floor measured in the same seconds, so a machine that speeds up or slows down between
-    two rows moves both alike."""
+    of the empty page's runs (`empty_run`), the three in turn (empty, warm, save and
+    run): a page, its floor and its run after a write measured in the same seconds, so
+    a machine that speeds up or slows down moves them alike (each warm run follows the
+    last run after a write, which brought the page up to it)."""
     at = open_page(ctx, page, role)
     _checked_run(at)  # warm-up
     # A page that refuses or fails on the bench data measures nothing (the safety banner,
@@ -355,12 +357,10 @@ def page_ms(
         raise RuntimeError(f"{page.name} as {role}: {errors}")
     if (tab := page.query.get("tab")) and [t.label for t in at.tabs if t.children] != [tab]:
         raise RuntimeError(f"{page.name} as {role}: the {tab} tab did not open")
-    warm, empty = [], []
+    warm, empty, after = [], [], []
     for _ in range(repeats):
         empty.append(empty_run())
         warm.append(_timed(lambda: _checked_run(at)))
-    after = []
-    for _ in range(repeats):
         save_rating_elsewhere(ctx)
         after.append(_timed(lambda: _checked_run(at)))
     return statistics.median(warm), statistics.median(after), statistics.median(empty)
@@ -573,9 +573,10 @@ def write_results(
         "session open one couple at every size, with the same history (`typical_couple`: "
         "of the first 20 case codes, the active one nearest 30 sessions), as its own "
         "counsellor, who is the counsellor of the other rows too. *After write*: the run "
-        "right after another counsellor saved a note with ratings through the service. "
-        "*Floor*: an empty Streamlit page's AppTest run, timed like the pages (a rerun of "
-        "a warm AppTest) between the page's own warm runs (the median of those), plus a "
+        "right after another counsellor saved a note with ratings through the service, "
+        "each warm run followed by one. *Floor*: an empty Streamlit page's AppTest run, "
+        "timed like the pages (a rerun of a warm AppTest) before each of the page's warm "
+        "runs (the median of those), plus a "
         "bare `pd.read_sql` of the rows the page shows (see `floor_queries` in "
         "bench/run.py). The report row: one couple's clinician PDF through the service "
         "(bench/report.py), its floor the warm kaleido browser (kept open between reports) "
