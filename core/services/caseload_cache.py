@@ -357,11 +357,15 @@ def _ordered(frame: pd.DataFrame, keys: pd.DataFrame, by: str) -> tuple[np.ndarr
 # until something it shows changes, so its derivations are computed once per change.
 _DERIVED: dict[int, dict[Hashable, Any]] = {}
 _DERIVED_LOCK = threading.Lock()
+# Derivations kept per table, the oldest dropped first: a table may stand for hours
+# without a write while each search shows a page of its own.
+MAX_DERIVED = 64
 
 
 def kept_with(table: pd.DataFrame, key: Hashable, make: Callable[[], Any]) -> Any:
-    """`make()`, computed once per `table` object and `key` (while the table lives).
-    Only for tables nobody changes in place (CaseloadCache.view's)."""
+    """`make()`, computed once per `table` object and `key` (while the table lives, and
+    among its MAX_DERIVED latest keys). Only for tables nobody changes in place
+    (CaseloadCache.view's, and the kept rows)."""
     with _DERIVED_LOCK:
         derived = _DERIVED.get(id(table))
         if derived is None:
@@ -372,6 +376,8 @@ def kept_with(table: pd.DataFrame, key: Hashable, make: Callable[[], Any]) -> An
     value = make()
     with _DERIVED_LOCK:
         derived[key] = value
+        while len(derived) > MAX_DERIVED:
+            del derived[next(iter(derived))]
     return value
 
 

@@ -369,6 +369,20 @@ def test_what_is_derived_from_a_served_table_is_made_once_per_table() -> None:
     assert len(caseload_cache._DERIVED) == kept - 1  # gone with its table
 
 
+def test_a_table_keeps_only_its_latest_derivations(monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.services import caseload_cache
+
+    monkeypatch.setattr(caseload_cache, "MAX_DERIVED", 3)
+    table = pd.DataFrame({"a": [1]})
+    made: list[int] = []
+    for key in range(5):
+        caseload_cache.kept_with(table, key, lambda key=key: made.append(key))
+    caseload_cache.kept_with(table, 4, lambda: made.append(-1))  # kept
+    caseload_cache.kept_with(table, 0, lambda: made.append(0))  # dropped: made again
+    assert made == [0, 1, 2, 3, 4, 0]
+    assert list(caseload_cache._DERIVED[id(table)]) == [3, 4, 0]
+
+
 def test_supervision_derives_outcomes_and_flags_once_until_a_write(
     clinic: tuple[Database, ClinicReference], monkeypatch: pytest.MonkeyPatch
 ) -> None:
