@@ -61,6 +61,18 @@ def test_supervisor_sees_all_and_filters_by_counsellor(
     assert shown_cases(at) == ["C-0003"]
 
 
+def test_a_counsellor_without_couples_sees_the_first_steps_while_colleagues_have_some(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    couples.create_couple(page_db, page_team.alice, intake_form())
+    at = open_app(page_team.bruno)
+    assert any("Your caseload is empty" in message for message in texts(at, "info"))
+    at = open_app(page_team.supervisor)
+    by_label(at.text_input, "Search").set_value("nobody")
+    at.run()
+    assert any("No couples match" in message for message in texts(at, "info"))
+
+
 def test_search_matches_partner_names_and_case_codes(
     open_app: OpenApp, page_team: Team, page_db: Database
 ) -> None:
