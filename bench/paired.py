@@ -65,8 +65,7 @@ def compare(
         contexts = {size: run.context(urls[size]) for size in (smaller, larger)}
         try:
             for page, role in chosen:
-                after_write = [False, True] if page is CASELOAD else [False]
-                for writes in after_write:
+                for writes in (False, True) if page is CASELOAD else (False,):
                     times = _alternating(urls, contexts, page, role, repeats, writes)
                     row = Paired(
                         page.name,
@@ -98,14 +97,14 @@ def _alternating(
     for size, ctx in contexts.items():
         os.environ["DATABASE_URL"] = urls[size]  # read by pages/ui.py at every run
         tests[size] = run.open_page(ctx, page, role)
-        run._checked_run(tests[size])  # warm-up
+        run.checked_run(tests[size])  # warm-up
     times: dict[int, list[float]] = {size: [] for size in tests}
     for _ in range(repeats):
         for size, at in tests.items():
             os.environ["DATABASE_URL"] = urls[size]
             if after_write:
                 run.save_rating_elsewhere(contexts[size])
-            times[size].append(run._timed(lambda at=at: run._checked_run(at)))
+            times[size].append(run.timed(lambda at=at: run.checked_run(at)))
     return {size: statistics.median(found) for size, found in times.items()}
 
 

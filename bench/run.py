@@ -293,13 +293,13 @@ def served_page_runs() -> Iterator[None]:
         StreamlitPage.run = original  # type: ignore[method-assign]
 
 
-def _timed(action: Callable[[], object]) -> float:
+def timed(action: Callable[[], object]) -> float:
     start = time.perf_counter()
     action()
     return 1000 * (time.perf_counter() - start)
 
 
-def _checked_run(at: Any) -> None:
+def checked_run(at: Any) -> None:
     at.run()
     if at.exception:
         raise RuntimeError(f"the page raised: {at.exception}")
@@ -317,7 +317,7 @@ def open_page(ctx: Context, page: Page, role: str) -> Any:
         at.query_params["case"] = ctx.case_code
     for key, value in page.query.items():
         at.query_params[key] = value
-    _checked_run(at)  # app.py's default page registers the pages for this user
+    checked_run(at)  # app.py's default page registers the pages for this user
     at.switch_page(page.path)
     return at
 
@@ -349,7 +349,7 @@ def page_ms(
     a machine that speeds up or slows down moves them alike (each warm run follows the
     last run after a write, which brought the page up to it)."""
     at = open_page(ctx, page, role)
-    _checked_run(at)  # warm-up
+    checked_run(at)  # warm-up
     # A page that refuses or fails on the bench data measures nothing (the safety banner,
     # an st.error on couples with an open concern, is content, not a failure).
     errors = [e.value for e in at.error if not e.value.startswith(SAFETY_BANNER)]
@@ -360,9 +360,9 @@ def page_ms(
     warm, empty, after = [], [], []
     for _ in range(repeats):
         empty.append(empty_run())
-        warm.append(_timed(lambda: _checked_run(at)))
+        warm.append(timed(lambda: checked_run(at)))
         save_rating_elsewhere(ctx)
-        after.append(_timed(lambda: _checked_run(at)))
+        after.append(timed(lambda: checked_run(at)))
     return statistics.median(warm), statistics.median(after), statistics.median(empty)
 
 
@@ -372,8 +372,8 @@ def empty_page() -> Callable[[], float]:
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(EMPTY_PAGE, default_timeout=60)
-    _checked_run(at)
-    return lambda: _timed(lambda: _checked_run(at))
+    checked_run(at)
+    return lambda: timed(lambda: checked_run(at))
 
 
 def fresh_empty_page_ms(repeats: int) -> float:
@@ -385,10 +385,10 @@ def fresh_empty_page_ms(repeats: int) -> float:
     def fresh() -> None:
         at = AppTest.from_file(EMPTY_PAGE, default_timeout=60)
         set_log_level("error")  # a new AppTest sets Streamlit's loggers afresh
-        _checked_run(at)
+        checked_run(at)
 
     fresh()
-    return statistics.median(_timed(fresh) for _ in range(repeats))
+    return statistics.median(timed(fresh) for _ in range(repeats))
 
 
 def read_ms(ctx: Context, page: str, role: str, repeats: int) -> float:
@@ -408,7 +408,7 @@ def read_ms(ctx: Context, page: str, role: str, repeats: int) -> float:
                 pd.read_sql(text(sql), connection, params=used)
 
     read()
-    return statistics.median(_timed(read) for _ in range(repeats))
+    return statistics.median(timed(read) for _ in range(repeats))
 
 
 def context(url: str) -> Context:

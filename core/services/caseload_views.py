@@ -38,6 +38,7 @@ from core.services import caseload_cache
 from core.services.access import (
     Actor,
     caseload_owner,
+    caseload_scope,
     require_active,
     require_role,
     scope_of_caseload,
@@ -319,7 +320,7 @@ def has_couples(db: Database, actor: Actor) -> bool:
     whole caseload, 75 ms, to learn that)."""
     with db.read() as session:
         require_active(session, actor)
-        return caseload_queries.any_couple(session, scope_of_caseload(caseload_owner(actor)))
+        return caseload_queries.any_couple(session, caseload_scope(actor))
 
 
 def outcomes_table(outcomes: pd.DataFrame) -> pd.DataFrame:

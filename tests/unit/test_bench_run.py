@@ -177,7 +177,7 @@ def test_the_bench_audits_a_page_runs_reads_as_the_served_app_does(
             before = session.scalar(select(func.count()).where(AuditEvent.action == CASE_VIEWED))
         at = run.open_page(ctx, page, "counsellor")
         for _ in range(3):
-            run._checked_run(at)
+            run.checked_run(at)
         with ctx.db.read() as session:
             return (
                 session.scalar(select(func.count()).where(AuditEvent.action == CASE_VIEWED))
