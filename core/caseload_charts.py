@@ -10,7 +10,15 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.charts import STATUS_COLOURS, base_figure, say_empty, signed_change, week_axis
+from core.charts import (
+    STATUS_COLOURS,
+    add_lines,
+    base_figure,
+    hline,
+    say_empty,
+    signed_change,
+    week_axis,
+)
 from core.formatting import chart_text, plural
 from core.measures import INSTRUMENTS
 from core.progress import STATUSES
@@ -79,7 +87,7 @@ def caseload_overview(
         _add_status_cells(figure, data, column, short)
     else:
         _add_status_points(figure, data, column, short)
-    figure.add_hline(y=0, line={"color": "#999", "width": 1})
+    add_lines(figure, hline(0, {"color": "#999", "width": 1}))
     if left_out:
         figure.add_annotation(
             text=f"{plural(left_out, 'couple')} without two {short} ratings are not shown.",

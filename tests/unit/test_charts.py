@@ -386,3 +386,49 @@ def test_a_kept_figure_makes_its_dict_once_and_draws_the_same() -> None:
     assert json.loads(pio.to_json(first, validate=False)) == json.loads(
         pio.to_json(expected, validate=False)
     )
+
+
+def _lines_of(figure: go.Figure) -> dict[str, Any]:
+    layout = figure.to_dict()["layout"]
+    return {key: layout.get(key, []) for key in ("shapes", "annotations")}
+
+
+def test_lines_are_drawn_as_plotly_draws_them() -> None:
+    """core.charts' own vline/hline (one layout update, for speed) give the very shapes
+    and labels of plotly's add_vline and add_hline."""
+    dotted = {"dash": "dot", "color": "#444", "width": 1.5}
+    plain_line = {"color": "#999", "width": 1}
+    theirs = go.Figure()
+    theirs.add_vline(
+        x=6,
+        line=dotted,
+        annotation_text="6 wk",
+        annotation_position="top",
+        annotation_font={"size": 11},
+    )
+    theirs.add_hline(y=3, line=dotted, annotation_text="cut-off 3", annotation_position="top left")
+    theirs.add_hline(y=0, line=plain_line)
+    ours = go.Figure()
+    charts.add_lines(
+        ours,
+        charts.vline(6, dotted, "6 wk", 11),
+        charts.hline(3, dotted, "cut-off 3"),
+        charts.hline(0, plain_line),
+    )
+    assert _lines_of(ours) == _lines_of(theirs)
+
+
+def test_add_lines_keeps_what_the_figure_already_has() -> None:
+    figure = charts.say_empty(charts.base_figure("Empty"), "Nothing yet")
+    charts.add_lines(figure, charts.hline(1, {"color": "#999"}))
+    charts.week_axis(figure)
+    summary = figure_summary(figure)
+    assert summary["vlines"] == [6, 12, 26]
+    assert "Nothing yet" in summary["annotations"] and "6 months" in summary["annotations"]
+    assert len(figure.layout.shapes) == 4
+
+
+def test_every_figure_uses_the_white_template() -> None:
+    figure = charts.base_figure("T", x_title="Weeks", y_title="Total")
+    assert figure.layout.template == pio.templates["plotly_white"]
+    assert (figure.layout.xaxis.title.text, figure.layout.yaxis.title.text) == ("Weeks", "Total")
