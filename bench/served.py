@@ -273,6 +273,7 @@ def navigation_rows(
     empty_marks: dict[str, float] | None = None,
     path_marks: dict[str, float] | None = None,
     chart_page_ms: float | None = None,
+    path_empty_ms: float | None = None,
 ) -> list[Measure]:
     ratio = progress_ms / empty_ms
     marks = [
@@ -300,8 +301,30 @@ def navigation_rows(
             f"≤ {NAVIGATION_TARGET:.0f}x",
             ratio <= NAVIGATION_TARGET,
         ),
+        *_path_page_rows(progress_ms, empty_ms, path_empty_ms),
         *_chart_page_rows(progress_ms, empty_ms, chart_page_ms),
         *marks,
+    ]
+
+
+def _path_page_rows(
+    progress_ms: float, empty_ms: float, path_empty_ms: float | None
+) -> list[Measure]:
+    """The same empty page at a path, as the couple page is at /couple: for such an
+    address Streamlit's frontend first asks <path>/_stcore/health, gets a 404 and tries
+    again 100 ms later at /, whatever the page."""
+    if path_empty_ms is None:
+        return []
+    return [
+        Measure(
+            "Chromium: navigation to a drawn empty page at a path (/two of "
+            "bench/empty_pages.py), median",
+            f"{path_empty_ms:,.0f} ms",
+        ),
+        Measure("Chromium: that page / empty page", f"{path_empty_ms / empty_ms:.1f}x"),
+        Measure(
+            "Chromium: Progress tab / empty page at a path", f"{progress_ms / path_empty_ms:.1f}x"
+        ),
     ]
 
 
@@ -423,6 +446,7 @@ def served_rows(
             navigation.empty_marks,
             navigation.path_marks,
             navigation.chart_page_ms,
+            navigation.path_empty_ms,
         )
         if navigation.in_app is not None:
             timed += in_app_rows(
@@ -463,8 +487,9 @@ def write_results(
         "path, /two of bench/empty_pages.py: the couple page is at /couple, and for an "
         "address with a path Streamlit's frontend first pings <path>/_stcore/health and "
         "host-config (404), waits its first retry delay (100 ms), then pings /, so the "
-        "websocket opens about 100 ms later than at / whatever the app. And, interleaved with "
-        "the timed navigations, to a page at a path with a heading and one plotly chart of "
+        "websocket opens about 100 ms later than at / whatever the app. Interleaved with "
+        "the timed navigations: that empty page at a path (/two), the page's like for the "
+        "couple page's address; and a page at a path with a heading and one plotly chart of "
         "three points (/chart of bench/empty_pages.py): what Streamlit and plotly.js alone "
         "cost a navigation to a drawn chart. In-app navigation (rows "
         '"Chromium, in-app"): in the same logged-in context, after the timed navigations '

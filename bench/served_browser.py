@@ -421,7 +421,8 @@ class Navigation:
     `path_marks`: the same for an empty page at a path (bench/empty_pages.py's /two), as
     the couple page is at /couple (Streamlit's frontend pings /two/_stcore/health first);
     `chart_page_ms`: to bench/empty_pages.py's /chart drawn (a heading and one small
-    plotly chart at a path), timed interleaved with the other two."""
+    plotly chart at a path), `path_empty_ms`: to its /two drawn (an empty page at a
+    path), both timed interleaved with the other two."""
 
     progress_ms: float
     empty_ms: float
@@ -430,6 +431,7 @@ class Navigation:
     in_app: InApp | None = None
     path_marks: dict[str, float] = field(default_factory=dict)
     chart_page_ms: float | None = None  # bench/empty_pages.py's /chart drawn, median
+    path_empty_ms: float | None = None  # bench/empty_pages.py's /two drawn, median
 
 
 def _medians(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -469,14 +471,17 @@ async def _navigation_ms(
             await timed(couple_url, DRAWN, charts)  # warm-up: caches filled as in use
             await timed(empty_url, EMPTY_DRAWN, None)
             chart_url = f"{pages_url}/chart" if pages_url else None
-            if chart_url:
+            path_url = f"{pages_url}/two" if pages_url else None
+            if chart_url and path_url:
                 await timed(chart_url, DRAWN, 1)
-            progress, empty, chart_page = [], [], []
+                await timed(path_url, TITLE_DRAWN, "Empty two")
+            progress, empty, chart_page, path_empty = [], [], [], []
             for _ in range(repeats):  # interleaved: a drift in load falls on all alike
                 empty.append(await timed(empty_url, EMPTY_DRAWN, None))
                 progress.append(await timed(couple_url, DRAWN, charts))
-                if chart_url:
+                if chart_url and path_url:
                     chart_page.append(await timed(chart_url, DRAWN, 1))
+                    path_empty.append(await timed(path_url, TITLE_DRAWN, "Empty two"))
             in_app = None
             if pages_url:  # before RECORDER: its observer is in none of the timed runs
                 in_app = await _in_app_ms(page, app_url, pages_url, case_code, charts, repeats)
@@ -487,8 +492,8 @@ async def _navigation_ms(
                 empty_marks.append(await page.evaluate("window.__mendMarks"))
                 await timed(couple_url, DRAWN, charts)
                 progress_marks.append(await page.evaluate("window.__mendMarks"))
-                if pages_url:
-                    await timed(f"{pages_url}/two", TITLE_DRAWN, "Empty two")
+                if path_url:
+                    await timed(path_url, TITLE_DRAWN, "Empty two")
                     path_marks.append(await page.evaluate("window.__mendMarks"))
             await context.close()
         finally:
@@ -501,6 +506,7 @@ async def _navigation_ms(
         in_app,
         _medians(path_marks),
         statistics.median(chart_page) if chart_page else None,
+        statistics.median(path_empty) if path_empty else None,
     )
 
 

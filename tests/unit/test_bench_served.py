@@ -77,6 +77,7 @@ def test_the_table_and_results_file(tmp_path: Path) -> None:
         empty_marks={"websocket open": 90.0},
         path_marks={"websocket open": 190.0},
         chart_page_ms=200.0,
+        path_empty_ms=150.0,
     )
     rows += served.in_app_rows(progress_ms=450.0, empty_ms=300.0, case_code="C-0001")
     rows.append(served.Measure("figure JSON: trend", "12.0 KB", "≤ 200 KB", True))
@@ -100,6 +101,10 @@ def test_the_table_and_results_file(tmp_path: Path) -> None:
         "one small plotly chart at a path (/chart of bench/empty_pages.py), median | 200 ms" in text
     )
     assert "| Chromium: that page / empty page | 2.0x |  |  |" in text
+    # The same empty page at a path, as the couple page is: the ratio beside the target's.
+    assert "empty page at a path (/two of bench/empty_pages.py), median | 150 ms |" in text
+    assert "| Chromium: that page / empty page | 1.5x |  |  |" in text
+    assert "| Chromium: Progress tab / empty page at a path | 2.0x |  |  |" in text
     assert "| Chromium: Progress tab / that page | 1.5x |  |  |" in text
     # The in-app navigation beside the full one, with its own ratio.
     assert "| Chromium, in-app: Progress tab / empty page | 1.5x | ≤ 2x | yes |" in text
