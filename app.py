@@ -12,7 +12,7 @@ from core.services import importing as import_service
 from pages import ui
 from pages.components import checkin_door, error_boundary, login_cookie, page_reads, session_guard
 
-ui.leave_legacy_multipage_mode(rerun=False)  # the main script: its st.navigation follows
+ui.routed_by_app()  # before any page: out of legacy pages/ mode, its st.navigation follows
 if checkin_door.wanted():
     # A partner's phone: the tab says only "Check-in", no sidebar, no clinic, no login.
     st.set_page_config(

@@ -1,5 +1,6 @@
 """The very first request after the server starts is a bookmarked couple (this file
-runs first: pytest collects files alphabetically and the app is started per session).
+runs first: pytest collects files alphabetically and the app is started per session);
+and several first requests at once, on a server of their own.
 
 Regressions: Streamlit treats a pages/ folder as a legacy multipage app until the first
 st.navigation call, which ran pages/couple.py directly, outside the login gate; and the
@@ -8,9 +9,13 @@ sidebar for a moment (issue 14, item 15)."""
 
 from __future__ import annotations
 
-import pytest
-from playwright.sync_api import Page, expect
+import os
+from pathlib import Path
 
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from bench.served_browser import streamlit_server
 from tests.e2e.conftest import SHOTS, log_in
 
 pytestmark = pytest.mark.e2e
@@ -45,3 +50,26 @@ def test_first_request_to_a_deep_link_goes_through_the_login_gate(page: Page, ap
     expect(nav).to_contain_text("Caseload")
     for name in ("login", "first admin", "checkin", "today"):  # files in pages/
         expect(nav).not_to_contain_text(name)
+
+
+def test_first_visitors_at_once_each_get_the_login_form(
+    browser: Browser, app_url: str, e2e_database_url: str, tmp_path: Path
+) -> None:
+    """Two deep links the moment a server starts (its own, fresh): legacy pages/ mode ran
+    both pages directly; the first left the mode and ran again through the login gate, and
+    the second, finding the mode left, stopped at "Please log in." with no form to log in."""
+    env = dict(os.environ, MEND_DEMO="1", DATABASE_URL=e2e_database_url)  # app_url set it up
+    with streamlit_server("app.py", env, tmp_path / "fresh.log") as (fresh_url, _pid):
+        contexts = [browser.new_context() for _ in range(3)]
+        try:
+            tabs = [context.new_page() for context in contexts]
+            for tab, path in zip(
+                tabs, ("homework_due", "couple?case=C-0002", "library"), strict=True
+            ):
+                tab.goto(f"{fresh_url}/{path}")
+            for tab in tabs:
+                expect(tab.get_by_label("Username", exact=True)).to_be_visible(timeout=120_000)
+                expect(tab.get_by_text("Please log in.")).to_have_count(0)
+        finally:
+            for context in contexts:
+                context.close()
