@@ -10,9 +10,16 @@ from core.formatting import plain
 from core.services import accounts
 from core.services import importing as import_service
 from pages import ui
-from pages.components import checkin_door, error_boundary, login_cookie, page_reads, session_guard
+from pages.components import (
+    checkin_door,
+    error_boundary,
+    legacy_mode,
+    login_cookie,
+    page_reads,
+    session_guard,
+)
 
-ui.routed_by_app()  # before any page: out of legacy pages/ mode, its st.navigation follows
+legacy_mode.routed_by_app()  # before any page: out of legacy pages/ mode, its st.navigation follows
 if checkin_door.wanted():
     # A partner's phone: the tab says only "Check-in", no sidebar, no clinic, no login.
     st.set_page_config(

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from pathlib import Path
 from typing import Protocol, TypeVar
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
-from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from core.config import load_settings
 from core.db import Database, upgrade_schema
@@ -17,6 +14,7 @@ from core.errors import ConflictError
 from core.formatting import DateStyle, browser_zone, date_style, format_date, plain
 from core.services import exercises, progress_views
 from core.services.access import Actor
+from pages.components import legacy_mode
 from pages.components.error_boundary import CONFLICT_HINT as CONFLICT_HINT
 from pages.components.error_boundary import attempt
 
@@ -29,57 +27,6 @@ class _Versioned(Protocol):
     version: int
 
 
-_left_legacy_mode = False
-_THIS_FILE = Path(__file__).resolve()
-ROUTED_KEY = "_routed_by_app"  # this session's runs go through app.py's login gate
-
-
-def _leave_legacy_multipage_mode() -> None:
-    """Leave legacy pages/ mode: a first deep link after a restart would skip the login
-    gate. Its list of every file in pages/ stays hidden (.streamlit/config.toml); from now
-    on the sidebar shows the menu app.py builds with st.navigation. Never while this module
-    is being imported: a rerun raised inside the import failed it for every session
-    importing it at that moment (two first visitors at once: "cannot import name 'ui'
-    from 'pages'")."""
-    global _left_legacy_mode
-    if PagesManager.uses_pages_directory and not _left_legacy_mode:
-        # Once per process (a test harness starts every run in that mode again).
-        _left_legacy_mode = True
-        PagesManager.uses_pages_directory = False
-        st.set_option("client.showSidebarNavigation", True)
-
-
-def routed_by_app() -> None:
-    """app.py's first call in every run: out of legacy mode (its st.navigation follows),
-    and this session marked as going through its login gate."""
-    _leave_legacy_multipage_mode()
-    st.session_state[ROUTED_KEY] = True
-
-
-def _rerun_through_app() -> None:
-    """A page that legacy mode ran directly, outside app.py, runs again through app.py's
-    gate (the same address: the login form, or the page once logged in). Every such page,
-    not only the one whose run left the mode: two first visitors' deep links at once both
-    ran their page directly, and the second, finding the mode already left, went on to a
-    dead end ("Please log in." and no login form)."""
-    _leave_legacy_multipage_mode()
-    if not st.session_state.get(ROUTED_KEY) and _legacy_pages_listed():
-        st.session_state[ROUTED_KEY] = True  # once: the mode is left, the rerun is app.py's
-        st.rerun()
-
-
-def _legacy_pages_listed() -> bool:
-    """Whether this session's pages are legacy mode's: every file in pages/, this module
-    among them, which app.py's st.navigation never lists."""
-    ctx = get_script_run_ctx()
-    pages = ctx.pages_manager.get_pages().values() if ctx is not None else ()
-    return any(
-        Path(page["script_path"]).name == _THIS_FILE.name
-        and Path(page["script_path"]).resolve() == _THIS_FILE
-        for page in pages
-    )
-
-
 @st.cache_resource(show_spinner="Opening the database…")
 def _database(url: str) -> Database:
     db = Database.from_url(url)
@@ -90,7 +37,7 @@ def _database(url: str) -> Database:
 
 
 def database() -> Database:
-    _rerun_through_app()  # every page's first call: a deep link in legacy mode
+    legacy_mode.rerun_through_app()  # every page's first call: a deep link in legacy mode
     return _database(load_settings().database_url)
 
 

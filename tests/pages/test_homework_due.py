@@ -75,8 +75,8 @@ def test_open_a_couple_from_the_list(page_team: Team, caseload: None, tmp_path: 
     app = tmp_path / "app.py"
     app.write_text(
         "import streamlit as st\n"
-        "from pages import ui\n"
-        "ui.routed_by_app()\n"
+        "from pages.components import legacy_mode\n"
+        "legacy_mode.routed_by_app()\n"
         "st.navigation([\n"
         "    st.Page('pages/homework_due.py', title='Homework due'),\n"
         "    st.Page('pages/couple.py', title='Couple', url_path='couple'),\n"
