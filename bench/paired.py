@@ -48,6 +48,11 @@ class Paired:
         return TARGETS[self.engine]
 
 
+# A ratio of two medians of 10-20 ms runs moved by a tenth between two runs of 5 repeats
+# (couple/reassign: 1.23x, then 1.06x with 9), as much as the 1.2x target's margin.
+MIN_REPEATS = 9
+
+
 def compare(
     urls: dict[int, str], engine: str, repeats: int, pages: list[str] | None = None
 ) -> list[Paired]:

@@ -640,11 +640,12 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(notes) + "\n")
         from bench import paired  # it builds on this module
 
-        compared = paired.compare(urls, args.engine, args.repeats, args.pages)
+        paired_repeats = max(args.repeats, paired.MIN_REPEATS)
+        compared = paired.compare(urls, args.engine, paired_repeats, args.pages)
     write_results(rows, results, args.repeats, described, notes)
     if compared:
         with results.open("a") as out:
-            out.write("\n" + paired.table(compared, args.repeats) + "\n")
+            out.write("\n" + paired.table(compared, paired_repeats) + "\n")
     print(f"\nWrote {results}")
     return 0
 
