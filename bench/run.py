@@ -605,7 +605,9 @@ def sqlite_work_copy(size: int, cache: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[20, 200, 2000])
-    parser.add_argument("--repeats", type=int, default=5)
+    # 9: runs of 10-40 ms on a shared 2-core machine; with 5, log session at 200 couples
+    # was 5.6x its floor in one run and 7.4x in the next, minutes apart, the same code.
+    parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument(
         "--postgres-url",
