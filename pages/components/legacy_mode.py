@@ -12,7 +12,6 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 
 UI_FILE = Path(__file__).resolve().parents[1] / "ui.py"  # a file only that mode lists as a page
 ROUTED_KEY = "_routed_by_app"  # this session's runs go through app.py's login gate
-_left = False
 
 
 def _leave() -> None:
@@ -21,10 +20,7 @@ def _leave() -> None:
     st.navigation. Never while pages.ui is being imported: a rerun raised inside the import
     failed it for every session importing it at that moment (two first visitors at once:
     "cannot import name 'ui' from 'pages'")."""
-    global _left
-    if PagesManager.uses_pages_directory and not _left:
-        # Once per process (a test harness starts every run in that mode again).
-        _left = True
+    if PagesManager.uses_pages_directory:  # at every run that starts in it (AppTest's do)
         PagesManager.uses_pages_directory = False
         st.set_option("client.showSidebarNavigation", True)
 
