@@ -387,8 +387,10 @@ def _memory(app_url: str, pid: int, users: list[User], timeout_s: float) -> list
     """The 10 users at once against the served app (process `pid`): its memory."""
     with MemorySampler(pid) as sampler:
         idle_kb = sampler.samples[0][1]
-        # One user first: concurrent first runs of a fresh server can fail on a
-        # half-imported `pages` package (ImportError: cannot import name 'ui').
+        # One user first: the fresh server's first run imports the app and fills its
+        # caches (a row of its own); the 10 then find it warm, as after a clinic's first
+        # login of the day. Concurrent first visits are a browser test of their own
+        # (tests/e2e/test_a_first_request.py).
         [first] = simulated_users(app_url, [_first_visitor(users)], timeout_s)
         first.after_kb = sampler.sample()
         start = time.monotonic()
@@ -474,9 +476,8 @@ def write_results(
         f"at once log in, see the caseload drawn and open {COUPLES_PER_USER} couple pages "
         "each, to the drawn Progress tab (4 sessions of counsellor1, 3 of counsellor2, 3 of "
         "the supervisor: the demo accounts that can log in), after one first visit alone "
-        "(a supervisor opening one couple): on a fresh server, concurrent first runs can "
-        "fail with `ImportError: cannot import name 'ui' from 'pages'` (app.py's "
-        "`from pages import ui` while another session's run is importing it). "
+        "(a supervisor opening one couple): the fresh server's first run imports the app "
+        "and fills its caches, timed on its own. "
         "Navigation: a logged-in tab, "
         f"median of {repeats} after one warm-up, interleaved, navigation until the page's run "
         "is over and every visible plotly chart has its `.main-svg`; the empty page "

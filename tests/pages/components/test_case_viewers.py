@@ -42,9 +42,10 @@ def _open_couple(
 ) -> AppTest:
     """A run of app.py landing on the couple page (on `tab`, else the first), as every run
     in the browser is (AppTest runs a page directly after its first run). `memory`: the
-    browser session's record of what it already logged. pages/ui.py takes Streamlit out
-    of its legacy pages/ mode when the app imports it, so the app imports it afresh each
-    time. `opened`: the key of a closed-until-asked expander the tab has opened."""
+    browser session's record of what it already logged. The app imports pages/ui.py
+    afresh each time, as a new server process does (Streamlit's legacy pages/ mode is
+    left by pages/components/legacy_mode.py at every run that starts in it). `opened`:
+    the key of a closed-until-asked expander the tab has opened."""
     sys.modules.pop("pages.ui", None)
     vars(pages).pop("ui", None)
     at = AppTest.from_file(APP, default_timeout=30)
