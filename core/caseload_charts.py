@@ -16,6 +16,7 @@ from core.charts import (
     base_figure,
     hline,
     say_empty,
+    set_axis,
     signed_change,
     week_axis,
 )
@@ -179,7 +180,7 @@ def outcomes_by_counsellor_chart(
         x_title="Share of couples past week 26",
     )
     figure.update_layout(barmode="stack", legend={"traceorder": "normal"})
-    figure.update_xaxes(range=[0, 1], tickformat=".0%")
+    set_axis(figure.layout.xaxis, range=[0, 1], tickformat=".0%")
     past = outcomes["past_26"] if "past_26" in outcomes.columns else pd.Series(dtype=float)
     if outcomes.empty or past.sum() == 0:
         return say_empty(figure, "No couple has reached six months yet.")

@@ -106,30 +106,31 @@ def vline(x: float, line: dict[str, Any], label: str, size: int) -> Line:
     """A vertical line across the plot with `label` above it, as plotly's add_vline
     draws it."""
     shape = {"type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain"}
-    return {**shape, "line": line}, {
-        "text": label,
-        "x": x,
-        "xref": "x",
-        "xanchor": "center",
-        "y": 1,
-        "yref": "y domain",
-        "yanchor": "bottom",
-        "showarrow": False,
-        "font": {"size": size},
-    }
+    above = _label(label, x=x, xref="x", xanchor="center", y=1, yref="y domain")
+    return {**shape, "line": line}, {**above, "font": {"size": size}}
 
 
 def hline(y: float, line: dict[str, Any], label: str | None = None) -> Line:
     """A horizontal line across the plot, with `label` at its top left, as add_hline
     draws it."""
     shape = {"type": "line", "x0": 0, "x1": 1, "xref": "x domain", "y0": y, "y1": y, "yref": "y"}
-    return {**shape, "line": line}, None if label is None else {
-        "text": label,
-        "x": 0,
-        "xref": "x domain",
-        "xanchor": "left",
+    if label is None:
+        return {**shape, "line": line}, None
+    return {**shape, "line": line}, _label(
+        label, x=0, xref="x domain", xanchor="left", y=y, yref="y"
+    )
+
+
+def _label(text: str, *, x: float, xref: str, xanchor: str, y: float, yref: str) -> dict[str, Any]:
+    """A line's label, just above the point (x, y): plotly's own placement for a line's
+    annotation."""
+    return {
+        "text": text,
+        "x": x,
+        "xref": xref,
+        "xanchor": xanchor,
         "y": y,
-        "yref": "y",
+        "yref": yref,
         "yanchor": "bottom",
         "showarrow": False,
     }
@@ -357,9 +358,9 @@ def five_cs_profile(frame: pd.DataFrame, *, case_code: str | None = None) -> go.
         y_title="Trust (0 = not at all, 10 = completely)",
     )
     figure.update_layout(barmode="group")
-    figure.update_yaxes(range=[0, 10.5])
+    set_axis(figure.layout.yaxis, range=[0, 10.5])
     if data.empty:
-        figure.update_xaxes(categoryorder="array", categoryarray=names)
+        set_axis(figure.layout.xaxis, categoryorder="array", categoryarray=names)
         return say_empty(figure, "No five C's ratings yet.")
     ordered = data.sort_values(["partner_label", "week"], kind="stable")
     answers = pd.DataFrame(ordered["items"].tolist(), index=ordered.index).reindex(columns=keys)
@@ -406,7 +407,7 @@ def adherence_over_time(adherence: pd.DataFrame, *, case_code: str = "") -> go.F
         subtitle="Share of the homework expected by then that each partner did.",
         y_title="Homework done (% of expected)",
     )
-    figure.update_yaxes(range=[0, 105], ticksuffix="%")
+    set_axis(figure.layout.yaxis, range=[0, 105], ticksuffix="%")
     if adherence.empty or adherence["rate"].notna().sum() == 0:
         week_axis(figure)
         return say_empty(figure, "No homework expected yet.")
@@ -451,7 +452,7 @@ def ptsd_over_time(totals: pd.DataFrame, *, cutoff: float, case_code: str = "") 
         subtitle=f"At or above {cutoff:g}: positive, follow up (not a diagnosis).",
         y_title="PC-PTSD-5 total (0-5)",
     )
-    figure.update_yaxes(range=[-0.2, 5.3], dtick=1)
+    set_axis(figure.layout.yaxis, range=[-0.2, 5.3], dtick=1)
     add_lines(
         figure,
         hline(

@@ -49,8 +49,5 @@ def _legacy_pages_listed() -> bool:
     among them, which app.py's st.navigation never lists."""
     ctx = get_script_run_ctx()
     pages = ctx.pages_manager.get_pages().values() if ctx is not None else ()
-    return any(
-        Path(page["script_path"]).name == UI_FILE.name
-        and Path(page["script_path"]).resolve() == UI_FILE
-        for page in pages
-    )
+    paths = (Path(page["script_path"]) for page in pages)
+    return any(path.name == UI_FILE.name and path.resolve() == UI_FILE for path in paths)
