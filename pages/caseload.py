@@ -15,7 +15,7 @@ user = ui.current_user()
 st.title("Caseload")
 
 unsigned = sessions.unsigned_notes(db, user, today=ui.local_today())
-if not unsigned.empty and (
+if unsigned and (
     box := lazy.expander(
         f":orange[{plural(len(unsigned), 'unsigned note')} older than "
         f"{sessions.UNSIGNED_AFTER_DAYS} days]",
@@ -24,7 +24,7 @@ if not unsigned.empty and (
     )
 ):
     with box:
-        for note in unsigned.itertuples():
+        for note in unsigned:
             st.page_link(
                 "pages/log_session.py",
                 icon=":material/edit_note:",
@@ -56,17 +56,18 @@ search = filters[-2].text_input(
 )
 sort = filters[-1].selectbox("Sort", list(SORTS), key="caseload_sort")
 
-with st.spinner("Loading caseload…"):
-    caseload = caseload_views.sorted_caseload_view(
-        db,
-        user,
-        today=ui.local_today(),
-        reference=ui.clinic_reference(),
-        sort=SORTS[sort],
-        statuses=statuses,
-        counsellor_ids=counsellor_ids,
-        search=search,
-    )
+caseload = caseload_views.sorted_caseload_view(
+    db,
+    user,
+    today=ui.local_today(),
+    reference=ui.clinic_reference(),
+    sort=SORTS[sort],
+    statuses=statuses,
+    counsellor_ids=counsellor_ids,
+    search=search,
+    # Only while rows are rebuilt (a first view, a new day): a kept caseload is quick.
+    rebuilding=lambda count: st.spinner(f"Analysing {plural(count, 'couple')}…"),
+)
 
 if caseload.empty and not caseload_views.has_couples(db, user):
     if user.is_counsellor:

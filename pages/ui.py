@@ -113,6 +113,8 @@ def _clinic_reference(url: str, snapshot_id: int) -> progress_views.ClinicRefere
 
 def clinic_reference() -> progress_views.ClinicReference:
     """The latest stored snapshot, cached by its id: a new rating changes nothing until the next."""
-    with st.spinner("Checking the clinic's reference data…"):  # stores one if none or too old
-        snapshot_id = progress_views.current_reference_id(database())
+    snapshot_id = progress_views.reference_in_force(database())
+    if snapshot_id is None:  # none yet, or too old: computed from every rating (slow)
+        with st.spinner("Computing the clinic's reference data…"):
+            snapshot_id = progress_views.current_reference_id(database())
     return _clinic_reference(load_settings().database_url, snapshot_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -81,6 +82,10 @@ def caseload_progress(
     )
 
 
+# What a page shows while `count` couples' caseload rows are rebuilt (e.g. a spinner).
+Rebuilding = Callable[[int], AbstractContextManager[object]]
+
+
 def sorted_caseload_view(
     db: Database,
     actor: Actor,
@@ -91,22 +96,23 @@ def sorted_caseload_view(
     statuses: list[CoupleStatus] | None = None,
     counsellor_ids: list[int] | None = None,
     search: str = "",
+    rebuilding: Rebuilding = lambda count: nullcontext(),
 ) -> caseload_cache.SortedCaseload:
     """The caseload_progress rows sorted by `sort` ("attention" or "case_code"), to be
-    read a page at a time (core.paging): what the caseload page shows."""
+    read a page at a time (core.paging): what the caseload page shows. `rebuilding(n)`
+    is entered while n couples' rows are rebuilt (the page's spinner), never when every
+    row is kept (the usual view: no spinner to set up)."""
     view, keys, names = _caseload_keys(db, actor, statuses, counsellor_ids, search)
     cache = caseload_cache.cache_for(db)
     if keys.empty:
         return caseload_cache.SortedCaseload.nothing(caseload_queries.CASELOAD_COLUMNS, names)
     cache.last_view = (reference, today)
-    return cache.sorted_view(
-        view,
-        keys,
-        names,
-        reference.judging(today),
-        lambda ids: _rows_of(db, ids, reference, today),
-        sort,
-    )
+
+    def rebuild(ids: list[int]) -> pd.DataFrame:
+        with rebuilding(len(ids)):
+            return _rows_of(db, ids, reference, today)
+
+    return cache.sorted_view(view, keys, names, reference.judging(today), rebuild, sort)
 
 
 def _caseload_keys(

@@ -44,6 +44,7 @@ from core.services.reference import clinic_reference as clinic_reference
 from core.services.reference import current_reference_id as current_reference_id
 from core.services.reference import recompute_reference as recompute_reference
 from core.services.reference import reference_history as reference_history
+from core.services.reference import reference_in_force as reference_in_force
 from core.services.reference import reference_snapshot as reference_snapshot
 
 logger = logging.getLogger(__name__)

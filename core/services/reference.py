@@ -74,18 +74,29 @@ def clinic_reference(db: Database, *, now: datetime | None = None) -> ClinicRefe
     return reference_snapshot(db, current_reference_id(db, now=now))
 
 
+def reference_in_force(db: Database, *, now: datetime | None = None) -> int | None:
+    """The id of the stored snapshot in force, or None when one must be computed first
+    (none yet, or the latest is too old): one cheap query, so a page can tell slow work
+    (current_reference_id storing one) from the usual read."""
+    with db.read() as session:
+        key = reference_queries.latest_key(session)
+    if key is None:
+        return None
+    fresh = _fresh(key, now or utcnow(), load_settings().reference_max_age_days)
+    return key[0] if fresh or not db.writable else None  # read-only: the last one stays
+
+
 def current_reference_id(
     db: Database, *, now: datetime | None = None, first_reason: str = FIRST_COMPUTED
 ) -> int:
     """The id of the snapshot in force: one cheap query, the key for cached reads. Computes
     and stores a snapshot first when none exists yet (`first_reason`) or the latest is too
     old."""
+    in_force = reference_in_force(db, now=now)
+    if in_force is not None:
+        return in_force
     max_age = load_settings().reference_max_age_days
     now = now or utcnow()
-    with db.read() as session:
-        key = reference_queries.latest_key(session)
-    if _fresh(key, now, max_age) or (key is not None and not db.writable):
-        return key[0]  # type: ignore[index]  # read-only mode: the last one stays in force
     with db.transaction() as session:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(select(func.pg_advisory_xact_lock(_ADVISORY_LOCK)))

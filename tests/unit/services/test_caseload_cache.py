@@ -550,3 +550,35 @@ def test_a_page_of_the_sorted_caseload_is_taken_once_and_named_at_every_read(
     SortedCaseload(frame, order, counsellors, names).rows(2, 3)  # another page: taken too
     SortedCaseload(frame.copy(), order, counsellors, names).rows(0, 2)  # new rows after a write
     assert taken == [2, 1, 2]
+
+
+def test_the_page_is_told_only_when_couples_rows_are_rebuilt(
+    clinic: tuple[Database, ClinicReference],
+) -> None:
+    """`rebuilding` (the caseload page's spinner) wraps the rebuild of stale rows, with
+    how many, and is never entered for a view whose rows are all kept."""
+    db, reference = clinic
+    supervisor = actor(db, "supervisor")
+    told: list[int] = []
+
+    class Told:
+        def __init__(self, count: int) -> None:
+            told.append(count)
+
+        def __enter__(self) -> None:
+            return None
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+    def view(on: date) -> Any:
+        return caseload_views.sorted_caseload_view(
+            db, supervisor, today=on, reference=reference, sort="attention", rebuilding=Told
+        )
+
+    first = view(TODAY)
+    assert told == [len(first)] and len(first) > 0  # a cold cache: every couple
+    view(TODAY)
+    assert told == [len(first)]  # all kept: nothing to wait for
+    view(TODAY + timedelta(days=1))  # a new day judges every couple again
+    assert told == [len(first), len(first)]

@@ -193,6 +193,37 @@ def test_the_cache_key_is_the_snapshot_in_force(db: Database) -> None:
         assert session.scalar(select(func.count()).select_from(ReferenceSnapshot)) == 1
 
 
+def test_the_snapshot_in_force_is_read_without_computing_one(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """reference_in_force (what a page checks before it shows a spinner) never stores one:
+    None while there is none or the latest is too old, and then current_reference_id
+    computes it."""
+    monkeypatch.setenv("MEND_REFERENCE_MAX_AGE_DAYS", "1")
+    assert progress_views.reference_in_force(db) is None
+    assert snapshots(db) == []
+    first = progress_views.clinic_reference(db)
+    assert first.computed_at is not None
+    assert progress_views.reference_in_force(db) == first.snapshot_id
+    later = first.computed_at + 2 * DAY
+    assert progress_views.reference_in_force(db, now=later) is None
+    assert len(snapshots(db)) == 1
+    assert progress_views.current_reference_id(db, now=later) != first.snapshot_id
+    assert len(snapshots(db)) == 2
+
+
+def test_a_read_only_database_keeps_its_latest_snapshot_in_force(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEND_REFERENCE_MAX_AGE_DAYS", "1")
+    first = progress_views.clinic_reference(db)
+    assert first.computed_at is not None
+    monkeypatch.setattr(db, "_writable", False)
+    assert progress_views.reference_in_force(db, now=first.computed_at + 9 * DAY) == (
+        first.snapshot_id
+    )
+
+
 def test_a_reference_built_in_memory_still_works(db: Database) -> None:
     """Callers that build a ClinicReference from frames (analyses, tests) keep working."""
     constants, band = computed_now(db)
