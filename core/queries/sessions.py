@@ -31,8 +31,17 @@ PREVIEW_CHARS = 140
 NOTES_PER_PAGE = 10
 EXCERPT_RADIUS = 60
 UNSIGNED_AFTER_DAYS = 3
-UNSIGNED_COLUMNS = ["session_id", "case_code", "session_date", "days_unsigned"]
 SEARCH_COLUMNS = ["session_id", "case_code", "session_date", "status", "excerpt"]
+
+
+@dataclass(frozen=True)
+class UnsignedNote:
+    """A draft older than the signing window, on its author's to-do list."""
+
+    session_id: int
+    case_code: str
+    session_date: date
+    days_unsigned: int
 
 
 @dataclass(frozen=True)
@@ -337,9 +346,10 @@ def unsigned_counts(
 
 def unsigned_by_author(
     session: Session, author_id: int, today: date, older_than_days: int = UNSIGNED_AFTER_DAYS
-) -> pd.DataFrame:
+) -> list[UnsignedNote]:
     """One author's unsigned notes on their current caseload, oldest first (a draft of a
-    couple reassigned away can no longer be signed by its author)."""
+    couple reassigned away can no longer be signed by its author). A short to-do list
+    read on every caseload view: plain rows, no frame to build."""
     rows = session.execute(
         select(SessionRow.id, Couple.case_code, SessionRow.session_date)
         .join(Couple, Couple.id == SessionRow.couple_id)
@@ -350,9 +360,7 @@ def unsigned_by_author(
         )
         .order_by(SessionRow.session_date)
     ).all()
-    frame = pd.DataFrame(rows, columns=UNSIGNED_COLUMNS[:3])
-    frame["days_unsigned"] = [(today - day).days for day in frame["session_date"]]
-    return frame
+    return [UnsignedNote(id_, code, day, (today - day).days) for id_, code, day in rows]
 
 
 # --- search -----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Integer, case, cast, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.db import Database, dialect_insert
 from core.domain import (
@@ -409,7 +409,7 @@ def _apply_partner(partner: Partner, given: PartnerIn) -> None:
 _VIEW_LOADS = (
     selectinload(Couple.partners),
     selectinload(Couple.breaches),
-    selectinload(Couple.counsellor),
+    joinedload(Couple.counsellor),  # one row each: joined, not a query of its own
 )
 
 

@@ -258,7 +258,7 @@ def timeline_page(
 
 def unsigned_notes(
     db: Database, actor: Actor, *, today: date, older_than_days: int = UNSIGNED_AFTER_DAYS
-) -> pd.DataFrame:
+) -> list[queries.UnsignedNote]:
     """The actor's own unsigned notes (queries.sessions.unsigned), oldest first."""
     with db.read() as session:
         require_active(session, actor)

@@ -78,7 +78,7 @@ def test_a_reassigned_away_authors_drafts_leave_their_unsigned_list(
     today = date(2026, 12, 31)
     assert len(sessions.unsigned_notes(db, team.alice, today=today)) == 1
     _reassign_to_bruno(db, team, kit_and_lou)
-    assert sessions.unsigned_notes(db, team.alice, today=today).empty
+    assert sessions.unsigned_notes(db, team.alice, today=today) == []
 
 
 def test_drafts_of_a_closed_couple_are_neither_edited_nor_signed(

@@ -14,6 +14,7 @@ from core.errors import (
     PermissionDenied,
     ValidationError,
 )
+from core.queries.sessions import UnsignedNote
 from core.services import sessions
 from core.services.access import Actor
 from core.services.couples import CoupleView
@@ -89,25 +90,22 @@ def test_unsigned_notes_lists_own_drafts_older_than_three_days(
     _signed(db, team.alice, kit_and_lou, session_date=date(2026, 10, 1))
     draft(team.bruno, mara_and_nils, date(2026, 10, 2))
 
-    frame = sessions.unsigned_notes(db, team.alice, today=TODAY)
+    notes = sessions.unsigned_notes(db, team.alice, today=TODAY)
 
-    assert list(frame.columns) == ["session_id", "case_code", "session_date", "days_unsigned"]
-    assert frame["session_id"].tolist() == [old, four_days]
-    assert frame["case_code"].tolist() == ["C-0001", "C-0001"]
-    assert frame["days_unsigned"].tolist() == [50, 4]
-
+    assert notes == [
+        UnsignedNote(old, "C-0001", date(2026, 10, 5), 50),
+        UnsignedNote(four_days, "C-0001", TODAY - timedelta(days=4), 4),
+    ]
     later = sessions.unsigned_notes(db, team.alice, today=date(2026, 12, 31))
     assert len(later) == 4
-    assert sessions.unsigned_notes(db, team.supervisor, today=TODAY).empty
-    assert sessions.unsigned_notes(db, team.bruno, today=TODAY)["case_code"].tolist() == [
+    assert sessions.unsigned_notes(db, team.supervisor, today=TODAY) == []
+    assert [n.case_code for n in sessions.unsigned_notes(db, team.bruno, today=TODAY)] == [
         mara_and_nils.case_code
     ]
 
 
-def test_unsigned_notes_is_empty_with_the_columns(db: Database, team: Team) -> None:
-    frame = sessions.unsigned_notes(db, team.alice, today=TODAY)
-    assert frame.empty
-    assert list(frame.columns) == ["session_id", "case_code", "session_date", "days_unsigned"]
+def test_unsigned_notes_is_empty_without_drafts(db: Database, team: Team) -> None:
+    assert sessions.unsigned_notes(db, team.alice, today=TODAY) == []
 
 
 # --- search -----------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ from core.queries.homework import AssignmentView
 from core.schemas import AssignmentIn, SafetyOverrideIn, parse
 from core.services import audit, safety
 from core.services.access import Actor
-from core.services.homework._couple import to_change, to_read
+from core.services.homework._couple import may_read, to_change, to_read
 from core.suggestions import CoupleProfile, Suggestion, suggest_exercises
 
 DEFAULT_DUE_DAYS = 7
@@ -85,7 +85,7 @@ def default_due_date(db: Database, actor: Actor, couple_id: int, today: date) ->
     """The next expected session (last session + the couple's usual interval, the
     median gap of their recent sessions) when that is after today; else a week."""
     with db.read() as session:
-        to_read(session, actor, couple_id)
+        may_read(session, actor, couple_id)
         return next_due_date(session, couple_id, today)
 
 

@@ -23,7 +23,7 @@ from core.queries.exercises import ExerciseView, assignable_exercises
 from core.queries.homework import AssignmentDetail, AssignmentView
 from core.services import audit, progress_cache
 from core.services.access import Actor, caseload_scope, require_active
-from core.services.homework._couple import may_change, to_read
+from core.services.homework._couple import may_change, may_read, to_read
 from core.services.homework.giving import SUGGESTIONS, next_due_date, profile_of, suggest
 from core.suggestions import Suggestion
 
@@ -33,14 +33,14 @@ from core.suggestions import Suggestion
 def assignment(db: Database, actor: Actor, assignment_id: int) -> AssignmentView:
     with db.read() as session:
         view = queries.assignment_view(session, assignment_id)
-        to_read(session, actor, view.couple_id)
+        may_read(session, actor, view.couple_id)
         return view
 
 
 def couple_assignments(db: Database, actor: Actor, couple_id: int) -> list[AssignmentView]:
     """Every assignment of a couple: open ones first by due date, then the rest, newest first."""
     with db.read() as session:
-        to_read(session, actor, couple_id)
+        may_read(session, actor, couple_id)
         return queries.couple_assignments(session, couple_id)
 
 
@@ -53,7 +53,7 @@ def assignment_detail(db: Database, actor: Actor, assignment_id: int) -> Assignm
     """An assignment with the exact text it was given and every completion's answers."""
     with db.read() as session:
         view = queries.assignment_view(session, assignment_id)
-        to_read(session, actor, view.couple_id)
+        may_read(session, actor, view.couple_id)
         detail = queries.assignment_detail(session, view)
     audit.record_read(db, actor, view.couple_id, CaseRead.HOMEWORK)
     return detail
@@ -62,7 +62,7 @@ def assignment_detail(db: Database, actor: Actor, assignment_id: int) -> Assignm
 def due_for_review(db: Database, actor: Actor, couple_id: int, on: date) -> list[AssignmentView]:
     """Open homework due on or before `on` (for the session form's review)."""
     with db.read() as session:
-        to_read(session, actor, couple_id)
+        may_read(session, actor, couple_id)
         return queries.due_for_review(session, couple_id, on)
 
 

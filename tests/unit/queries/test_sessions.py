@@ -147,7 +147,7 @@ def test_unsigned_counts_follow_the_couple_not_the_author(
         assert unsigned_counts(session, caseload_scope(team.bruno), TODAY) == {kit_and_lou.id: 1}
         assert unsigned_counts(session, caseload_scope(team.alice), TODAY) == {}
         # Nor does Alice's own to-do list: she can no longer sign it (notes follow the caseload).
-        assert queries.unsigned_by_author(session, team.alice.id, TODAY).empty
+        assert queries.unsigned_by_author(session, team.alice.id, TODAY) == []
 
 
 # --- search -----------------------------------------------------------------------------------

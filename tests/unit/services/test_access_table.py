@@ -507,7 +507,7 @@ SEES: dict[str, Sees] = {
     "caseload_views.sorted_caseload_view": lambda view, t: _codes(view.rows(0, len(view)), t),
     "reports.progress_report": lambda made, t: made.data.startswith(b"%PDF"),
     "sessions.search_notes": _codes,
-    "sessions.unsigned_notes": _codes,
+    "sessions.unsigned_notes": lambda notes, t: t.case_code in {n.case_code for n in notes},
 }
 
 
