@@ -159,11 +159,10 @@ def floor_queries(page: str, role: str) -> list[str]:
             "WHERE (s.note_data LIKE :word OR s.note_assessment LIKE :word "
             f"OR s.note_plan LIKE :word) AND {scope} ORDER BY s.session_date DESC LIMIT 50"
         ]
-    if page == "admin":
-        return [
-            "SELECT id, username, display_name, role, active FROM counsellors",
-            "SELECT * FROM audit_events ORDER BY at DESC, id DESC LIMIT 1000",
-        ]
+    if page == "admin/accounts":
+        return ["SELECT id, username, display_name, role, active FROM counsellors"]
+    if page == "admin/audit-log":
+        return ["SELECT * FROM audit_events ORDER BY at DESC, id DESC LIMIT 1000"]
     raise ValueError(page)
 
 
@@ -220,7 +219,9 @@ PAGES = (
     Page("library", "pages/library.py"),
     Page("supervision", "pages/supervision.py", roles=("supervisor",)),
     Page("search", "pages/search.py", state={"note_search": SEARCH_WORD}),
-    Page("admin", "pages/admin.py", roles=("admin",)),
+    # The admin page's tabs (only the open one runs, as on the couple page).
+    Page("admin/accounts", "pages/admin.py", roles=("admin",), query={"tab": "Accounts"}),
+    Page("admin/audit-log", "pages/admin.py", roles=("admin",), query={"tab": "Audit log"}),
 )
 
 

@@ -1,6 +1,8 @@
 """One couple: header, then the tabs (pages/tabs/): progress, sessions, homework, safety,
 and for its counsellor edit details and status; for supervisors, reassign."""
 
+from functools import partial
+
 import streamlit as st
 
 from core.domain import (
@@ -19,6 +21,7 @@ from pages.components import (
     case_viewers,
     checkin_links,
     export_buttons,
+    lazy,
     safety_banner,
     safety_marks,
 )
@@ -79,13 +82,9 @@ if couple.counsellor_id == user.id:
     tabs |= {"Edit details": details.edit, "Status": details.status}
 if user.sees_every_caseload:
     tabs["Reassign"] = details.reassign
-# The open tab lives in the address (?tab=Homework): a save's rerun, a reload or a link
-# keeps the tab where the action happened. Only the open tab runs (switching tabs reruns
-# the page); `.open` is None only if the tabs kept no state, and then every tab runs.
-chosen = st.tabs(list(tabs), key=TAB_PARAM, bind="query-params")
-for tab, render in zip(chosen, tabs.values(), strict=True):
-    if tab.open is not False:
-        with tab:
-            render(db, user, couple)
+# Only the open tab runs; it lives in the address (?tab=Homework).
+lazy.tabs(
+    {label: partial(render, db, user, couple) for label, render in tabs.items()}, key=TAB_PARAM
+)
 export_buttons.couple(db, user, couple)
 case_viewers.show(db, user, couple)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from core.db import Database
-from core.services import accounts
+from core.services import accounts, audit
 from tests.conftest import TEST_PASSWORD, Team
 from tests.pages.conftest import OpenApp, by_label, texts
 
@@ -47,7 +47,7 @@ def test_audit_log_lists_logins_and_filters_by_action(
     accounts.authenticate(page_db, "alice", TEST_PASSWORD)
     with pytest.raises(Exception, match="Wrong username"):
         accounts.authenticate(page_db, "bruno", "nope-nope-nope")
-    at = open_app(page_team.admin, ADMIN)
+    at = open_app(page_team.admin, ADMIN, tab="Audit log")
     log = at.dataframe[-1].value
     assert set(log["action"]) >= {"Logged in", "Login refused"}  # words, not keys (issue 14)
     assert not log["detail"].str.contains(r"[{}\"]", regex=True).any()  # no raw JSON
@@ -82,6 +82,24 @@ def test_must_change_password_opens_only_the_password_form(
 
 
 def test_the_admin_page_offers_a_backup_download(open_app: OpenApp, page_team: Team) -> None:
-    at = open_app(page_team.admin, ADMIN)
+    at = open_app(page_team.admin, ADMIN, tab="Backup")
     assert [tab.label for tab in at.tabs][-1] == "Backup"
     assert [b.proto.label for b in at.get("download_button")] == ["Download a backup"]
+
+
+def test_only_the_open_admin_tab_runs(
+    open_app: OpenApp, page_team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Accounts tab first; the audit log is read only once its tab is open (it lives
+    in the address, as the couple page's tabs do)."""
+    reads: list[str] = []
+    original = audit.list_events
+    monkeypatch.setattr(
+        audit, "list_events", lambda *a, **k: reads.append("log") or original(*a, **k)
+    )
+    at = open_app(page_team.admin, ADMIN)
+    assert [t.label for t in at.tabs if t.children] == ["Accounts"]
+    assert reads == [] and not at.get("download_button")
+    at = open_app(page_team.admin, ADMIN, tab="Audit log")
+    assert [t.label for t in at.tabs if t.children] == ["Audit log"]
+    assert reads == ["log"]

@@ -197,7 +197,7 @@ def test_admin_sees_the_crisis_lines_and_where_they_are_set(
     monkeypatch.setenv("MEND_REGION", "NZ")
     monkeypatch.delenv("MEND_CRISIS_LINE", raising=False)
     monkeypatch.setenv("MEND_SELF_HARM_LINE", "Clinic crisis team: 0300")
-    at = open_app(page_team.admin, "pages/admin.py")
+    at = open_app(page_team.admin, "pages/admin.py", tab="Crisis lines")
     shown = texts(at, "text")
     assert any("Shown now" in t and "0800 733 843" in t for t in shown)
     assert "Shown now: Clinic crisis team: 0300" in shown

@@ -39,8 +39,13 @@ def test_bench_reports_every_page_and_role(
     }
     assert found == expected
     # No session form for supervisors; the couple page by tab (edit details and status
-    # for its counsellor, reassign for supervisors).
-    assert len(expected) == 25
+    # for its counsellor, reassign for supervisors); the admin page by its two tabs that
+    # read the database.
+    assert len(expected) == 26
+    assert {name for name, _ in found if name.startswith("admin")} == {
+        "admin/accounts",
+        "admin/audit-log",
+    }
     assert {(name, role) for name, role in found if name.startswith("couple/")} == {
         *((f"couple/{tab}", role) for tab in TABS for role in ("counsellor", "supervisor")),
         ("couple/edit-details", "counsellor"),

@@ -130,7 +130,7 @@ def test_the_admin_filters_the_audit_log_by_couple(
     couples.create_couple(page_db, page_team.alice, intake_form())
     couples.create_couple(page_db, page_team.bruno, intake_form())
     _open_couple(page_team.supervisor, "C-0002")
-    at = open_app(page_team.admin, "pages/admin.py")
+    at = open_app(page_team.admin, "pages/admin.py", tab="Audit log")
     by_label(at.text_input, "Couple").set_value("c-0002")
     at.run()
     log = at.dataframe[-1].value
