@@ -427,6 +427,18 @@ def test_admin_lists_every_account_by_username(db: Database, team: Team) -> None
     assert {a.username: a.role for a in listed}["super1"] is Role.SUPERVISOR
 
 
+def test_listed_accounts_equal_the_accounts_read_one_by_one(db: Database, team: Team) -> None:
+    """The list is read as plain rows; what it says of a locked account and of one that
+    logged in (the dates with their time zone) is what the account's own record says."""
+    _fail(db, "alice", 5)
+    accounts.authenticate(db, "bruno", TEST_PASSWORD, now=T0)
+    listed = {a.username: a for a in accounts.list_accounts(db, team.admin)}
+    for username in ("alice", "bruno", "super1"):
+        assert listed[username] == accounts._account(_user(db, username))
+    assert listed["alice"].locked_until is not None
+    assert listed["bruno"].last_login_at == T0
+
+
 def test_listed_accounts_carry_no_password_hash(db: Database, team: Team) -> None:
     (first, *_) = accounts.list_accounts(db, team.admin)
     assert not any("hash" in name for name in vars(first))
