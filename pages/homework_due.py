@@ -7,7 +7,7 @@ import streamlit as st
 from core.formatting import plural
 from core.services import homework
 from pages import ui
-from pages.components import couple_picker
+from pages.components import couple_picker, paging
 
 db = ui.database()
 user = ui.current_user()
@@ -29,8 +29,10 @@ st.caption(
     f"{plural(len(due), 'open assignment')} overdue or due by {ui.show_date(horizon)}. "
     "Select a row to open the couple."
 )
+# A page at a time: a clinic's supervisor has thousands due (7,500 at 20,000 couples).
+table = paging.paged(due, key="homework_due_page", noun="assignments", hint="Earliest due first.")
 selection = st.dataframe(
-    due,
+    table,
     hide_index=True,
     on_select="rerun",
     selection_mode="single-row",
@@ -52,5 +54,5 @@ selection = st.dataframe(
         "overdue": st.column_config.CheckboxColumn("Overdue"),
     },
 )
-if case := couple_picker.show(due, selection=selection, key="homework_due"):
+if case := couple_picker.show(table, selection=selection, key="homework_due"):
     st.switch_page("pages/couple.py", query_params={"case": case, "tab": "Homework"})

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import paging
 from core.db import Database
 from core.services import exercises, homework
 from tests.conftest import Team
@@ -67,6 +68,20 @@ def test_supervisor_sees_every_caseload_by_due_date(page_team: Team, caseload: N
     table = at.dataframe[0].value
     assert table["case_code"].tolist() == ["C-0001", "C-0002", "C-0001"]
     assert table["counsellor"].tolist() == ["Alice", "Bruno", "Alice"]
+
+
+def test_a_long_list_is_sent_a_page_at_a_time(
+    page_team: Team, caseload: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A supervisor's list at clinic scale holds thousands: pages of 2 here instead of
+    100, the table and the couple picker both of the page shown."""
+    monkeypatch.setattr(paging, "PAGE_ROWS", 2)
+    at = run_page(HOMEWORK_DUE, page_team.supervisor)
+    assert at.dataframe[0].value["case_code"].tolist() == ["C-0001", "C-0002"]
+    assert any("Assignments 1–2 of 3 (page 1 of 2)" in c for c in texts(at, "caption"))
+    at.number_input(key="homework_due_page").set_value(2).run()
+    assert at.dataframe[0].value["case_code"].tolist() == ["C-0001"]
+    assert at.selectbox(key="homework_due_case").options == ["C-0001 · Kit & Lou"]
 
 
 def test_open_a_couple_from_the_list(page_team: Team, caseload: None, tmp_path: Path) -> None:
