@@ -9,10 +9,11 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Row, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.config import load_settings
@@ -354,7 +355,7 @@ def list_accounts(db: Database, actor: Actor) -> list[Account]:
     with db.read() as session:
         require_active(session, actor)
         rows = session.execute(select(*ACCOUNT_COLUMNS).order_by(Counsellor.username))
-        return [Account(*row[:3], Role(row.role), *row[4:]) for row in rows]
+        return [_account(row) for row in rows]
 
 
 def counsellor_names(db: Database) -> dict[int, str]:
@@ -469,7 +470,9 @@ def _audit_actor(actor: Actor) -> Actor | None:
     return None if actor is SYSTEM else actor
 
 
-def _account(user: Counsellor) -> Account:
+def _account(user: Counsellor | Row[Any]) -> Account:
+    """An account as shown, from its record or from a row of ACCOUNT_COLUMNS (the same
+    names)."""
     return Account(
         user.id,
         user.username,
