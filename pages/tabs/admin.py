@@ -3,7 +3,6 @@ audit log."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from core.db import Database
@@ -18,22 +17,18 @@ from pages.components import confirm
 
 def accounts_tab(db: Database, user: Actor) -> None:
     people = accounts.list_accounts(db, user)
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "Username": a.username,
-                    "Name": a.display_name,
-                    "Role": ACCOUNT_ROLE_LABELS[a.role],
-                    "Active": a.active,
-                    "Locked": bool(a.locked_until),
-                    "Last login": ui.show_date(a.last_login_at.date())
-                    if a.last_login_at
-                    else "never",
-                }
-                for a in people
-            ]
-        ),
+    st.dataframe(  # rows as records: Streamlit makes the table
+        [
+            {
+                "Username": a.username,
+                "Name": a.display_name,
+                "Role": ACCOUNT_ROLE_LABELS[a.role],
+                "Active": a.active,
+                "Locked": bool(a.locked_until),
+                "Last login": ui.show_date(a.last_login_at.date()) if a.last_login_at else "never",
+            }
+            for a in people
+        ],
         hide_index=True,
     )
 
