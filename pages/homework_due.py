@@ -14,8 +14,11 @@ user = ui.current_user()
 today = ui.local_today()
 st.title("Homework due")
 
-due = homework.homework_due(db, user, today)
-if due.empty:
+# A page at a time, cut in SQL: a clinic's supervisor has thousands due (7,500 at 20,000
+# couples).
+PAGE_KEY = "homework_due_page"
+due = homework.homework_due(db, user, today, paging.chosen(PAGE_KEY))
+if not due.total:
     st.info(
         "Nothing is overdue or due in the next 7 days. Give a couple homework from the "
         "**Homework** tab of their page or from the **Exercise library**; it shows here "
@@ -26,11 +29,16 @@ if due.empty:
 
 horizon = today + timedelta(days=homework.DUE_SOON_DAYS)
 st.caption(
-    f"{plural(len(due), 'open assignment')} overdue or due by {ui.show_date(horizon)}. "
+    f"{plural(due.total, 'open assignment')} overdue or due by {ui.show_date(horizon)}. "
     "Select a row to open the couple."
 )
-# A page at a time: a clinic's supervisor has thousands due (7,500 at 20,000 couples).
-table = paging.paged(due, key="homework_due_page", noun="assignments", hint="Earliest due first.")
+paging.picker(
+    key=PAGE_KEY,
+    number=due.number,
+    pages=due.pages,
+    caption=paging.span(due, "assignments", "Earliest due first."),
+)
+table = due.rows
 selection = st.dataframe(
     table,
     hide_index=True,

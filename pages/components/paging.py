@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.paging import Rows, page_count, page_of
+from core.paging import Rows, TablePage, page_count, page_of
 
 
 def paged(
@@ -19,19 +19,20 @@ def paged(
 ) -> pd.DataFrame:
     """The rows of the page chosen (all rows when they fit on one), with a caption
     saying which of how many are shown; pages of `size` rows (core.paging.PAGE_ROWS)."""
-    pages = page_count(len(table), size)
-    if pages == 1:
+    if page_count(len(table), size) == 1:
         return table if isinstance(table, pd.DataFrame) else page_of(table, 1).rows
-    if st.session_state.get(key, 1) > pages:  # fewer pages since the filters changed
-        st.session_state[key] = pages
-    left, right = st.columns([4, 1], vertical_alignment="bottom")
-    number = right.number_input("Page", min_value=1, max_value=pages, step=1, key=key)
-    page = page_of(table, number, size)
-    left.caption(
+    page = page_of(table, chosen(key), size)  # clamped: fewer pages since the filters changed
+    picker(key=key, number=page.number, pages=page.pages, caption=span(page, noun, hint))
+    return page.rows
+
+
+def span(page: TablePage, noun: str, hint: str) -> str:
+    """Which rows of how many a page holds, e.g. "Couples 101–200 of 2,000 (page 2 of
+    20). Search or filter to find one couple." """
+    return (
         f"{noun.capitalize()} {page.first:,}–{page.last:,} of {page.total:,} "
         f"(page {page.number:,} of {page.pages:,}). {hint}"
     )
-    return page.rows
 
 
 def chosen(key: str) -> int:

@@ -18,6 +18,7 @@ from core.adherence import adherence_by_week as weekly_adherence
 from core.db import Database
 from core.domain import CaseRead
 from core.models import Partner
+from core.paging import TablePage
 from core.queries import homework as queries
 from core.queries.exercises import ExerciseView, assignable_exercises
 from core.queries.homework import AssignmentDetail, AssignmentView
@@ -184,8 +185,11 @@ def overdue_counts(db: Database, actor: Actor, today: date) -> dict[int, int]:
         return queries.overdue_counts(session, caseload_scope(actor), today)
 
 
-def homework_due(db: Database, actor: Actor, today: date) -> pd.DataFrame:
-    """Open homework overdue or due within a week across the actor's caseload, by due date."""
+def homework_due(
+    db: Database, actor: Actor, today: date, page: int = 1, *, size: int = 0
+) -> TablePage:
+    """Page `page` (clamped; `size` rows, core.paging.PAGE_ROWS by default) of the open
+    homework overdue or due within a week across the actor's caseload, by due date."""
     with db.read() as session:
         require_active(session, actor)
-        return queries.homework_due(session, caseload_scope(actor), today)
+        return queries.homework_due(session, caseload_scope(actor), today, page, size)

@@ -46,8 +46,8 @@ def test_overdue_counts_and_homework_due_take_the_scope(
         }
         only_pia = Couple.id == caseload["bruno"]
         assert queries.overdue_counts(session, only_pia, TODAY) == {caseload["bruno"]: 1}
-        due = queries.homework_due(session, caseload_scope(team.bruno), TODAY)
-        everyone = queries.homework_due(session, true(), TODAY)
+        due = queries.homework_due(session, caseload_scope(team.bruno), TODAY).rows
+        everyone = queries.homework_due(session, true(), TODAY).rows
     assert list(due.columns) == queries.DUE_COLUMNS
     assert due["case_code"].tolist() == ["C-0003"] and due["partners"].tolist() == ["Pia & Lou"]
     assert everyone["case_code"].tolist() == ["C-0003", "C-0001", "C-0001"]

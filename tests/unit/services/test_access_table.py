@@ -501,7 +501,7 @@ SEES: dict[str, Sees] = {
     "couples.couple_choices": lambda choices, t: t.couple_id in choices,
     "exports.caseload": _codes,
     "login_sessions.in_force": lambda in_force, t: in_force,
-    "homework.reading.homework_due": _codes,
+    "homework.reading.homework_due": lambda page, t: _codes(page.rows, t),
     "homework.reading.overdue_counts": lambda counts, t: t.couple_id in counts,
     "caseload_views.caseload_progress": _codes,
     "caseload_views.sorted_caseload_view": lambda view, t: _codes(view.rows(0, len(view)), t),

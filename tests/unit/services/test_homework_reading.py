@@ -109,7 +109,7 @@ def test_overdue_counts_per_visible_couple(
 def test_homework_due_across_the_caseload(
     db: Database, team: Team, caseload: dict[str, int]
 ) -> None:
-    mine = homework.homework_due(db, team.alice, TODAY)
+    mine = homework.homework_due(db, team.alice, TODAY).rows
     assert list(mine.columns) == DUE_COLUMNS
     assert mine["exercise"].tolist() == [
         "Weekly State of the Union conversation",
@@ -117,15 +117,32 @@ def test_homework_due_across_the_caseload(
     ]
     assert mine["overdue"].tolist() == [True, False]
     assert mine["target"].tolist() == ["Both: Kit & Lou", "Lou (B)"]
-    everyone = homework.homework_due(db, team.supervisor, TODAY)
+    everyone = homework.homework_due(db, team.supervisor, TODAY).rows
     assert everyone["case_code"].tolist() == ["C-0003", "C-0001", "C-0001"]
     assert everyone["due_on"].is_monotonic_increasing
-    assert homework.homework_due(db, team.admin, TODAY - 30 * DAY).empty
+    assert homework.homework_due(db, team.admin, TODAY - 30 * DAY).total == 0
+
+
+def test_homework_due_is_counted_and_cut_a_page_at_a_time(
+    db: Database, team: Team, caseload: dict[str, int]
+) -> None:
+    """The page asked for, in the whole list's order, with the count of every row; a page
+    past the last is the last one (the list got shorter since it was chosen)."""
+    whole = homework.homework_due(db, team.supervisor, TODAY).rows
+    first = homework.homework_due(db, team.supervisor, TODAY, 1, size=2)
+    second = homework.homework_due(db, team.supervisor, TODAY, 2, size=2)
+    assert (first.total, first.pages, first.number, len(first.rows)) == (3, 2, 1, 2)
+    assert (second.number, second.first, second.last) == (2, 3, 3)
+    both = [*first.rows["assignment_id"], *second.rows["assignment_id"]]
+    assert both == whole["assignment_id"].tolist()
+    assert homework.homework_due(db, team.supervisor, TODAY, 9, size=2).number == 2
+    assert homework.homework_due(db, team.supervisor, TODAY, 0, size=2).number == 1
 
 
 def test_homework_due_is_empty_for_a_new_counsellor(db: Database, team: Team) -> None:
-    frame = homework.homework_due(db, team.bruno, TODAY)
-    assert frame.empty and list(frame.columns) == DUE_COLUMNS
+    page = homework.homework_due(db, team.bruno, TODAY)
+    assert (page.total, page.pages, page.number) == (0, 1, 1)
+    assert page.rows.empty and list(page.rows.columns) == DUE_COLUMNS
     assert homework.overdue_counts(db, team.bruno, TODAY) == {}
 
 
