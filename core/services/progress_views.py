@@ -8,7 +8,8 @@ the pure analytics (core.progress)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -76,11 +77,13 @@ def couple_progress(
     today: date,
     reference: ClinicReference,
     names: bool = True,
+    analysing: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> CoupleProgress:
     """Everything the Progress tab draws for one couple, read in one session: ratings
     with their analysis and the homework adherence by week. `names=False` calls the
     partners "Partner A" and "Partner B" throughout (reasons, charts), as a report
-    without names needs.
+    without names needs. `analysing()` is entered while the analysis is computed (the
+    page's spinner), never when it is kept (the usual view: no spinner to set up).
 
     Access is checked and the read audited on every call; the analysis is kept for the
     couples viewed lately (progress_cache.memo_for), keyed by what it depends on: the
@@ -89,7 +92,9 @@ def couple_progress(
     inputs (the couple's homework and completions, read on every call). The result is
     shared with other viewers: read it, never change it."""
     with db.read() as session:
-        analysis, row = _kept_analysis(session, db, actor, couple_id, today, reference, names)
+        analysis, row = _kept_analysis(
+            session, db, actor, couple_id, today, reference, names, analysing
+        )
         intake = row.intake_date
         called = {p.label: p.name if names else f"Partner {p.label}" for p in row.partners}
         given, done = homework_queries.adherence_inputs(session, couple_id)
@@ -127,6 +132,7 @@ def _kept_analysis(
     today: date,
     reference: ClinicReference,
     names: bool,
+    analysing: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> tuple[CoupleProgress, Couple]:
     """Access checked, the couple's analysis (no adherence) as kept for its key, or
     computed now, and the couple's row."""
@@ -139,11 +145,12 @@ def _kept_analysis(
     partners = tuple((p.label, p.name, p.role) for p in row.partners)
     key = (stamp, row.case_code, row.counsellor_id, partners, reference.judging(today))
     called = {p.label: p.name if names else f"Partner {p.label}" for p in row.partners}
-    analysis = progress_cache.memo_for(db, "progress").get(
-        (couple_id, names),
-        key,
-        lambda: _analysis(session, actor, row, called, key, today, reference, names=names),
-    )
+
+    def analysed() -> CoupleProgress:
+        with analysing():
+            return _analysis(session, actor, row, called, key, today, reference, names=names)
+
+    analysis = progress_cache.memo_for(db, "progress").get((couple_id, names), key, analysed)
     return analysis, row
 
 

@@ -34,10 +34,14 @@ CHART_HELP = (
 
 def render(db: Database, user: Actor, couple: CoupleView) -> None:
     reference = ui.clinic_reference()
-    with st.spinner("Analysing ratings…"):
-        result = progress_views.couple_progress(
-            db, user, couple.id, today=ui.local_today(), reference=reference
-        )
+    result = progress_views.couple_progress(
+        db,
+        user,
+        couple.id,
+        today=ui.local_today(),
+        reference=reference,
+        analysing=lambda: st.spinner("Analysing ratings…"),  # only when not kept
+    )
     colour = STATUS_STYLE.get(result.status, "gray")
     # An open safety concern stands beside the status, whatever the status says.
     safety_marks.for_couple(

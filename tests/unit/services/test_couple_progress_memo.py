@@ -5,6 +5,8 @@ changes what the tab shows is on the next call."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -78,6 +80,29 @@ def test_a_second_view_reads_no_rating_and_equals_a_fresh_one(
     assert second.ratings is first.ratings  # kept, not recomputed
     assert len(second.ratings) == 12  # two sessions, three measures, two partners
     assert_same(second, fresh(db, team.alice, rated, reference))
+
+
+def test_the_page_is_told_only_when_the_analysis_is_computed(
+    db: Database, team: Team, rated: CoupleView, reference: ClinicReference
+) -> None:
+    """`analysing` (the Progress tab's spinner) wraps the analysis when it is computed,
+    and is never entered for a kept one (the usual view)."""
+    told: list[str] = []
+
+    @contextmanager
+    def analysing() -> Iterator[None]:
+        told.append("entered")
+        yield
+
+    progress_of(db, team.alice, rated, reference, analysing=analysing)
+    assert told == ["entered"]  # nothing kept yet
+    progress_of(db, team.supervisor, rated, reference, analysing=analysing)
+    assert told == ["entered"]  # kept: nothing to wait for
+    sessions.record_session(
+        db, team.alice, rated.id, session_form(session_date=INTAKE + timedelta(days=42))
+    )
+    progress_of(db, team.alice, rated, reference, analysing=analysing)
+    assert told == ["entered", "entered"]  # a new rating: analysed again
 
 
 def test_a_new_rating_is_in_the_next_view(
