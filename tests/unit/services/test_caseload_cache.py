@@ -582,3 +582,17 @@ def test_the_page_is_told_only_when_couples_rows_are_rebuilt(
     assert told == [len(first)]  # all kept: nothing to wait for
     view(TODAY + timedelta(days=1))  # a new day judges every couple again
     assert told == [len(first), len(first)]
+
+
+def test_a_page_never_shows_another_couples_row_for_a_missing_one() -> None:
+    """A couple of the order that is not among the rows is an error, not the last row
+    shown in its place (a position of -1 would take it)."""
+    from core.services.caseload_cache import INTERNAL, SortedCaseload
+
+    frame = pd.DataFrame(
+        {"couple_id": [1, 2], "case_code": ["C-1", "C-2"], **{n: [0, 0] for n in INTERNAL}}
+    ).set_index("couple_id")
+    caseload = SortedCaseload(frame, np.array([2, 9]), np.array([10, 10]), pd.Series({10: "N"}))
+    assert caseload.rows(0, 1)["case_code"].tolist() == ["C-2"]
+    with pytest.raises(KeyError, match="not among the kept rows"):
+        caseload.rows(0, 2)
