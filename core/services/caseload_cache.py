@@ -71,6 +71,7 @@ class CaseloadCache:
         self._rows = pd.DataFrame()
         self._lock = threading.Lock()
         self._views: OrderedDict[Hashable, _View] = OrderedDict()
+        self._pages = PageStore()  # pages taken of the rows, for self.context
         self.context: Hashable | None = None  # the key of what the rows were judged by
         # What the last view judged by (the reference and today): a write rebuilds its
         # couple for it at once (caseload_views.refresh_after_write).
@@ -188,7 +189,9 @@ class CaseloadCache:
         from three numeric columns of the kept rows, and only the page shown is ever
         materialised (no 20,000-row table per view)."""
         frame, (couple_ids, counsellor_ids) = self._order(view, keys, context, compute, by)
-        return SortedCaseload(frame, couple_ids, counsellor_ids, names)
+        with self._lock:
+            pages = self._pages if context == self.context else PageStore()
+        return SortedCaseload(frame, couple_ids, counsellor_ids, names, pages)
 
     def _order(
         self,
@@ -242,7 +245,7 @@ class CaseloadCache:
         (a store makes a new frame), so a caller may read it after the lock."""
         with self._lock:
             if context != self.context:
-                self._rows, self.context = pd.DataFrame(), context
+                self._rows, self._pages, self.context = pd.DataFrame(), PageStore(), context
             cached = self._rows
         wanted = pd.Index(keys["couple_id"], name="couple_id")
         stale = np.ones(len(wanted), dtype=bool)
@@ -267,6 +270,7 @@ class CaseloadCache:
     def clear(self) -> None:
         with self._lock:
             self._rows, self.context, self.last_view = pd.DataFrame(), None, None
+            self._pages = PageStore()
             self._views.clear()
 
 
@@ -290,6 +294,33 @@ def _spliced(kept: pd.DataFrame, fresh: pd.DataFrame, counsellors: list[int]) ->
     return merged.sort_values("case_code", kind="stable", ignore_index=True)
 
 
+class PageStore:
+    """Pages of caseload rows as taken (SortedCaseload.rows), by their couples and those
+    couples' VERSIONS, for one context: a row depends only on its couple's records (their
+    stamps) and the context, so a page stands until one of its own couples changes, across
+    writes to other couples (each of which makes new kept rows). The latest MAX_PAGES are
+    kept; thread-safe."""
+
+    MAX_PAGES = 64
+
+    def __init__(self) -> None:
+        self._pages: OrderedDict[tuple[bytes, bytes], pd.DataFrame] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[bytes, bytes], make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        with self._lock:
+            found = self._pages.get(key)
+            if found is not None:
+                self._pages.move_to_end(key)
+                return found
+        made = make()
+        with self._lock:
+            self._pages[key] = made
+            while len(self._pages) > self.MAX_PAGES:
+                self._pages.popitem(last=False)
+        return made
+
+
 @dataclass(frozen=True)
 class SortedCaseload:
     """A sorted caseload read a page at a time (core.paging.Rows): the kept rows and the
@@ -300,6 +331,7 @@ class SortedCaseload:
     couple_ids: np.ndarray
     counsellor_ids: np.ndarray
     names: pd.Series  # display name by counsellor id
+    pages: PageStore = field(default_factory=PageStore)  # pages taken, for the frame's context
 
     @classmethod
     def nothing(cls, columns: list[str], names: pd.Series) -> SortedCaseload:
@@ -317,20 +349,26 @@ class SortedCaseload:
 
     def rows(self, start: int, stop: int) -> pd.DataFrame:
         ids = self.couple_ids[start:stop]
-        # Taken from the kept rows once per page of couples while the kept rows stand
-        # (until a write): a page's rows cost 3-4 ms of pandas at every run.
-        rows = kept_with(self.frame, ("page", ids.tobytes()), lambda: self._taken(ids))
+        # Taken once per page of couples at their versions (1-4 ms of pandas a page), so
+        # a write to a couple not on the page costs the next run nothing here; which
+        # versions those are is found once per kept rows.
+        key = kept_with(self.frame, ("page", ids.tobytes()), lambda: self._page_key(ids))
+        rows = self.pages.get(key, lambda: self._taken(ids))
         names = self.names.reindex(self.counsellor_ids[start:stop]).to_numpy()
         return rows.assign(counsellor=names)
 
-    def _taken(self, ids: np.ndarray) -> pd.DataFrame:
-        # By position: the ids come from the order made of these very rows (_ordered keeps
-        # only couples found in them), and take skips .loc's label checks (a third of a
-        # page's time, which every run after a write pays).
+    def _positions(self, ids: np.ndarray) -> np.ndarray:
         positions = self.frame.index.get_indexer(ids)
         if (positions < 0).any():  # never a wrong row for a missing one (take(-1) is the last)
             raise KeyError("a couple of the order is not among the kept rows")
-        return self.frame.take(positions).drop(columns=INTERNAL).reset_index()
+        return positions
+
+    def _page_key(self, ids: np.ndarray) -> tuple[bytes, bytes]:
+        versions = self.frame[VERSIONS].to_numpy()[self._positions(ids)]
+        return ids.tobytes(), versions.tobytes()
+
+    def _taken(self, ids: np.ndarray) -> pd.DataFrame:
+        return self.frame.take(self._positions(ids)).drop(columns=INTERNAL).reset_index()
 
 
 def _ordered(frame: pd.DataFrame, keys: pd.DataFrame, by: str) -> tuple[np.ndarray, np.ndarray]:

@@ -515,10 +515,13 @@ def test_has_couples_looks_up_one_couple_in_the_caseload_whatever_the_filters(
         caseload_views.has_couples(db, newcomer)
 
 
-def test_a_page_of_the_sorted_caseload_is_taken_once_and_named_at_every_read(
+def test_a_page_is_taken_once_per_its_couples_versions_and_named_at_every_read(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from core.services.caseload_cache import INTERNAL, SortedCaseload
+    """A page's rows are taken once while its own couples stand: new kept rows after a
+    write to another couple serve the same page; a write to one of its couples takes it
+    again. The counsellors' names are applied at every read."""
+    from core.services.caseload_cache import INTERNAL, VERSIONS, PageStore, SortedCaseload
 
     frame = pd.DataFrame(
         {
@@ -532,10 +535,17 @@ def test_a_page_of_the_sorted_caseload_is_taken_once_and_named_at_every_read(
     taken: list[int] = []
     original = SortedCaseload._taken
     monkeypatch.setattr(
-        SortedCaseload, "_taken", lambda self, ids: taken.append(len(ids)) or original(self, ids)
+        SortedCaseload,
+        "_taken",
+        lambda self, ids: taken.append(len(ids)) or original(self, ids),
     )
     names = pd.Series({10: "First Name", 11: "Second Name"})
-    first = SortedCaseload(frame, order, counsellors, names).rows(0, 2)
+    pages = PageStore()
+
+    def caseload(rows: pd.DataFrame, called: pd.Series = names) -> SortedCaseload:
+        return SortedCaseload(rows, order, counsellors, called, pages)
+
+    first = caseload(frame).rows(0, 2)
     assert first.to_dict("list") == {
         "couple_id": [3, 1],
         "case_code": ["C-3", "C-1"],
@@ -543,12 +553,19 @@ def test_a_page_of_the_sorted_caseload_is_taken_once_and_named_at_every_read(
     }
     first.loc[0, "case_code"] = "changed by a caller"
     renamed = pd.Series({10: "Renamed", 11: "Second Name"})
-    again = SortedCaseload(frame, order, counsellors, renamed).rows(0, 2)
+    again = caseload(frame, renamed).rows(0, 2)
     assert again["case_code"].tolist() == ["C-3", "C-1"]  # the kept page is not the caller's
     assert again["counsellor"].tolist() == ["Renamed", "Second Name"]
     assert taken == [2]
-    SortedCaseload(frame, order, counsellors, names).rows(2, 3)  # another page: taken too
-    SortedCaseload(frame.copy(), order, counsellors, names).rows(0, 2)  # new rows after a write
+    caseload(frame).rows(2, 3)  # another page: taken too
+    assert taken == [2, 1]
+    other_written = frame.copy()
+    other_written.loc[2, VERSIONS] = 1  # couple 2 is on the other page
+    assert caseload(other_written).rows(0, 2)["case_code"].tolist() == ["C-3", "C-1"]
+    assert taken == [2, 1]  # the first page stands
+    own_written = frame.assign(case_code=["C-1", "C-2", "C-3 renamed"])
+    own_written.loc[3, VERSIONS] = 1
+    assert caseload(own_written).rows(0, 2)["case_code"].tolist() == ["C-3 renamed", "C-1"]
     assert taken == [2, 1, 2]
 
 
