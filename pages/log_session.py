@@ -9,21 +9,22 @@ from core.domain import Attendees, NoteStatus
 from core.errors import MendError
 from core.formatting import plain
 from core.measures import session_instruments
-from core.services import couples, homework, sessions
+from core.services import sessions
 from pages import ui
 from pages.components import homework_review, rating_inputs, safety_banner, session_note
 
 db = ui.database()
 user = ui.current_user()
-try:
-    couple = couples.find_by_case_code(db, user, st.query_params.get("case", ""))
-    draft_id = st.query_params.get("session")
-    draft = sessions.session_from_link(db, user, draft_id) if draft_id else None
+try:  # the couple, the draft, the safety banner and the homework to review: one read
+    form = sessions.log_form(
+        db, user, st.query_params.get("case", ""), st.query_params.get("session"), ui.local_today()
+    )
 except MendError as error:
     st.title("Log a session")
     st.error(plain(error))
     st.page_link("pages/caseload.py", label="Back to the caseload", icon=":material/list_alt:")
     st.stop()
+couple, draft = form.couple, form.draft
 if not sessions.may_record(user, couple):  # a form nobody can submit is not shown
     st.title("Log a session")
     st.info(f"Only the counsellor of {couple.case_code} logs its sessions (not while closed).")
@@ -35,7 +36,7 @@ if draft is not None and draft.status is NoteStatus.SIGNED:
 
 st.title(f"{'Edit draft' if draft else 'Log a session'} · {couple.case_code}")
 st.caption(f"{plain(couple.partner_names)} · week {couple.weeks_in_care(ui.local_today())} in care")
-safety_banner.show(db, user, couple.id)
+safety_banner.banner(form.concerns)
 initial = draft.as_form() if draft else {}
 key = f"log{couple.id}_{draft.id if draft else 'new'}"
 names = {p.label: plain(p.name) for p in couple.partners}  # as markdown
@@ -68,10 +69,9 @@ with st.form(key):
                 for tool in session_instruments()
             }
 
-    due = homework.due_for_review(db, user, couple.id, ui.local_today())
-    if due:
+    if form.due:
         st.subheader("Homework due for review")
-    reviews = [homework_review.show(view) for view in due]
+    reviews = [homework_review.show(view) for view in form.due]
 
     save, save_and_sign = st.columns(2)
     save_draft = save.form_submit_button("Save draft", type="secondary")

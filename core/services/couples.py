@@ -153,23 +153,29 @@ def find_by_case_code(db: Database, actor: Actor, case_code: str) -> CoupleView:
     """The couple with this case code (as typed or from an address) if the actor may open
     it. Unknown, unreadable and another counsellor's codes get one and the same refusal,
     so a refusal never tells whether a case code exists."""
-    code = case_code.strip().upper() if isinstance(case_code, str) else ""
     with db.read() as session:  # one read: every couple page opens with this call
         require_active(session, actor)
-        couple = None
-        if code and len(code) <= CASE_CODE_LIMIT and not CONTROL_CHARACTERS.search(code):
-            couple = session.scalar(
-                select(Couple).where(Couple.case_code == code).options(*_VIEW_LOADS)
-            )
-        if couple is None:
-            raise NotFound(no_such_case(case_code))
-        try:
-            require_view(actor, couple)  # audits the refused attempt
-        except PermissionDenied:
-            raise NotFound(no_such_case(case_code)) from None
-        view = _view(couple)
+        view = by_case_code(session, actor, case_code)
     audit.record_read(db, actor, view.id, CaseRead.DETAILS)
     return view
+
+
+def by_case_code(session: Session, actor: Actor, case_code: str) -> CoupleView:
+    """find_by_case_code inside a read of the caller's (the account already checked), not
+    audited: for read models of a page that opens with the couple (sessions.log_form)."""
+    code = case_code.strip().upper() if isinstance(case_code, str) else ""
+    couple = None
+    if code and len(code) <= CASE_CODE_LIMIT and not CONTROL_CHARACTERS.search(code):
+        couple = session.scalar(
+            select(Couple).where(Couple.case_code == code).options(*_VIEW_LOADS)
+        )
+    if couple is None:
+        raise NotFound(no_such_case(case_code))
+    try:
+        require_view(actor, couple)  # audits the refused attempt
+    except PermissionDenied:
+        raise NotFound(no_such_case(case_code)) from None
+    return _view(couple)
 
 
 def no_such_case(case_code: object) -> str:

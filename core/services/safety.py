@@ -284,10 +284,16 @@ def marks(
         require_active(session, actor)
         couple = load_couple(session, couple_id)
         require_view(actor, couple)
-        concerns = _screens(session, couple_id, SafetyScreen.status == ScreenStatus.OPEN)
+        concerns = open_screens(session, couple_id)
         found = [_follow_up_view(f, p) for f, p in safety_queries.follow_ups(session, couple_id)]
     audit.record_read(db, actor, couple_id, CaseRead.SAFETY)
     return concerns, found
+
+
+def open_screens(session: Session, couple_id: int) -> list[ScreenView]:
+    """The couple's open concerns (open_concerns) inside a read of the caller's, whose
+    access check it relies on; not audited (the caller records the read)."""
+    return _screens(session, couple_id, SafetyScreen.status == ScreenStatus.OPEN)
 
 
 def _screens(session: Session, couple_id: int, *where: Any) -> list[ScreenView]:

@@ -10,6 +10,7 @@ updates as well (core.models, migration 0002).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -23,7 +24,9 @@ from core.errors import ConflictError, NotFound, PermissionDenied, ValidationErr
 from core.measures import Instrument, instrument, session_instruments
 from core.models import Addendum, Couple, Measurement, Partner, utcnow
 from core.models import Session as SessionRow
+from core.queries import homework as homework_queries
 from core.queries import sessions as queries
+from core.queries.homework import AssignmentView
 from core.queries.sessions import EXCERPT_RADIUS as EXCERPT_RADIUS
 from core.queries.sessions import NOTES_PER_PAGE as NOTES_PER_PAGE
 from core.queries.sessions import PREVIEW_CHARS as PREVIEW_CHARS
@@ -43,7 +46,7 @@ from core.schemas import (
     SessionIn,
     parse,
 )
-from core.services import audit, caseload_views, homework
+from core.services import audit, caseload_views, couples, homework, safety
 from core.services.access import (
     Actor,
     caseload_scope,
@@ -53,6 +56,8 @@ from core.services.access import (
     require_view,
 )
 from core.services.conflicts import stale_is_conflict
+from core.services.couples import CoupleView
+from core.services.safety import ScreenView
 
 
 def attending_labels(attendees: Attendees) -> tuple[str, ...]:
@@ -220,14 +225,52 @@ def _note(db: Database, actor: Actor, session_id: int) -> SessionView:
         return view
 
 
+BAD_LINK = "That session link is not valid."
+
+
 def session_from_link(db: Database, actor: Actor, link: str) -> SessionView:
     """The note an address names (`?session=12`); a malformed or out-of-range number
     (10**20, a word) is NotFound, not a database error."""
+    return get_session(db, actor, _linked_id(link))
+
+
+def _linked_id(link: str) -> int:
     try:
-        session_id = parse(RecordLinkIn, {"id": link}).id
+        return parse(RecordLinkIn, {"id": link}).id
     except ValidationError:
-        raise NotFound("That session link is not valid.") from None
-    return get_session(db, actor, session_id)
+        raise NotFound(BAD_LINK) from None
+
+
+@dataclass(frozen=True)
+class LogForm:
+    """What the log-session page shows around its form (log_form)."""
+
+    couple: CoupleView
+    draft: SessionView | None  # the draft the address names, if it names one
+    concerns: list[ScreenView]  # open safety concerns: the banner above the form
+    due: list[AssignmentView]  # open homework due for review by the session's day
+
+
+def log_form(
+    db: Database, actor: Actor, case_code: str, draft_link: str | None, today: date
+) -> LogForm:
+    """The couple of `case_code` (refused as couples.find_by_case_code refuses), the
+    draft `draft_link` names (as session_from_link; it must be this couple's), the open
+    concerns and the homework due for review by `today`: one read and one account check,
+    where the page made four; the parts audited as those calls audit them."""
+    draft_id = _linked_id(draft_link) if draft_link else None
+    with db.read() as session:
+        require_active(session, actor)
+        couple = couples.by_case_code(session, actor, case_code)
+        draft = None if draft_id is None else queries.note(session, draft_id)
+        if draft_id is not None and (draft is None or draft.couple_id != couple.id):
+            raise NotFound(BAD_LINK)  # another couple's note is not edited from this page
+        concerns = safety.open_screens(session, couple.id)
+        due = homework_queries.due_for_review(session, couple.id, today)
+    read = [CaseRead.DETAILS, CaseRead.SAFETY] + [CaseRead.NOTES] * (draft is not None)
+    for part in read:
+        audit.record_read(db, actor, couple.id, part)
+    return LogForm(couple, draft, concerns, due)
 
 
 def list_sessions(db: Database, actor: Actor, couple_id: int) -> list[SessionView]:

@@ -7,11 +7,9 @@ from __future__ import annotations
 import streamlit as st
 
 from core.config import crisis_lines, load_settings
-from core.db import Database
 from core.domain import CONCERN_LABELS
 from core.formatting import plain
 from core.services import safety
-from core.services.access import Actor
 from pages import ui
 
 SELF_HARM = CONCERN_LABELS["self_harm_risk"]
@@ -27,11 +25,6 @@ def texts(concerns: list[safety.ScreenView]) -> list[str]:
     if SELF_HARM in named:
         shown.append(lines.self_harm)
     return shown
-
-
-def show(db: Database, user: Actor, couple_id: int) -> bool:
-    """Show the banner if a concern is open; True if one is."""
-    return banner(safety.open_concerns(db, user, couple_id))
 
 
 def banner(concerns: list[safety.ScreenView]) -> bool:

@@ -364,3 +364,19 @@ def test_a_supervisor_is_not_offered_the_session_form(
     assert texts(at, "error") and not texts(at, "success")
     own = open_app(page_team.alice, LOG, case=couple.case_code)
     assert [b.label for b in own.button if b.label == "Save draft"] == ["Save draft"]
+
+
+def test_a_draft_opens_in_the_form_only_under_its_own_couple(
+    open_app: OpenApp, page_team: Team, page_db: Database
+) -> None:
+    """The address names the couple and the draft; a draft of another couple is not
+    edited under this couple's heading (its save would change the other couple's note)."""
+    couple, other = a_couple(page_db, page_team), a_couple(page_db, page_team)
+    draft = sessions.record_session(page_db, page_team.alice, couple.id, note())
+    theirs = sessions.record_session(page_db, page_team.alice, other.id, note())
+    at = open_app(page_team.alice, LOG, case=couple.case_code, session=str(draft.id))
+    assert at.title[0].value == f"Edit draft · {couple.case_code}"
+    assert at.text_area[0].value == "Talked about the week."
+    at = open_app(page_team.alice, LOG, case=couple.case_code, session=str(theirs.id))
+    assert "That session link is not valid." in texts(at, "error")
+    assert not at.button  # no form to save

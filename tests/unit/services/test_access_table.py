@@ -176,6 +176,7 @@ TABLE: dict[str, str] = {
     "sessions.cosign": "NNYNNN",
     "sessions.get_session": "YNYYNN",
     "sessions.list_sessions": "YNYYNN",
+    "sessions.log_form": "YNYYNN",  # the log-session page's read: couple, draft, banner
     "sessions.timeline_page": "YNYYNN",
     "sessions.record_session": "YNNNNN",
     "sessions.search_notes": "YHYYNH",
@@ -472,6 +473,9 @@ CALLS: dict[str, Call] = {
     "sessions.cosign": lambda db, a, t, w: sessions.cosign(db, a, t.signed_id),
     "sessions.get_session": lambda db, a, t, w: sessions.get_session(db, a, t.signed_id),
     "sessions.list_sessions": lambda db, a, t, w: sessions.list_sessions(db, a, t.couple_id),
+    "sessions.log_form": lambda db, a, t, w: sessions.log_form(
+        db, a, t.case_code, str(t.draft_id), TODAY
+    ),
     "sessions.timeline_page": lambda db, a, t, w: sessions.timeline_page(db, a, t.couple_id, 1),
     "sessions.record_session": lambda db, a, t, w: sessions.record_session(
         db, a, t.couple_id, note(date(2026, 10, 20)), today=TODAY
@@ -548,6 +552,7 @@ AUDITED: dict[str, tuple[str, ...]] = {
     "homework.working.decide_safety": ("homework_safety_decision",),
     "importing.import_couples": ("couples_imported",),
     "reports.progress_report": (reports.AUDIT_ACTION, CASE_VIEWED),
+    "sessions.log_form": (CASE_VIEWED,),
     "sessions.session_from_link": (CASE_VIEWED,),
     "sessions.timeline_page": (CASE_VIEWED,),
     "safety.marks": (CASE_VIEWED,),
