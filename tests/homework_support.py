@@ -44,6 +44,21 @@ def homework_form(db: Database, slug: str, **changes: Any) -> dict[str, Any]:
     return form
 
 
+def talk_due_on(
+    db: Database, actor: Actor, couple_id: int, due_on: date
+) -> homework.AssignmentView:
+    """The weekly talk, given a week before `due_on` and due that day (for a review)."""
+    exercises.sync_catalogue(db)
+    return homework.assign(
+        db,
+        actor,
+        couple_id,
+        homework_form(
+            db, "state-of-the-union", assigned_on=due_on - timedelta(days=7), due_on=due_on
+        ),
+    )
+
+
 def open_concern(db: Database, actor: Actor, couple_id: int, label: str = "A") -> int:
     """Record a coercive-control concern for one partner; returns the screen id."""
     screen = safety.record_screen(

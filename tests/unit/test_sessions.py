@@ -23,7 +23,7 @@ from core.errors import (
 )
 from core.models import Measurement
 from core.models import Session as SessionRow
-from core.services import audit, couples, exercises, homework, sessions
+from core.services import audit, couples, homework, sessions
 from core.services.access import Actor
 from core.services.couples import CoupleView
 from core.services.sessions import (
@@ -31,7 +31,7 @@ from core.services.sessions import (
     attending_labels,
 )
 from tests.conftest import Team
-from tests.homework_support import homework_form
+from tests.homework_support import talk_due_on
 from tests.sessions_support import (
     INTAKE,
     RATINGS_A,
@@ -546,18 +546,7 @@ def test_update_and_sign_together_or_not_at_all(
 
 
 def _homework_due(db: Database, team: Team, couple: CoupleView) -> homework.AssignmentView:
-    exercises.sync_catalogue(db)
-    return homework.assign(
-        db,
-        team.alice,
-        couple.id,
-        homework_form(
-            db,
-            "state-of-the-union",
-            assigned_on=SESSION_DAY - timedelta(days=7),
-            due_on=SESSION_DAY,
-        ),
-    )
+    return talk_due_on(db, team.alice, couple.id, SESSION_DAY)
 
 
 def _review(talk: homework.AssignmentView) -> dict[str, Any]:

@@ -3,33 +3,20 @@ address names, the open safety concerns and the homework due for review, in one 
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from core.db import Database
 from core.errors import NotFound
-from core.services import couples, exercises, homework, safety, sessions
+from core.services import couples, homework, safety, sessions
 from core.services.couples import CoupleView
 from tests.conftest import Team, intake_form
-from tests.homework_support import homework_form, open_concern
+from tests.homework_support import open_concern, talk_due_on
 from tests.notes_support import statements
 from tests.sessions_support import SESSION_DAY, session_form
 
 
 def _due_talk(db: Database, team: Team, couple: CoupleView) -> homework.AssignmentView:
-    exercises.sync_catalogue(db)
-    return homework.assign(
-        db,
-        team.alice,
-        couple.id,
-        homework_form(
-            db,
-            "state-of-the-union",
-            assigned_on=SESSION_DAY - timedelta(days=7),
-            due_on=SESSION_DAY,
-        ),
-    )
+    return talk_due_on(db, team.alice, couple.id, SESSION_DAY)
 
 
 def _four_reads(db: Database, team: Team, couple: CoupleView, draft_id: int) -> tuple[object, ...]:
