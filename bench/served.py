@@ -274,6 +274,7 @@ def navigation_rows(
     path_marks: dict[str, float] | None = None,
     chart_page_ms: float | None = None,
     path_empty_ms: float | None = None,
+    vega_page_ms: float | None = None,
 ) -> list[Measure]:
     ratio = progress_ms / empty_ms
     marks = [
@@ -303,6 +304,7 @@ def navigation_rows(
         ),
         *_path_page_rows(progress_ms, empty_ms, path_empty_ms),
         *_chart_page_rows(progress_ms, empty_ms, chart_page_ms),
+        *_vega_page_rows(empty_ms, chart_page_ms, vega_page_ms),
         *marks,
     ]
 
@@ -342,6 +344,27 @@ def _chart_page_rows(
         ),
         Measure("Chromium: that page / empty page", f"{chart_page_ms / empty_ms:.1f}x"),
         Measure("Chromium: Progress tab / that page", f"{progress_ms / chart_page_ms:.1f}x"),
+    ]
+
+
+def _vega_page_rows(
+    empty_ms: float, chart_page_ms: float | None, vega_page_ms: float | None
+) -> list[Measure]:
+    """The same small chart drawn by Streamlit's Vega-Lite chart instead of plotly: what a
+    change of chart library would save a navigation."""
+    if vega_page_ms is None or chart_page_ms is None:
+        return []
+    return [
+        Measure(
+            "Chromium: navigation to a drawn page with one small Vega-Lite chart "
+            "(st.line_chart) at a path (/vega of bench/empty_pages.py), median",
+            f"{vega_page_ms:,.0f} ms",
+        ),
+        Measure("Chromium: that page / empty page", f"{vega_page_ms / empty_ms:.1f}x"),
+        Measure(
+            "Chromium: that page / the page with one small plotly chart",
+            f"{vega_page_ms / chart_page_ms:.2f}x",
+        ),
     ]
 
 
@@ -449,6 +472,7 @@ def served_rows(
             navigation.path_marks,
             navigation.chart_page_ms,
             navigation.path_empty_ms,
+            navigation.vega_page_ms,
         )
         if navigation.in_app is not None:
             timed += in_app_rows(
@@ -492,7 +516,9 @@ def write_results(
         "the timed navigations: that empty page at a path (/two), the page's like for the "
         "couple page's address; and a page at a path with a heading and one plotly chart of "
         "three points (/chart of bench/empty_pages.py): what Streamlit and plotly.js alone "
-        "cost a navigation to a drawn chart. In-app navigation (rows "
+        "cost a navigation to a drawn chart; and the same three points drawn by Streamlit's "
+        "Vega-Lite chart (/vega, st.line_chart, drawn when its canvas is): what another "
+        "chart library would cost. In-app navigation (rows "
         '"Chromium, in-app"): in the same logged-in context, after the timed navigations '
         "and one warm-up of each, the same number of interleaved in-app navigations (no "
         "page reload: plotly.js stays loaded), timed from the click to the drawn page: "

@@ -89,6 +89,15 @@ EMPTY_DRAWN = """() => {
   return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
     && [...document.querySelectorAll('h1')].some((h) => h.textContent.includes('Empty'));
 }"""
+# bench/empty_pages.py's /vega drawn: its run over, the Vega-Lite chart on its canvas (or
+# SVG), as DRAWN waits for plotly's.
+VEGA_DRAWN = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
+  const chart = document.querySelector('[data-testid="stVegaLiteChart"]');
+  return !!chart && !!chart.querySelector('canvas, svg.marks');
+}"""
 # bench/empty_pages.py's page `title` drawn: its run over, its heading the one shown.
 TITLE_DRAWN = """(title) => {
   const app = document.querySelector('[data-testid="stApp"]');
@@ -432,6 +441,7 @@ class Navigation:
     path_marks: dict[str, float] = field(default_factory=dict)
     chart_page_ms: float | None = None  # bench/empty_pages.py's /chart drawn, median
     path_empty_ms: float | None = None  # bench/empty_pages.py's /two drawn, median
+    vega_page_ms: float | None = None  # bench/empty_pages.py's /vega drawn, median
 
 
 def _medians(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -472,16 +482,19 @@ async def _navigation_ms(
             await timed(empty_url, EMPTY_DRAWN, None)
             chart_url = f"{pages_url}/chart" if pages_url else None
             path_url = f"{pages_url}/two" if pages_url else None
-            if chart_url and path_url:
+            vega_url = f"{pages_url}/vega" if pages_url else None
+            if chart_url and path_url and vega_url:
                 await timed(chart_url, DRAWN, 1)
                 await timed(path_url, TITLE_DRAWN, "Empty two")
-            progress, empty, chart_page, path_empty = [], [], [], []
+                await timed(vega_url, VEGA_DRAWN, None)
+            progress, empty, chart_page, path_empty, vega_page = [], [], [], [], []
             for _ in range(repeats):  # interleaved: a drift in load falls on all alike
                 empty.append(await timed(empty_url, EMPTY_DRAWN, None))
                 progress.append(await timed(couple_url, DRAWN, charts))
-                if chart_url and path_url:
+                if chart_url and path_url and vega_url:
                     chart_page.append(await timed(chart_url, DRAWN, 1))
                     path_empty.append(await timed(path_url, TITLE_DRAWN, "Empty two"))
+                    vega_page.append(await timed(vega_url, VEGA_DRAWN, None))
             in_app = None
             if pages_url:  # before RECORDER: its observer is in none of the timed runs
                 in_app = await _in_app_ms(page, app_url, pages_url, case_code, charts, repeats)
@@ -507,6 +520,7 @@ async def _navigation_ms(
         _medians(path_marks),
         statistics.median(chart_page) if chart_page else None,
         statistics.median(path_empty) if path_empty else None,
+        statistics.median(vega_page) if vega_page else None,
     )
 
 

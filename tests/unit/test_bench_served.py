@@ -78,6 +78,7 @@ def test_the_table_and_results_file(tmp_path: Path) -> None:
         path_marks={"websocket open": 190.0},
         chart_page_ms=200.0,
         path_empty_ms=150.0,
+        vega_page_ms=210.0,
     )
     rows += served.in_app_rows(progress_ms=450.0, empty_ms=300.0, case_code="C-0001")
     rows.append(served.Measure("figure JSON: trend", "12.0 KB", "≤ 200 KB", True))
@@ -101,6 +102,9 @@ def test_the_table_and_results_file(tmp_path: Path) -> None:
         "one small plotly chart at a path (/chart of bench/empty_pages.py), median | 200 ms" in text
     )
     assert "| Chromium: that page / empty page | 2.0x |  |  |" in text
+    # The same small chart drawn by Streamlit's Vega-Lite chart, against plotly's.
+    assert "one small Vega-Lite chart (st.line_chart) at a path (/vega of " in text
+    assert "| Chromium: that page / the page with one small plotly chart | 1.05x |  |  |" in text
     # The same empty page at a path, as the couple page is: the ratio beside the target's.
     assert "empty page at a path (/two of bench/empty_pages.py), median | 150 ms |" in text
     assert "| Chromium: that page / empty page | 1.5x |  |  |" in text
@@ -146,3 +150,19 @@ def test_the_chart_floor_is_a_heading_and_one_small_chart_at_a_path() -> None:
     assert not at.exception
     assert [t.value for t in at.title] == ["One chart"]
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_the_vega_reference_is_the_same_small_chart_drawn_by_vega_lite() -> None:
+    """bench/empty_pages.py's /vega (made the default page here): a heading and one
+    Vega-Lite chart (st.line_chart) of the /chart page's three points."""
+    from streamlit.testing.v1 import AppTest
+
+    script = (served.ROOT / "bench" / "empty_pages.py").read_text()
+    script = script.replace(", default=True", "").replace(
+        'url_path="vega"', 'url_path="vega", default=True'
+    )
+    at = AppTest.from_string(script, default_timeout=30).run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["One Vega chart"]
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 1 and not at.get("plotly_chart")
