@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -137,32 +138,32 @@ def test_the_in_app_floor_is_two_empty_pages_that_open_each_other() -> None:
         assert [t.value for t in at.title] == [title]
 
 
-def test_the_chart_floor_is_a_heading_and_one_small_chart_at_a_path() -> None:
-    """bench/empty_pages.py's /chart (made the default page here, AppTest has no address):
-    a heading and the one chart the browser half waits for."""
+def _empty_pages_at(url_path: str) -> Any:
+    """bench/empty_pages.py run with its page at `url_path` made the default (AppTest has
+    no address)."""
     from streamlit.testing.v1 import AppTest
 
     script = (served.ROOT / "bench" / "empty_pages.py").read_text()
     script = script.replace(", default=True", "").replace(
-        'url_path="chart"', 'url_path="chart", default=True'
+        f'url_path="{url_path}"', f'url_path="{url_path}", default=True'
     )
     at = AppTest.from_string(script, default_timeout=30).run()
     assert not at.exception
+    return at
+
+
+def test_the_chart_floor_is_a_heading_and_one_small_chart_at_a_path() -> None:
+    """bench/empty_pages.py's /chart: a heading and the one chart the browser half waits
+    for."""
+    at = _empty_pages_at("chart")
     assert [t.value for t in at.title] == ["One chart"]
     assert len(at.get("plotly_chart")) == 1
 
 
 def test_the_vega_reference_is_the_same_small_chart_drawn_by_vega_lite() -> None:
-    """bench/empty_pages.py's /vega (made the default page here): a heading and one
-    Vega-Lite chart (st.line_chart) of the /chart page's three points."""
-    from streamlit.testing.v1 import AppTest
-
-    script = (served.ROOT / "bench" / "empty_pages.py").read_text()
-    script = script.replace(", default=True", "").replace(
-        'url_path="vega"', 'url_path="vega", default=True'
-    )
-    at = AppTest.from_string(script, default_timeout=30).run()
-    assert not at.exception
+    """bench/empty_pages.py's /vega: a heading and one Vega-Lite chart (st.line_chart) of
+    the /chart page's three points."""
+    at = _empty_pages_at("vega")
     assert [t.value for t in at.title] == ["One Vega chart"]
     charts = at.get("vega_lite_chart")
     assert len(charts) == 1 and not at.get("plotly_chart")
